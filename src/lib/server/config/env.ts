@@ -1,0 +1,157 @@
+import { resolve } from 'node:path';
+import * as z from 'zod';
+
+/**
+ * Every setting Elygate reads from the environment, parsed once at start.
+ * `.env.example` and the README list the same names; keep the three in step.
+ */
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const optionalText = z
+	.string()
+	.trim()
+	.transform((v) => (v === '' ? undefined : v))
+	.optional();
+
+const intInRange = (min: number, max: number, fallback: number) =>
+	z
+		.string()
+		.trim()
+		.optional()
+		.transform((v, ctx) => {
+			if (v === undefined || v === '') return fallback;
+			const n = Number(v);
+			if (!Number.isInteger(n) || n < min || n > max) {
+				ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+				return z.NEVER;
+			}
+			return n;
+		});
+
+const byteSize = (fallback: string) =>
+	z
+		.string()
+		.trim()
+		.optional()
+		.transform((v, ctx) => {
+			const bytes = parseByteSize(v === undefined || v === '' ? fallback : v);
+			if (bytes === undefined) {
+				ctx.addIssue({ code: 'custom', message: 'must be a size such as 512K, 64M or 1G' });
+				return z.NEVER;
+			}
+			return bytes;
+		});
+
+const flag = z
+	.string()
+	.trim()
+	.optional()
+	.transform((v, ctx) => {
+		if (v === undefined || v === '') return false;
+		if (/^(1|true|yes|on)$/i.test(v)) return true;
+		if (/^(0|false|no|off)$/i.test(v)) return false;
+		ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+		return z.NEVER;
+	});
+
+const envSchema = z.object({
+	PORT: intInRange(0, 65535, 3000),
+	HOST: optionalText.default('0.0.0.0'),
+	ORIGIN: optionalText.pipe(
+		z
+			.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://gateway.example.com' })
+			.transform((u) => new URL(u).origin)
+			.optional()
+	),
+	DATABASE_URL: optionalText.pipe(
+		z
+			.string()
+			.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+			.optional()
+	),
+	ELYGATE_DATA_DIR: optionalText.default('./data').transform((p) => resolve(p)),
+	ELYGATE_ROOT_PASSWORD: optionalText.pipe(
+		z.string().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters').optional()
+	),
+	ELYGATE_SECRET_KEY: optionalText.pipe(
+		z
+			.string()
+			.refine((v) => decodedLength(v) === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
+			.optional()
+	),
+	TRUSTED_PROXY_HEADER: optionalText.pipe(
+		z
+			.string()
+			.regex(/^[A-Za-z0-9-]+$/, 'must be a header name such as X-Forwarded-For')
+			.transform((h) => h.toLowerCase())
+			.optional()
+	),
+	TRUSTED_PROXY_DEPTH: intInRange(1, 16, 1),
+	LOG_LEVEL: optionalText.pipe(logLevel.optional()).transform((v) => v ?? 'info'),
+	BODY_SIZE_LIMIT: byteSize('64M'),
+	IDLE_TIMEOUT: intInRange(1, 255, 255),
+	SHUTDOWN_DRAIN_SECONDS: intInRange(0, 3600, 30),
+	DB_POOL_SIZE: intInRange(1, 200, 10),
+	LOGIN_MAX_FAILURES: intInRange(1, 1000, 5),
+	LOGIN_WINDOW_SECONDS: intInRange(1, 86400, 900),
+	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.output<typeof envSchema>) {
+	return {
+		port: env.PORT,
+		host: env.HOST,
+		origin: env.ORIGIN,
+		databaseUrl: env.DATABASE_URL,
+		dataDir: env.ELYGATE_DATA_DIR,
+		rootPassword: env.ELYGATE_ROOT_PASSWORD,
+		secretKey: env.ELYGATE_SECRET_KEY,
+		trustedProxy: env.TRUSTED_PROXY_HEADER
+			? { header: env.TRUSTED_PROXY_HEADER, depth: env.TRUSTED_PROXY_DEPTH }
+			: undefined,
+		logLevel: env.LOG_LEVEL,
+		bodySizeLimit: env.BODY_SIZE_LIMIT,
+		idleTimeoutSeconds: env.IDLE_TIMEOUT,
+		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
+		dbPoolSize: env.DB_POOL_SIZE,
+		login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+		/** Test suites trade crash safety for speed; never set in production. */
+		embeddedNoFsync: env.ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC
+	};
+}
+
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError listing every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+	const result = envSchema.safeParse(env);
+	if (!result.success) {
+		const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+		throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+	}
+	return toConfig(result.data);
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function config(): Config {
+	cached ??= parseConfig(process.env);
+	return cached;
+}
+
+export function parseByteSize(value: string): number | undefined {
+	const m = /^(\d+)\s*([KMG]?)B?$/i.exec(value.trim());
+	if (!m) return undefined;
+	const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').toUpperCase()];
+	return unit === undefined ? undefined : Number(m[1]) * unit;
+}
+
+function decodedLength(b64: string): number {
+	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64)) return -1;
+	return Buffer.from(b64, 'base64').length;
+}

@@ -1,0 +1,28 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Db = PostgresJsDatabase<Schema>;
+
+export interface PoolOptions {
+	max: number;
+	/** Seconds to wait for a TCP connection before failing the query. */
+	connectTimeout?: number;
+}
+
+/** A postgres.js pool and the Drizzle handle over it. */
+export function createPool(url: string, { max, connectTimeout = 10 }: PoolOptions): { sql: Sql; db: Db } {
+	const sql = postgres(url, {
+		max,
+		idle_timeout: 60,
+		connect_timeout: connectTimeout,
+		onnotice: () => {},
+		connection: { application_name: 'elygate' }
+	});
+	return { sql, db: drizzle(sql, { schema }) };
+}
+
+/** A transaction handle: services accept either, so callers can compose them in one transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbLike = Db | Tx;
