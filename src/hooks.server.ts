@@ -1,0 +1,81 @@
+import { type Handle, type HandleServerError, type ServerInit, error, redirect } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
+import { startApp } from '$lib/server/app/lifecycle';
+import { services } from '$lib/server/app/services';
+import { isAdmin, loginUrl } from '$lib/server/auth/guards';
+import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import { clientIp } from '$lib/server/http/client-ip';
+import { checkOrigin } from '$lib/server/http/origin-check';
+import { newRequestId } from '$lib/server/http/request-id';
+import { deleteSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
+import { logger, serializeError } from '$lib/server/observability/logger';
+
+export const init: ServerInit = startApp;
+
+/** Paths a visitor may open without a session. */
+const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/api\/(health|ready)$/, /^\/v1(\/|$)/];
+const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/v1(\/|$)/];
+
+const requestContext: Handle = async ({ event, resolve }) => {
+	event.locals.requestId = newRequestId();
+	const socket = event.platform ? event.platform.server.requestIP(event.platform.request)?.address : event.getClientAddress();
+	event.locals.clientIp = clientIp(event.request.headers, socket, services().config.trustedProxy);
+	event.locals.user = null;
+	event.locals.session = null;
+	const response = await resolve(event);
+	response.headers.set('x-request-id', event.locals.requestId);
+	return response;
+};
+
+const originCheck: Handle = async ({ event, resolve }) => {
+	const verdict = checkOrigin(event.request, event.url);
+	if (!verdict.allowed) {
+		logger().warn({ path: event.url.pathname, reason: verdict.reason, ip: event.locals.clientIp }, 'cross-site request refused');
+		const message = 'Cross-site form submissions are not allowed.';
+		return event.url.pathname.startsWith('/api/')
+			? Response.json({ error: { message, code: 'cross_site_request' } }, { status: 403 })
+			: new Response(message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+	}
+	return resolve(event);
+};
+
+const session: Handle = async ({ event, resolve }) => {
+	const path = event.url.pathname;
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (!token || SESSIONLESS.some((p) => p.test(path))) return resolve(event);
+	const result = await validateSessionToken(services().db, token);
+	if (result.session) {
+		setSessionCookie(event.cookies, token, result.session.expiresAt, event.url);
+		event.locals.user = result.user;
+		event.locals.session = result.session;
+	} else {
+		deleteSessionCookie(event.cookies, event.url);
+	}
+	return resolve(event);
+};
+
+/** Coarse gate by path; every load and action still re-checks with the guards. */
+const accessGate: Handle = async ({ event, resolve }) => {
+	const path = event.url.pathname;
+	if (PUBLIC.some((p) => p.test(path))) return resolve(event);
+	if (!event.locals.user) {
+		if (path.startsWith('/api/')) {
+			return Response.json({ error: { message: 'Sign in first.', code: 'unauthenticated' } }, { status: 401 });
+		}
+		redirect(303, loginUrl(event.url));
+	}
+	if ((path === '/admin' || path.startsWith('/admin/')) && !isAdmin(event.locals.user)) {
+		error(403, 'This page is for administrators.');
+	}
+	return resolve(event);
+};
+
+export const handle = sequence(requestContext, originCheck, session, accessGate);
+
+export const handleError: HandleServerError = ({ error: err, event, status }) => {
+	if (status !== 404) logger().error({ err: serializeError(err), path: event.url.pathname, requestId: event.locals.requestId }, 'unhandled error');
+	return {
+		message: status === 404 ? 'Not found.' : 'Something went wrong on our side.',
+		requestId: event.locals.requestId
+	};
+};

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import * as z from 'zod';
+import { bootstrapRoot } from '../auth/bootstrap';
+import { LoginLimiter } from '../auth/login-limiter';
+import { config, type Config } from '../config/env';
+import { openDatabase, type Database } from '../db';
+import { applyMigrations } from '../db/migrate';
+import { options } from '../db/schema';
+import { createLogger, setLogger, type Logger } from '../observability/logger';
+import { handleRelayRequest } from '../relay';
+import { SecretBox } from '../security/crypto';
+import { loadSecretKey } from '../security/secret-key';
+import { entryInfo, registerApp } from './bridge';
+import { setPhase } from './phase';
+import { servicesIfStarted, setServices } from './services';
+
+/**
+ * Brings Elygate up, in order: config, logger, database (embedded or external), migrations,
+ * secret key check, root bootstrap. Runs from hooks.server.ts `init`, before the first request.
+ */
+export async function startApp(): Promise<void> {
+	if (servicesIfStarted()) return;
+	const cfg = config();
+	const log = createLogger(cfg.logLevel);
+	setLogger(log);
+	const migrationsDir = entryInfo()?.migrationsDir ?? join(process.cwd(), 'drizzle');
+	const secrets = new SecretBox(loadSecretKey(cfg.secretKey, cfg.dataDir).key);
+
+	const database = await openDatabase({
+		databaseUrl: cfg.databaseUrl,
+		dataDir: cfg.dataDir,
+		poolSize: cfg.dbPoolSize,
+		log,
+		noFsync: cfg.embeddedNoFsync
+	});
+	try {
+		await waitForDatabase(database, log);
+		await applyMigrations(database.url, migrationsDir);
+		await checkSecretKey(database, secrets);
+		setupToken = await bootstrap(database, cfg, log);
+	} catch (err) {
+		await database.close().catch(() => {});
+		throw err;
+	}
+
+	setServices({
+		config: cfg,
+		log,
+		database,
+		db: database.db,
+		loginLimiter: new LoginLimiter(cfg.login),
+		secrets,
+		expectedMigrations: countMigrations(migrationsDir)
+	});
+	registerApp({ relay: handleRelayRequest, log, onListening, beginShutdown, shutdown: shutdownApp });
+	setPhase('ready');
+	// Under `vite dev` nobody else owns the signals or tells us where we listen.
+	if (!entryInfo()) {
+		onListening(cfg.origin ?? '');
+		for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+			process.once(signal, () => void shutdownApp().finally(() => process.exit(0)));
+		}
+	}
+}
+
+function beginShutdown(): void {
+	setPhase('stopping');
+}
+
+let stopping: Promise<void> | undefined;
+
+/** Flush, close the pool, stop the embedded database; idempotent. */
+export function shutdownApp(): Promise<void> {
+	stopping ??= (async () => {
+		setPhase('stopping');
+		const svc = servicesIfStarted();
+		if (svc) await svc.database.close();
+		setPhase('stopped');
+	})();
+	return stopping;
+}
+
+async function waitForDatabase(database: Database, log: Logger): Promise<void> {
+	const deadline = Date.now() + 30_000;
+	for (let attempt = 1; ; attempt++) {
+		try {
+			await database.sql`select 1`;
+			return;
+		} catch (err) {
+			if (Date.now() > deadline) throw new Error('The database did not answer within 30 s; check DATABASE_URL.', { cause: err });
+			if (attempt === 1) log.warn('waiting for the database to answer');
+			await Bun.sleep(Math.min(2_000, 200 * attempt));
+		}
+	}
+}
+
+const SECRET_CHECK = 'secrets.check';
+const SECRET_CHECK_PLAINTEXT = 'elygate-secret-key-check';
+
+/** Refuses to start with a key that cannot open the secrets already stored. */
+async function checkSecretKey(database: Database, secrets: SecretBox): Promise<void> {
+	const [row] = await database.db.select({ value: options.value }).from(options).where(eq(options.key, SECRET_CHECK));
+	const stored = z.string().safeParse(row?.value);
+	if (!stored.success) {
+		await database.db
+			.insert(options)
+			.values({ key: SECRET_CHECK, value: secrets.encrypt(SECRET_CHECK_PLAINTEXT) })
+			.onConflictDoNothing();
+		return;
+	}
+	let opened = '';
+	try {
+		opened = secrets.decrypt(stored.data);
+	} catch {
+		// falls through to the error below
+	}
+	if (opened !== SECRET_CHECK_PLAINTEXT) {
+		throw new Error(
+			'The secret key does not match the one this database was set up with, so stored channel secrets could not be read. ' +
+				'Set ELYGATE_SECRET_KEY to the original key (or restore secret.key in the data directory).'
+		);
+	}
+}
+
+let setupToken: string | undefined;
+
+/** Creates root or issues the one-time setup token, which `onListening` prints as a URL. */
+async function bootstrap(database: Database, cfg: Config, log: Logger): Promise<string | undefined> {
+	const outcome = await bootstrapRoot(database.db, cfg.rootPassword);
+	if (outcome.kind === 'root-created') log.info('created the root account from ELYGATE_ROOT_PASSWORD');
+	if (outcome.kind === 'root-exists' && outcome.envPasswordIgnored) {
+		log.info('ELYGATE_ROOT_PASSWORD is ignored: a root account already exists');
+	}
+	return outcome.kind === 'setup-token' ? outcome.token : undefined;
+}
+
+function onListening(baseUrl: string): void {
+	if (!setupToken) return;
+	servicesIfStarted()?.log.warn(
+		{ setupUrl: `${baseUrl}/setup?token=${setupToken}` },
+		'No root account yet: open the setup URL to create it (it works once)'
+	);
+}
+
+const journal = z.object({ entries: z.array(z.object({ tag: z.string() })) });
+
+function countMigrations(dir: string): number {
+	return journal.parse(JSON.parse(readFileSync(join(dir, 'meta', '_journal.json'), 'utf8'))).entries.length;
+}

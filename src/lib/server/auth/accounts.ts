@@ -1,0 +1,93 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { DbLike } from '../db';
+import { isUniqueViolation } from '../db/errors';
+import { users, type UserRole } from '../db/schema';
+import type { LoginLimiter } from './login-limiter';
+import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
+import { invalidateUserSessions } from './session';
+
+export interface NewAccount {
+	username: string;
+	email?: string;
+	password: string;
+	role?: UserRole;
+}
+
+export type FieldFailure = { ok: false; field: 'username' | 'email'; message: string };
+
+export const USERNAME_TAKEN = 'This username is taken.';
+export const EMAIL_TAKEN = 'An account with this email address already exists.';
+
+/** Inserts an account; a taken username or email is an answer, not an exception. */
+export async function createAccount(db: DbLike, account: NewAccount): Promise<{ ok: true; userId: number } | FieldFailure> {
+	const passwordHash = await hashPassword(account.password);
+	try {
+		const [row] = await db
+			.insert(users)
+			.values({
+				username: account.username,
+				email: account.email || null,
+				passwordHash,
+				role: account.role ?? 'user'
+			})
+			.returning({ id: users.id });
+		if (!row) throw new Error('insert returned no row');
+		return { ok: true, userId: row.id };
+	} catch (err) {
+		const taken = takenField(err);
+		if (taken) return taken;
+		throw err;
+	}
+}
+
+export function takenField(err: unknown): FieldFailure | undefined {
+	if (isUniqueViolation(err, 'users_username_unique')) return { ok: false, field: 'username', message: USERNAME_TAKEN };
+	if (isUniqueViolation(err, 'users_email_unique')) return { ok: false, field: 'email', message: EMAIL_TAKEN };
+	return undefined;
+}
+
+export function findLiveUser(db: DbLike, username: string) {
+	return db
+		.select({ id: users.id, passwordHash: users.passwordHash, status: users.status })
+		.from(users)
+		.where(and(sql`lower(${users.username}) = lower(${username})`, isNull(users.deletedAt)))
+		.then((rows) => rows[0]);
+}
+
+export type SignInResult =
+	| { ok: true; userId: number }
+	| { ok: false; reason: 'invalid' | 'disabled' }
+	| { ok: false; reason: 'rate_limited'; retryAfterMs: number };
+
+/**
+ * Checks a username and password. Unknown users and wrong passwords are indistinguishable
+ * (same answer, same time); the limiter is consulted first so a blocked caller costs no hashing.
+ */
+export async function signIn(
+	db: DbLike,
+	limiter: LoginLimiter,
+	input: { username: string; password: string; ip: string }
+): Promise<SignInResult> {
+	const decision = limiter.check(input.ip, input.username);
+	if (!decision.allowed) return { ok: false, reason: 'rate_limited', retryAfterMs: decision.retryAfterMs };
+	const user = await findLiveUser(db, input.username);
+	const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password);
+	if (!user || !valid) {
+		limiter.recordFailure(input.ip, input.username);
+		return { ok: false, reason: 'invalid' };
+	}
+	limiter.recordSuccess(input.username);
+	if (user.status !== 'active') return { ok: false, reason: 'disabled' };
+	await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+	return { ok: true, userId: user.id };
+}
+
+/** Sets a new password and ends every session of the account. False when no such user. */
+export async function resetPassword(db: DbLike, username: string, password: string): Promise<boolean> {
+	const user = await findLiveUser(db, username);
+	if (!user) return false;
+	const passwordHash = await hashPassword(password);
+	await db.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+	await invalidateUserSessions(db, user.id);
+	return true;
+}

@@ -1,0 +1,3 @@
+import { version } from '../../package.json';
+
+export const ELYGATE_VERSION: string = version;
