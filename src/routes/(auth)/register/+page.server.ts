@@ -1,0 +1,44 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { message, setError, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { services } from '$lib/server/app/services';
+import { createAccount } from '$lib/server/auth/accounts';
+import { registrationState } from '$lib/server/auth/registration';
+import { createSession, generateSessionToken } from '$lib/server/auth/session';
+import { setSessionCookie } from '$lib/server/http/session-cookie';
+import { registerSchema } from '$lib/schemas/auth';
+import type { Actions, PageServerLoad } from './$types';
+
+const CLOSED = {
+	closed: 'Registration is closed. Ask an administrator for an account.',
+	'not-set-up': 'Elygate is not set up yet: registration opens once the owner has created the root account.'
+} as const;
+
+export const load: PageServerLoad = async ({ locals }) => {
+	if (locals.user) redirect(303, '/');
+	return { form: await superValidate(zod4(registerSchema)), registration: await registrationState(services().db) };
+};
+
+export const actions: Actions = {
+	default: async ({ request, locals, cookies, url }) => {
+		const form = await superValidate(request, zod4(registerSchema));
+		const { password } = form.data;
+		form.data.password = '';
+		form.data.confirm = '';
+		const { db } = services();
+		const state = await registrationState(db);
+		if (state !== 'open') return message(form, CLOSED[state], { status: 403 });
+		if (!form.valid) return fail(400, { form });
+
+		const created = await createAccount(db, { username: form.data.username, email: form.data.email, password });
+		if (!created.ok) return setError(form, created.field, created.message, { status: 409 });
+
+		const token = generateSessionToken();
+		const session = await createSession(db, token, created.userId, {
+			ip: locals.clientIp,
+			userAgent: request.headers.get('user-agent')
+		});
+		setSessionCookie(cookies, token, session.expiresAt, url);
+		redirect(303, '/');
+	}
+};
