@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { eventually } from '../harness/eventually';
+import { runServerToExit, startServer, type TestServer } from '../harness/server';
+import { TcpProxy } from '../harness/tcp-proxy';
+
+let db: TestDatabase;
+let proxy: TcpProxy;
+let server: TestServer;
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	const target = new URL(db.url);
+	proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+	await proxy.open();
+	target.hostname = '127.0.0.1';
+	target.port = String(proxy.port);
+	server = await startServer({ env: { DATABASE_URL: target.toString(), ELYGATE_ROOT_PASSWORD: 'root-password-1' } });
+});
+
+afterAll(async () => {
+	await server?.stop();
+	await proxy?.cut();
+	await db?.drop();
+});
+
+describe('health and readiness', () => {
+	test('/api/health answers with the version', async () => {
+		const res = await fetch(`${server.url}/api/health`);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+		expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+	});
+
+	test('/api/ready is 503 while the database is unreachable and 200 once it is back', async () => {
+		expect((await fetch(`${server.url}/api/ready`)).status).toBe(200);
+		await proxy.cut();
+		const down = await eventually(async () => {
+			const res = await fetch(`${server.url}/api/ready`);
+			expect(res.status).toBe(503);
+			return res.json();
+		});
+		expect(down).toEqual({ status: 'unavailable', reason: 'database unreachable' });
+		expect((await fetch(`${server.url}/api/health`)).status).toBe(200); // liveness is not readiness
+
+		await proxy.open();
+		await eventually(async () => expect((await fetch(`${server.url}/api/ready`)).status).toBe(200));
+	});
+});
+
+describe('/v1 before the relay exists', () => {
+	const call = (baseURL: string, apiKey: string) =>
+		new OpenAI({ baseURL: `${baseURL}/v1`, apiKey, maxRetries: 0, timeout: 10_000 }).chat.completions.create({
+			model: 'gpt-4o-mini',
+			messages: [{ role: 'user', content: 'hi' }]
+		});
+
+	test('the fast lane answers 401 in OpenAI shape with a request id', async () => {
+		const err = await call(server.url, 'sk-unknown').catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+		const apiError = err as InstanceType<typeof OpenAI.AuthenticationError>;
+		expect(apiError.status).toBe(401);
+		expect(apiError.code).toBe('invalid_api_key');
+		expect(apiError.type).toBe('invalid_request_error');
+		expect(apiError.headers.get('x-request-id')).toMatch(/^req_/);
+		// No session handling on /v1: no cookie is ever set there.
+		const raw = await fetch(`${server.url}/v1/models`);
+		expect(raw.headers.getSetCookie()).toEqual([]);
+		expect(await raw.json()).toEqual({
+			error: {
+				message: "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.",
+				type: 'invalid_request_error',
+				param: null,
+				code: 'invalid_api_key'
+			}
+		});
+	});
+
+	test('the SvelteKit route (what vite dev serves) answers the same', async () => {
+		// The adapter's own server sends every request through SvelteKit, /v1 included.
+		const kit = await startServer({ entry: 'build/index.js', dataDir: server.dataDir, env: { DATABASE_URL: db.url } });
+		try {
+			const err = await call(kit.url, 'sk-unknown').catch((e: unknown) => e);
+			expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+			expect((err as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
+		} finally {
+			await kit.stop();
+		}
+	});
+});
+
+describe('start-up refusals', () => {
+	test('bad configuration stops the start with every problem listed', async () => {
+		const { exitCode, output } = await runServerToExit({ env: { DATABASE_URL: 'mysql://nope', IDLE_TIMEOUT: '9999' } });
+		expect(exitCode).toBe(1);
+		expect(output).toContain('Invalid configuration:');
+		expect(output).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+		expect(output).toContain('IDLE_TIMEOUT: must be a whole number from 1 to 255');
+	});
+
+	test('a secret key other than the one the database was set up with is refused', async () => {
+		const { exitCode, output } = await runServerToExit({
+			env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: randomBytes(32).toString('base64') }
+		});
+		expect(exitCode).toBe(1);
+		expect(output).toContain('The secret key does not match the one this database was set up with');
+	});
+});

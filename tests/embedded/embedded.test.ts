@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { projectRoot } from '../../scripts/build-state';
+import { isAlive, readLock } from '../../src/lib/server/db/embedded/instance-lock';
+import { register, signIn } from '../harness/accounts';
+import { runServerToExit, startServer } from '../harness/server';
+import { WebClient } from '../harness/web-client';
+
+/** postmaster.pid: pid, data dir, start time, port, socket dir, listen address, ... */
+function postmaster(dataDir: string) {
+	const path = join(dataDir, 'postgres', 'postmaster.pid');
+	if (!existsSync(path)) return undefined;
+	const lines = readFileSync(path, 'utf8').split('\n');
+	return { pid: Number(lines[0]), port: Number(lines[3]), socketDir: lines[4], listen: lines[5] };
+}
+
+describe('embedded PostgreSQL 18', () => {
+	test('serves on 127.0.0.1 only, never 5432, keeps data across restarts and refuses a second instance', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'elygate-embedded-'));
+		const env = { DATABASE_URL: undefined, ELYGATE_ROOT_PASSWORD: 'root-password-1' };
+		const first = await startServer({ dataDir, env });
+		try {
+			const pm = postmaster(dataDir);
+			expect(pm?.port).toBeGreaterThan(0);
+			expect(pm?.port).not.toBe(5432);
+			expect(pm?.listen).toBe('127.0.0.1');
+			expect(pm?.socketDir).toBe(''); // no Unix socket either
+			expect(readLock(dataDir)).toMatchObject({ pid: first.proc.pid, port: pm?.port });
+			expect(readFileSync(join(dataDir, 'postgres', 'PG_VERSION'), 'utf8').trim()).toBe('18');
+			await register(new WebClient(first.url), 'kate', 'kate-password');
+
+			const second = await runServerToExit({ dataDir, env });
+			expect(second.exitCode).toBe(1);
+			expect(second.output).toContain(`is already using the data directory ${dataDir}`);
+			expect(readLock(dataDir)?.pid).toBe(first.proc.pid);
+			expect((await signIn(new WebClient(first.url), 'kate', 'kate-password')).status).toBe(303);
+		} finally {
+			expect(await first.stop('SIGTERM')).toBe(0);
+		}
+		expect(readLock(dataDir)).toBeUndefined();
+		expect(postmaster(dataDir)).toBeUndefined(); // the database stopped cleanly with us
+
+		const again = await startServer({ dataDir, env });
+		try {
+			expect((await signIn(new WebClient(again.url), 'kate', 'kate-password')).status).toBe(303);
+		} finally {
+			expect(await again.stop('SIGINT')).toBe(0);
+		}
+	});
+
+	test('after a hard kill, the next start stops the orphaned database and carries on', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'elygate-embedded-'));
+		const env = { DATABASE_URL: undefined, ELYGATE_ROOT_PASSWORD: 'root-password-1' };
+		const killed = await startServer({ dataDir, env });
+		await register(new WebClient(killed.url), 'liam', 'liam-password');
+		await killed.stop('SIGKILL');
+		const orphan = postmaster(dataDir);
+		expect(orphan && isAlive(orphan.pid)).toBe(true);
+
+		const next = await startServer({ dataDir, env });
+		try {
+			expect(isAlive(orphan!.pid)).toBe(false);
+			expect(postmaster(dataDir)?.pid).not.toBe(orphan!.pid);
+			expect((await signIn(new WebClient(next.url), 'liam', 'liam-password')).status).toBe(303);
+		} finally {
+			expect(await next.stop()).toBe(0);
+		}
+	});
+});
+
+test('a failing test run keeps its failing exit code with the embedded database running', async () => {
+	const run = Bun.spawn(['bun', '--bun', 'vitest', 'run', '--config', 'tests/fixtures/failing-suite/vitest.config.ts'], {
+		cwd: projectRoot,
+		env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: '1' },
+		stdout: 'pipe',
+		stderr: 'pipe'
+	});
+	const [code, out] = await Promise.all([run.exited, new Response(run.stdout).text()]);
+	expect(out).toMatch(/1 failed/);
+	expect(out).toMatch(/1 passed/);
+	expect(code).toBe(1);
+}, 120_000);
