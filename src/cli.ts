@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
 	const config = parseConfig(process.env);
 	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 	let url = config.databaseUrl ?? runningEmbeddedUrl(config.dataDir);
-	const embedded = url ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+	const embedded = url ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, log, noFsync: config.embeddedNoFsync });
 	url ??= embedded?.url;
 	if (!url) throw new Error('No database to connect to.');
 	try {

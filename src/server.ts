@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { registeredApp, setEntryInfo, type AppHandle } from './lib/server/app/bridge';
 import { ConfigError, parseConfig, type Config } from './lib/server/config/env';
 import { isRelayUrl } from './lib/server/http/paths';
+import { serializeError } from './lib/server/observability/logger';
 
 interface AdapterHandler {
 	getHandler(): { fetch: (request: Request, server: Bun.Server<unknown>) => Response | Promise<Response> };
@@ -21,6 +22,13 @@ const PROTO_HEADER = 'x-elygate-forwarded-proto';
 function fail(message: string): never {
 	console.error(`\nElygate could not start:\n${message}\n`);
 	process.exit(1);
+}
+
+/** A database error's message can embed bound parameters: show only its code then. */
+function startErrorMessage(err: unknown): string {
+	const safe = serializeError(err);
+	if (safe.type !== 'DatabaseError') return err instanceof Error ? err.message : String(err);
+	return `database error ${safe.code ?? ''}${safe.constraint ? ` (${safe.constraint})` : ''}`.trim();
 }
 
 function loadConfig(): Config {
@@ -41,7 +49,7 @@ try {
 	// database, migrations, bootstrap. The path is computed so the bundler leaves it alone.
 	adapter = (await import(join(import.meta.dir, 'handler.js'))) as AdapterHandler;
 } catch (err) {
-	fail(err instanceof Error ? err.message : String(err));
+	fail(startErrorMessage(err));
 }
 const maybeApp = registeredApp();
 if (!maybeApp) fail('The app did not register itself (hooks.server.ts init did not run).');

@@ -108,3 +108,71 @@ describe('start-up refusals', () => {
 		expect(output).toContain('The secret key does not match the one this database was set up with');
 	});
 });
+
+describe('behind a TLS-terminating proxy', () => {
+	test('a trusted proxy supplies the client IP and the https scheme; cookies turn Secure', async () => {
+		const proxied = await startServer({
+			dataDir: server.dataDir,
+			env: { DATABASE_URL: db.url, TRUSTED_PROXY_HEADER: 'X-Forwarded-For', TRUSTED_PROXY_DEPTH: '1' }
+		});
+		try {
+			const res = await fetch(`${proxied.url}/login`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: {
+					accept: 'text/html',
+					'content-type': 'application/x-www-form-urlencoded',
+					host: 'gw.example.com',
+					origin: 'https://gw.example.com',
+					'x-forwarded-for': '6.6.6.6, 203.0.113.77',
+					'x-forwarded-proto': 'https'
+				},
+				body: new URLSearchParams({ username: 'root', password: 'root-password-1' })
+			});
+			expect(res.status).toBe(303);
+			expect(res.headers.getSetCookie().find((c) => c.startsWith('elygate_session='))).toMatch(/;\s*Secure/i);
+			const [session] = await db.sql`select ip from sessions order by created_at desc limit 1`;
+			expect(session?.ip).toBe('203.0.113.77');
+		} finally {
+			await proxied.stop();
+		}
+	});
+
+	test('without a trusted proxy, forwarded headers are ignored', async () => {
+		const res = await fetch(`${server.url}/login`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: {
+				accept: 'text/html',
+				'content-type': 'application/x-www-form-urlencoded',
+				origin: server.url,
+				'x-forwarded-for': '203.0.113.78',
+				'x-forwarded-proto': 'https'
+			},
+			body: new URLSearchParams({ username: 'root', password: 'root-password-1' })
+		});
+		expect(res.status).toBe(303);
+		expect(res.headers.getSetCookie().find((c) => c.startsWith('elygate_session='))).not.toMatch(/Secure/i);
+		const [session] = await db.sql`select ip from sessions order by created_at desc limit 1`;
+		expect(session?.ip).toBe('127.0.0.1');
+	});
+
+	test('ORIGIN fixes the public URL: https origins pass the origin check, others do not', async () => {
+		const fixed = await startServer({ dataDir: server.dataDir, env: { DATABASE_URL: db.url, ORIGIN: 'https://gw.example.com' } });
+		try {
+			const post = (origin: string) =>
+				fetch(`${fixed.url}/login`, {
+					method: 'POST',
+					redirect: 'manual',
+					headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin },
+					body: new URLSearchParams({ username: 'root', password: 'root-password-1' })
+				});
+			const ok = await post('https://gw.example.com');
+			expect(ok.status).toBe(303);
+			expect(ok.headers.getSetCookie().join()).toMatch(/;\s*Secure/i);
+			expect((await post(fixed.url)).status).toBe(403);
+		} finally {
+			await fixed.stop();
+		}
+	});
+});

@@ -16,6 +16,15 @@ function postmaster(dataDir: string) {
 	return { pid: Number(lines[0]), port: Number(lines[3]), socketDir: lines[4], listen: lines[5] };
 }
 
+function cli(dataDir: string, args: string[], stdin: string) {
+	const proc = Bun.spawnSync(['bun', 'src/cli.ts', ...args], {
+		cwd: projectRoot,
+		env: { PATH: process.env.PATH, HOME: process.env.HOME, ELYGATE_DATA_DIR: dataDir, ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: 'true' },
+		stdin: Buffer.from(stdin)
+	});
+	return { code: proc.exitCode, out: proc.stdout.toString(), err: proc.stderr.toString() };
+}
+
 describe('embedded PostgreSQL 18', () => {
 	test('serves on 127.0.0.1 only, never 5432, keeps data across restarts and refuses a second instance', async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), 'elygate-embedded-'));
@@ -42,9 +51,19 @@ describe('embedded PostgreSQL 18', () => {
 		expect(readLock(dataDir)).toBeUndefined();
 		expect(postmaster(dataDir)).toBeUndefined(); // the database stopped cleanly with us
 
+		// With no server running, the CLI starts the embedded database itself, then stops it.
+		expect(cli(dataDir, ['reset-password', 'kate', '--password-stdin'], 'kate-password-2\n')).toMatchObject({ code: 0 });
+		expect(readLock(dataDir)).toBeUndefined();
+		expect(postmaster(dataDir)).toBeUndefined();
+
 		const again = await startServer({ dataDir, env });
 		try {
-			expect((await signIn(new WebClient(again.url), 'kate', 'kate-password')).status).toBe(303);
+			expect((await signIn(new WebClient(again.url), 'kate', 'kate-password')).status).toBe(400);
+			expect((await signIn(new WebClient(again.url), 'kate', 'kate-password-2')).status).toBe(303);
+			// With the server running, the CLI attaches to its database instead.
+			expect(cli(dataDir, ['reset-password', 'kate', '--password-stdin'], 'kate-password-3\n')).toMatchObject({ code: 0 });
+			expect(readLock(dataDir)?.pid).toBe(again.proc.pid);
+			expect((await signIn(new WebClient(again.url), 'kate', 'kate-password-3')).status).toBe(303);
 		} finally {
 			expect(await again.stop('SIGINT')).toBe(0);
 		}
