@@ -50,7 +50,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
 	let text = '';
 	const pump = async (stream: ReadableStream<Uint8Array>) => {
 		const decoder = new TextDecoder();
-		for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+		const reader = stream.getReader();
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return;
+			text += decoder.decode(value, { stream: true });
+		}
 	};
 	void pump(proc.stdout);
 	void pump(proc.stderr);
