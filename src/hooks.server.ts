@@ -13,8 +13,8 @@ import { logger, serializeError } from '$lib/server/observability/logger';
 export const init: ServerInit = startApp;
 
 /** Paths a visitor may open without a session. */
-const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/api\/(health|ready)$/, /^\/v1(\/|$)/];
-const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/v1(\/|$)/];
+const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
+const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
 
 const requestContext: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = newRequestId();

@@ -9,7 +9,12 @@ import { openDatabase, type Database } from '../db';
 import { applyMigrations } from '../db/migrate';
 import { options } from '../db/schema';
 import { createLogger, setLogger, type Logger } from '../observability/logger';
+import { Ledger } from '../billing/ledger';
+import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
+import { configureRelay } from '../relay/context';
+import { activeCalls, waitForIdle } from '../relay/inflight';
+import { startStateSync } from '../state/store';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
 import { entryInfo, registerApp } from './bridge';
@@ -45,6 +50,18 @@ export async function startApp(): Promise<void> {
 		throw err;
 	}
 
+	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
+	const ledger = new Ledger(ledgerPool.sql, log);
+	let stopStateSync: () => Promise<void>;
+	try {
+		stopStateSync = await startStateSync({ db: database.db, sql: database.sql, secrets, log });
+	} catch (err) {
+		await ledgerPool.sql.end({ timeout: 5 }).catch(() => {});
+		await database.close().catch(() => {});
+		throw err;
+	}
+	configureRelay({ ledger, log, bodyLimit: cfg.relayBodyLimit, trustedProxy: cfg.trustedProxy });
+
 	setServices({
 		config: cfg,
 		log,
@@ -54,7 +71,19 @@ export async function startApp(): Promise<void> {
 		secrets,
 		expectedMigrations: countMigrations(migrationsDir)
 	});
-	registerApp({ relay: handleRelayRequest, log, onListening, beginShutdown, shutdown: shutdownApp });
+	closers = [
+		() => stopStateSync(),
+		() => ledger.close(cfg.shutdownDrainMs + 30_000),
+		() => ledgerPool.sql.end({ timeout: 5 }),
+		() => database.close()
+	];
+	registerApp({
+		relay: (request, server) => handleRelayRequest(request, { address: server.requestIP(request)?.address, server }),
+		log,
+		onListening,
+		beginShutdown,
+		shutdown: shutdownApp
+	});
 	setPhase('ready');
 	// Under `vite dev` nobody else owns the signals or tells us where we listen.
 	if (!entryInfo()) {
@@ -70,13 +99,26 @@ function beginShutdown(): void {
 }
 
 let stopping: Promise<void> | undefined;
+/** Run in order at shutdown: stop listening for changes, flush the ledger, close pools, stop the database. */
+let closers: Array<() => Promise<unknown>> = [];
 
-/** Flush, close the pool, stop the embedded database; idempotent. */
+/**
+ * The app's half of the shutdown order (the entry has already stopped accepting and drained
+ * what it could): calls still running are given a moment to settle, then the ledger is
+ * flushed, and only then are the pools closed and the embedded database stopped. Idempotent.
+ */
 export function shutdownApp(): Promise<void> {
 	stopping ??= (async () => {
 		setPhase('stopping');
-		const svc = servicesIfStarted();
-		if (svc) await svc.database.close();
+		const log = servicesIfStarted()?.log;
+		if (!(await waitForIdle(5_000))) log?.warn({ calls: activeCalls() }, 'calls still running at shutdown; they are settled as aborted');
+		for (const close of closers) {
+			try {
+				await close();
+			} catch (err) {
+				log?.error({ err }, 'shutdown step failed');
+			}
+		}
 		setPhase('stopped');
 	})();
 	return stopping;

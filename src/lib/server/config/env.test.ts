@@ -26,6 +26,8 @@ describe('parseConfig', () => {
 			TRUSTED_PROXY_DEPTH: '2',
 			LOG_LEVEL: 'debug',
 			BODY_SIZE_LIMIT: '10M',
+			RELAY_MAX_BODY: '8M',
+			METRICS_TOKEN: 'a-long-metrics-token',
 			IDLE_TIMEOUT: '120',
 			SHUTDOWN_DRAIN_SECONDS: '5',
 			LOGIN_MAX_FAILURES: '3',
@@ -41,6 +43,8 @@ describe('parseConfig', () => {
 			trustedProxy: { header: 'x-forwarded-for', depth: 2 },
 			logLevel: 'debug',
 			bodySizeLimit: 10 * 1024 * 1024,
+			relayBodyLimit: 8 * 1024 * 1024,
+			metricsToken: 'a-long-metrics-token',
 			idleTimeoutSeconds: 120,
 			shutdownDrainMs: 5000,
 			login: { maxFailures: 3, windowMs: 60_000 }
@@ -65,6 +69,11 @@ describe('parseConfig', () => {
 
 	test('a short root password is refused at start, not at first login', () => {
 		expect(() => parseConfig({ ELYGATE_ROOT_PASSWORD: 'short' })).toThrow(/ELYGATE_ROOT_PASSWORD: must be at least 8 characters/);
+	});
+
+	test('the server body limit must sit above the relay limit', () => {
+		expect(() => parseConfig({ BODY_SIZE_LIMIT: '1M', RELAY_MAX_BODY: '1M' })).toThrow(/BODY_SIZE_LIMIT: must be larger than RELAY_MAX_BODY/);
+		expect(parseConfig({ BODY_SIZE_LIMIT: '2M', RELAY_MAX_BODY: '1M' }).relayBodyLimit).toBe(1024 * 1024);
 	});
 
 	test('empty strings count as unset', () => {

@@ -54,7 +54,8 @@ const flag = z
 		return z.NEVER;
 	});
 
-const envSchema = z.object({
+const envSchema = z
+	.object({
 	PORT: intInRange(0, 65535, 3000),
 	HOST: optionalText.default('0.0.0.0'),
 	ORIGIN: optionalText.pipe(
@@ -89,13 +90,19 @@ const envSchema = z.object({
 	TRUSTED_PROXY_DEPTH: intInRange(1, 16, 1),
 	LOG_LEVEL: optionalText.pipe(logLevel.optional()).transform((v) => v ?? 'info'),
 	BODY_SIZE_LIMIT: byteSize('64M'),
+	RELAY_MAX_BODY: byteSize('32M'),
+	METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 	IDLE_TIMEOUT: intInRange(1, 255, 255),
 	SHUTDOWN_DRAIN_SECONDS: intInRange(0, 3600, 30),
 	DB_POOL_SIZE: intInRange(1, 200, 10),
 	LOGIN_MAX_FAILURES: intInRange(1, 1000, 5),
 	LOGIN_WINDOW_SECONDS: intInRange(1, 86400, 900),
 	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
-});
+	})
+	.refine((env) => env.BODY_SIZE_LIMIT > env.RELAY_MAX_BODY, {
+		path: ['BODY_SIZE_LIMIT'],
+		message: 'must be larger than RELAY_MAX_BODY, so oversized /v1 bodies get an OpenAI-shaped 413 from the relay'
+	});
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -113,6 +120,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 			: undefined,
 		logLevel: env.LOG_LEVEL,
 		bodySizeLimit: env.BODY_SIZE_LIMIT,
+		relayBodyLimit: env.RELAY_MAX_BODY,
+		metricsToken: env.METRICS_TOKEN,
 		idleTimeoutSeconds: env.IDLE_TIMEOUT,
 		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
 		dbPoolSize: env.DB_POOL_SIZE,

@@ -29,7 +29,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 		embedded = await startEmbeddedPostgres({ dataDir: opts.dataDir, log: opts.log, noFsync: opts.noFsync });
 		url = embedded.url;
 	}
-	const { sql, db } = createPool(url, { max: opts.poolSize, connectTimeout: 5 });
+	const { sql, db } = createPool(url, { max: opts.poolSize, connectTimeout: 5, metricsName: 'main' });
 	const database: Database = {
 		db,
 		sql,

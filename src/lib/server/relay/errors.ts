@@ -1,14 +1,55 @@
-/** OpenAI's error body; every /v1 error leaves in this shape. */
+/** OpenAI's error body; every /v1 error leaves in this shape (PROTOCOLS.md §2.5). */
 export interface OpenAIErrorBody {
 	error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-export function openAIError(
-	status: number,
-	message: string,
-	{ type = 'invalid_request_error', code = null, param = null }: { type?: string; code?: string | null; param?: string | null } = {},
-	headers: Record<string, string> = {}
-): Response {
-	const body: OpenAIErrorBody = { error: { message, type, param, code } };
-	return Response.json(body, { status, headers });
+const TYPE_BY_STATUS: Record<number, string> = {
+	400: 'invalid_request_error',
+	401: 'invalid_request_error',
+	403: 'permission_error',
+	404: 'invalid_request_error',
+	405: 'invalid_request_error',
+	408: 'timeout_error',
+	413: 'invalid_request_error',
+	415: 'invalid_request_error',
+	429: 'rate_limit_error',
+	500: 'server_error',
+	502: 'upstream_error',
+	503: 'server_error',
+	504: 'timeout_error'
+};
+
+export function errorTypeFor(status: number): string {
+	return TYPE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
+}
+
+/** A refusal or failure the relay answers with; thrown by any stage, rendered once. */
+export class RelayError extends Error {
+	override name = 'RelayError';
+	constructor(
+		readonly status: number,
+		message: string,
+		readonly code: string | null = null,
+		readonly param: string | null = null,
+		readonly type: string = errorTypeFor(status),
+		readonly headers: Record<string, string> = {}
+	) {
+		super(message);
+	}
+
+	body(): OpenAIErrorBody {
+		return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+	}
+}
+
+export function errorResponse(err: RelayError, headers: Record<string, string>): Response {
+	return new Response(JSON.stringify(err.body()), {
+		status: err.status,
+		headers: { 'content-type': 'application/json', ...err.headers, ...headers }
+	});
+}
+
+/** The in-band error event that ends a stream whose headers already went out (no [DONE] after it). */
+export function streamErrorEvent(err: RelayError): string {
+	return `data: ${JSON.stringify(err.body())}\n\n`;
 }

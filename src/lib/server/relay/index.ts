@@ -1,14 +1,100 @@
-import { newRequestId } from '../http/request-id';
-import { openAIError } from './errors';
+import { clientIp as resolveClientIp } from '../http/client-ip';
+import { acceptClientRequestId, newRequestId } from '../http/request-id';
+import { relayRequests } from '../observability/metrics';
+import { snapshot } from '../state/store';
+import { authenticate, type Caller } from './auth';
+import { proxyCall } from './call';
+import { relayContext } from './context';
+import { corsHeaders, preflight } from './cors';
+import { RelayError, errorResponse } from './errors';
+import { matchRelayRoute, pathOf } from './routes';
+import { visibleModels } from './select';
+
+/** Where the request came from: the socket's address, and the server (for per-request timeouts). */
+export interface Peer {
+	address: string | undefined;
+	server?: Bun.Server<unknown>;
+}
 
 /**
- * The /v1 entry point. Until the relay pipeline lands, no API key exists that could be
- * accepted, so every call is answered like an unknown key.
+ * The /v1 entry point, called by the production entry directly and by the SvelteKit routes
+ * under `vite dev`. Reads only the in-memory snapshot; the ledger writes in the background.
  */
-export function handleRelayRequest(request: Request): Response {
-	const auth = request.headers.get('authorization') ?? request.headers.get('x-api-key') ?? request.headers.get('api-key');
-	const message = auth
-		? 'Incorrect API key provided.'
-		: "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.";
-	return openAIError(401, message, { code: 'invalid_api_key' }, { 'x-request-id': newRequestId() });
+export async function handleRelayRequest(request: Request, peer: Peer): Promise<Response> {
+	const startedAt = Date.now();
+	const requestId = newRequestId();
+	const clientRequestId = acceptClientRequestId(request.headers.get('x-request-id')) ?? null;
+	const snap = snapshot();
+	const headers: Record<string, string> = {
+		'x-request-id': requestId,
+		...(clientRequestId ? { 'x-client-request-id': clientRequestId } : {}),
+		...corsHeaders(request.headers.get('origin'), snap.options['relay.cors_origins'])
+	};
+	const route = matchRelayRoute(request.method, pathOf(request.url));
+	const door = route.kind === 'call' ? route.door : route.kind;
+	let response: Response;
+	try {
+		response = await answer();
+	} catch (err) {
+		response = errorResponse(asRelayError(err, requestId), headers);
+	}
+	relayRequests.labels(door, String(response.status)).inc();
+	return response;
+
+	async function answer(): Promise<Response> {
+		switch (route.kind) {
+			case 'preflight': {
+				const res = preflight(request, snap.options['relay.cors_origins']);
+				res.headers.set('x-request-id', requestId);
+				return res;
+			}
+			case 'unknown':
+				throw new RelayError(404, `Invalid URL (${request.method} ${pathOf(request.url)})`, 'unknown_url');
+			case 'wrong-method':
+				throw new RelayError(405, `Use ${route.allow} for ${pathOf(request.url)}.`, 'method_not_allowed', null, 'invalid_request_error', {
+					allow: route.allow
+				});
+		}
+		const { trustedProxy } = relayContext();
+		const clientIp = resolveClientIp(request.headers, peer.address, trustedProxy);
+		const caller = authenticate(request.headers, snap, clientIp, startedAt);
+		if (route.kind === 'models') return listModels(caller, headers);
+		if (route.kind === 'model') return oneModel(caller, route.id, headers);
+		return proxyCall({
+			request,
+			door: route.door,
+			caller,
+			snap,
+			requestId,
+			clientRequestId,
+			clientIp,
+			startedAt,
+			headers,
+			disableIdleTimeout: peer.server ? () => peer.server?.timeout(request, 0) : undefined
+		});
+	}
+}
+
+function asRelayError(err: unknown, requestId: string): RelayError {
+	if (err instanceof RelayError) return err;
+	relayContext().log.error({ err, requestId }, 'relay failure');
+	return new RelayError(500, 'The gateway failed to handle this request.', 'internal_error', null, 'server_error');
+}
+
+function modelObject(id: string, created: number) {
+	return { id, object: 'model', created, owned_by: 'elygate' };
+}
+
+function listModels(caller: Caller, headers: Record<string, string>): Response {
+	const models = visibleModels(snapshot(), caller.user.group, caller.key.allowedModels);
+	const data = [...models].sort(([a], [b]) => a.localeCompare(b)).map(([id, created]) => modelObject(id, created));
+	return Response.json({ object: 'list', data }, { headers });
+}
+
+function oneModel(caller: Caller, id: string, headers: Record<string, string>): Response {
+	const created = visibleModels(snapshot(), caller.user.group, caller.key.allowedModels).get(id);
+	if (created === undefined) {
+		throw new RelayError(404, `The model ${id} does not exist or you do not have access to it.`, 'model_not_found', 'model');
+	}
+	return Response.json(modelObject(id, created), { headers });
 }

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry for the process; exposed at /metrics. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'elygate_process_' });
+
+export const dbQueries = new Counter({
+	name: 'elygate_db_queries_total',
+	help: 'Queries sent to PostgreSQL, by pool (main: UI, services, state loads; ledger: billing flushes).',
+	labelNames: ['pool'] as const,
+	registers: [registry]
+});
+
+export const stateNotifications = new Counter({
+	name: 'elygate_state_notifications_total',
+	help: 'State-change notifications received over LISTEN.',
+	registers: [registry]
+});
+
+export const relayRequests = new Counter({
+	name: 'elygate_relay_requests_total',
+	help: 'Calls answered by the /v1 relay, by door and HTTP status.',
+	labelNames: ['door', 'status'] as const,
+	registers: [registry]
+});
+
+export const relayInflight = new Gauge({
+	name: 'elygate_relay_inflight',
+	help: 'Relay calls in progress (streams included).',
+	registers: [registry]
+});
+
+export const ledgerQueueDepth = new Gauge({
+	name: 'elygate_ledger_queue_depth',
+	help: 'Settled calls waiting to be written.',
+	registers: [registry]
+});
+
+export const ledgerFlushes = new Counter({
+	name: 'elygate_ledger_flushes_total',
+	help: 'Ledger flush attempts, by result.',
+	labelNames: ['result'] as const,
+	registers: [registry]
+});
+
+export const ledgerRows = new Counter({
+	name: 'elygate_ledger_rows_total',
+	help: 'Request log rows written by the ledger.',
+	registers: [registry]
+});
+
+export const ledgerFlushSeconds = new Histogram({
+	name: 'elygate_ledger_flush_seconds',
+	help: 'Duration of one ledger flush transaction.',
+	buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+	registers: [registry]
+});

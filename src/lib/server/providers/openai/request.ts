@@ -1,0 +1,38 @@
+import type { BuildRequestInput, Door, OutboundRequest } from '../types';
+
+const PATHS: Record<Door, string> = {
+	chat: '/chat/completions',
+	completions: '/completions',
+	embeddings: '/embeddings'
+};
+
+/**
+ * The client's body goes upstream as sent, except the model name (when the channel maps it)
+ * and, for streams, `stream_options.include_usage` (we always need the usage chunk). When
+ * neither applies the raw bytes are forwarded without re-serialising.
+ */
+export function buildOpenAIRequest({ channel, secret, door, body, rawBody, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
+	const streamOptions = body.stream_options;
+	const hasUsageFlag =
+		streamOptions !== null && typeof streamOptions === 'object' && (streamOptions as Record<string, unknown>).include_usage === true;
+	const rename = body.model !== upstreamModel;
+	const addUsage = stream && door !== 'embeddings' && !hasUsageFlag;
+	let outBody = rawBody;
+	if (rename || addUsage) {
+		const copy: Record<string, unknown> = { ...body, model: upstreamModel };
+		if (addUsage) {
+			const existing = streamOptions !== null && typeof streamOptions === 'object' ? streamOptions : {};
+			copy.stream_options = { ...existing, include_usage: true };
+		}
+		outBody = JSON.stringify(copy);
+	}
+	return {
+		url: channel.baseUrl + PATHS[door],
+		headers: {
+			'content-type': 'application/json',
+			accept: stream ? 'text/event-stream' : 'application/json',
+			authorization: `Bearer ${secret}`
+		},
+		body: outBody
+	};
+}

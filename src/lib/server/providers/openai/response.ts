@@ -1,0 +1,58 @@
+import type { Door, FinishedResponse } from '../types';
+import { usageFromOpenAI } from './usage';
+
+export class UpstreamFormatError extends Error {
+	override name = 'UpstreamFormatError';
+}
+
+/** The upstream's JSON answer with the public model name put back, and its usage. */
+export function finishOpenAIResponse(_door: Door, text: string, publicModel: string): FinishedResponse {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		throw new UpstreamFormatError('The upstream answered with something that is not JSON');
+	}
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		throw new UpstreamFormatError('The upstream answered with an unexpected JSON value');
+	}
+	const obj = parsed as Record<string, unknown>;
+	if ('model' in obj) obj.model = publicModel;
+	return { body: JSON.stringify(obj), usage: usageFromOpenAI(obj.usage), outputText: choicesText(obj.choices) };
+}
+
+/** Text of chat messages (content, tool arguments) and legacy completions. */
+function choicesText(choices: unknown): string {
+	if (!Array.isArray(choices)) return '';
+	let text = '';
+	for (const choice of choices) {
+		if (choice === null || typeof choice !== 'object') continue;
+		const c = choice as Record<string, unknown>;
+		if (typeof c.text === 'string') text += c.text;
+		const message = c.message;
+		if (message === null || typeof message !== 'object') continue;
+		const m = message as Record<string, unknown>;
+		if (typeof m.content === 'string') text += m.content;
+		if (Array.isArray(m.tool_calls)) text += JSON.stringify(m.tool_calls);
+	}
+	return text;
+}
+
+/** A message from an OpenAI-style error body, or the start of the body itself. */
+export function openAIErrorMessage(status: number, text: string): string {
+	try {
+		const parsed: unknown = JSON.parse(text);
+		const error = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).error : undefined;
+		const message =
+			typeof error === 'string'
+				? error
+				: error !== null && typeof error === 'object'
+					? (error as Record<string, unknown>).message
+					: (parsed as Record<string, unknown> | null)?.message;
+		if (typeof message === 'string' && message.trim()) return message;
+	} catch {
+		// not JSON: fall through
+	}
+	const trimmed = text.trim();
+	return trimmed ? trimmed.slice(0, 300) : `The upstream answered with HTTP ${status}`;
+}

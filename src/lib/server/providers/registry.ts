@@ -1,0 +1,15 @@
+import { openaiAdaptor } from './openai';
+import type { ProviderAdaptor } from './types';
+
+/** Channel type -> adaptor. A new provider is one folder and one line here. */
+const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([[openaiAdaptor.type, openaiAdaptor]]);
+
+export function adaptorFor(type: string): ProviderAdaptor | undefined {
+	return ADAPTORS.get(type);
+}
+
+export function hasAdaptor(type: string): boolean {
+	return ADAPTORS.has(type);
+}
+
+export const channelTypes = (): string[] => [...ADAPTORS.keys()];

@@ -1,0 +1,46 @@
+import { hashToken } from '../auth/tokens';
+import type { KeyState, Snapshot, UserState } from '../state/snapshot';
+import { RelayError } from './errors';
+
+export interface Caller {
+	key: KeyState;
+	user: UserState;
+}
+
+/** The API key from `Authorization: Bearer`, `x-api-key` (Anthropic style) or `api-key` (Azure style). */
+export function presentedKey(headers: Headers): string | undefined {
+	const auth = headers.get('authorization');
+	if (auth) {
+		const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+		return m?.[1];
+	}
+	return headers.get('x-api-key')?.trim() || headers.get('api-key')?.trim() || undefined;
+}
+
+/**
+ * Finds the key in the snapshot by its SHA-256 and checks everything that does not depend on
+ * the request body: status, expiry, owner, IP allow-list. No database query.
+ */
+export function authenticate(headers: Headers, snap: Snapshot, clientIp: string, now: number): Caller {
+	const presented = presentedKey(headers);
+	if (!presented) {
+		throw new RelayError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.", 'invalid_api_key');
+	}
+	const key = snap.keysByHash.get(hashToken(presented));
+	const user = key && snap.users.get(key.userId);
+	if (!key || !user) throw new RelayError(401, 'Incorrect API key provided.', 'invalid_api_key');
+	if (key.status !== 'active') throw new RelayError(403, 'This API key is disabled.', 'key_disabled');
+	if (key.expiresAt !== null && key.expiresAt <= now) throw new RelayError(403, 'This API key has expired.', 'key_expired');
+	if (user.status !== 'active') throw new RelayError(403, 'The account that owns this API key is disabled.', 'account_disabled');
+	if (!key.ipAllowed(clientIp)) {
+		throw new RelayError(403, `This API key may not be used from ${clientIp}.`, 'ip_not_allowed');
+	}
+	return { key, user };
+}
+
+/** The key's model allow-list, checked once the body named a model. */
+export function assertModelAllowed(caller: Caller, model: string): void {
+	if (caller.key.allowedModels && !caller.key.allowedModels.has(model)) {
+		throw new RelayError(403, `This API key is not allowed to use the model ${model}.`, 'model_not_allowed', 'model');
+	}
+}

@@ -1,0 +1,51 @@
+import { RelayError } from './errors';
+
+const decoder = new TextDecoder();
+
+export interface JsonBody {
+	raw: string;
+	json: Record<string, unknown>;
+}
+
+/**
+ * Reads the request body under the relay's own limit (below the server's, so oversize bodies
+ * get an OpenAI-shaped 413 rather than a bare one) and parses it as a JSON object.
+ */
+export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
+	const declared = Number(request.headers.get('content-length') ?? NaN);
+	if (declared > limit) throw tooLarge(limit);
+	// Chunked uploads declare no length: measure what actually arrived.
+	const bytes = await request.arrayBuffer();
+	if (bytes.byteLength > limit) throw tooLarge(limit);
+	const raw = decoder.decode(bytes);
+	if (!raw.trim()) throw new RelayError(400, 'The request body is empty; send a JSON object.', null);
+	let json: unknown;
+	try {
+		json = JSON.parse(raw);
+	} catch {
+		throw new RelayError(400, 'The request body is not valid JSON.', 'invalid_json');
+	}
+	if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+		throw new RelayError(400, 'The request body must be a JSON object.', 'invalid_json');
+	}
+	return { raw, json: json as Record<string, unknown> };
+}
+
+function tooLarge(limit: number): RelayError {
+	return new RelayError(413, `The request body is larger than the ${formatBytes(limit)} this gateway accepts.`, 'request_too_large');
+}
+
+function formatBytes(n: number): string {
+	if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+	if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
+	return `${n} bytes`;
+}
+
+/** `model`, which every call door requires. */
+export function requireModel(body: Record<string, unknown>): string {
+	const model = body.model;
+	if (typeof model !== 'string' || !model.trim()) {
+		throw new RelayError(400, 'You must provide a model parameter.', 'missing_model', 'model');
+	}
+	return model;
+}

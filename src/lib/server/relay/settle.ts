@@ -1,0 +1,65 @@
+import type { LedgerEntry } from '../billing/ledger';
+import { ZERO_USAGE, type NormalizedUsage } from '../providers/types';
+import { relayContext } from './context';
+
+/** What is known about a call when it ends, however it ended. */
+export interface CallRecord {
+	requestId: string;
+	clientRequestId: string | null;
+	startedAt: number;
+	userId: number;
+	apiKeyId: number;
+	channelId: number | null;
+	model: string;
+	upstreamModel: string | null;
+	door: string;
+	stream: boolean;
+	clientIp: string;
+	attempts: number;
+}
+
+export interface CallOutcome {
+	/** What the client got: the HTTP status, or 499 when it went away first. */
+	status: number;
+	usage?: NormalizedUsage;
+	estimated?: boolean;
+	firstTokenMs?: number | null;
+	error?: string | null;
+}
+
+/** Every call ends here exactly once: one ledger entry, success or not. */
+export function settle(call: CallRecord, outcome: CallOutcome): void {
+	const usage = outcome.usage ?? ZERO_USAGE;
+	const entry: LedgerEntry = {
+		requestId: call.requestId,
+		clientRequestId: call.clientRequestId,
+		createdAt: new Date(call.startedAt),
+		userId: call.userId,
+		apiKeyId: call.apiKeyId,
+		channelId: call.channelId,
+		model: call.model,
+		upstreamModel: call.upstreamModel,
+		door: call.door,
+		stream: call.stream,
+		promptTokens: usage.inputUncached + usage.cacheRead + usage.cacheWrite,
+		completionTokens: usage.output,
+		cacheReadTokens: usage.cacheRead,
+		cacheWriteTokens: usage.cacheWrite,
+		reasoningTokens: usage.reasoning,
+		estimated: outcome.estimated ?? false,
+		modelRatio: null,
+		completionRatio: null,
+		groupRatio: null,
+		cacheReadRatio: null,
+		cacheWriteRatio: null,
+		pricePerRequestUsd: null,
+		cost: 0,
+		status: outcome.status,
+		latencyMs: Math.round(Date.now() - call.startedAt),
+		firstTokenMs: outcome.firstTokenMs ?? null,
+		attempts: call.attempts,
+		error: outcome.error ?? null,
+		clientIp: call.clientIp || null
+	};
+	relayContext().ledger.push(entry);
+}

@@ -1,0 +1,118 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { apiKeyCreate, apiKeyUpdate } from '../../schemas/api-keys';
+import type { Page, PageQuery } from '../../schemas/common';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from '../auth/api-key-format';
+import type { DbLike } from '../db';
+import { apiKeys, users, type ApiKey } from '../db/schema';
+import { parseAllowListEntry } from '../security/ip-allowlist';
+import { actingUserId, canRead, requireAdmin, type Actor } from './actor';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { ServiceError, notFound, parseInput } from './errors';
+import { withChanges } from './notify';
+
+export type ApiKeyView = Omit<ApiKey, 'keyHash' | 'deletedAt'>;
+
+const view = ({ keyHash: _hash, deletedAt: _deleted, ...rest }: ApiKey): ApiKeyView => rest;
+
+/** Normalises the IP list, refusing the first entry that is not an IP or CIDR range. */
+function normalizeIps(entries: string[]): string[] {
+	return entries.map((entry) => {
+		const parsed = parseAllowListEntry(entry);
+		if (!parsed.ok) throw new ServiceError('invalid_request', `allowedIps: ${parsed.message}`, 'allowedIps');
+		return parsed.normalized;
+	});
+}
+
+/** Owners manage their own keys; admins (and admin tokens) anyone's. */
+function assertCanManage(actor: Actor, ownerId: number): void {
+	if (actingUserId(actor) === ownerId) return;
+	requireAdmin(actor);
+}
+
+async function liveKey(db: DbLike, id: number): Promise<ApiKey> {
+	const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), isNull(apiKeys.deletedAt)));
+	if (!row) throw notFound('API key');
+	return row;
+}
+
+/** Creates a key; the full key is in the result once and never again. */
+export async function createApiKey(ctx: ServiceContext, actor: Actor, input: unknown): Promise<{ key: string; apiKey: ApiKeyView }> {
+	const data = parseInput(apiKeyCreate, input);
+	const ownerId = data.userId ?? actingUserId(actor);
+	if (ownerId === null) throw new ServiceError('invalid_request', 'userId: say which user the key is for', 'userId');
+	assertCanManage(actor, ownerId);
+	const [owner] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), isNull(users.deletedAt)));
+	if (!owner) throw new ServiceError('invalid_request', 'userId: no such user', 'userId');
+	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
+		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
+	}
+	const key = generateApiKey();
+	const { userId: _userId, ...fields } = data;
+	const apiKey = await withChanges(ctx.db, async (tx) => {
+		const [row] = await tx
+			.insert(apiKeys)
+			.values({ ...fields, allowedIps: normalizeIps(fields.allowedIps), userId: ownerId, keyHash: hashApiKey(key), prefix: apiKeyPrefix(key) })
+			.returning();
+		if (!row) throw new Error('insert returned no row');
+		await writeAudit(tx, actor, { action: 'api_key.create', targetType: 'api_key', targetId: row.id, after: view(row) });
+		return { result: view(row), changes: [{ kind: 'key', id: row.id }] };
+	});
+	return { key, apiKey };
+}
+
+export async function updateApiKey(ctx: ServiceContext, actor: Actor, id: number, input: unknown): Promise<ApiKeyView> {
+	const data = parseInput(apiKeyUpdate, input);
+	return withChanges(ctx.db, async (tx) => {
+		const before = await liveKey(tx, id);
+		assertCanManage(actor, before.userId);
+		const { enabled, allowedIps, ...fields } = data;
+		const [row] = await tx
+			.update(apiKeys)
+			.set({
+				...fields,
+				...(allowedIps ? { allowedIps: normalizeIps(allowedIps) } : {}),
+				...(enabled === undefined ? {} : { status: enabled ? ('active' as const) : ('disabled' as const) }),
+				updatedAt: new Date()
+			})
+			.where(eq(apiKeys.id, id))
+			.returning();
+		if (!row) throw notFound('API key');
+		await writeAudit(tx, actor, { action: 'api_key.update', targetType: 'api_key', targetId: id, before: view(before), after: view(row) });
+		return { result: view(row), changes: [{ kind: 'key', id }] };
+	});
+}
+
+/** Soft delete: the key stops working at once; its log rows keep their reference. */
+export async function deleteApiKey(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
+	await withChanges(ctx.db, async (tx) => {
+		const before = await liveKey(tx, id);
+		assertCanManage(actor, before.userId);
+		await tx.update(apiKeys).set({ deletedAt: new Date(), status: 'disabled' }).where(eq(apiKeys.id, id));
+		await writeAudit(tx, actor, { action: 'api_key.delete', targetType: 'api_key', targetId: id, before: view(before) });
+		return { result: undefined, changes: [{ kind: 'key', id }] };
+	});
+}
+
+export async function getApiKey(ctx: ServiceContext, actor: Actor, id: number): Promise<ApiKeyView> {
+	const row = await liveKey(ctx.db, id);
+	if (actingUserId(actor) !== row.userId && !canRead(actor)) throw notFound('API key');
+	return view(row);
+}
+
+/** A user's keys (their own, or anyone's for admins and read tokens). */
+export async function listApiKeys(ctx: ServiceContext, actor: Actor, userId: number, query: PageQuery): Promise<Page<ApiKeyView>> {
+	if (actingUserId(actor) !== userId && !canRead(actor)) throw new ServiceError('forbidden', 'Administrators only.');
+	const where = and(eq(apiKeys.userId, userId), isNull(apiKeys.deletedAt));
+	const [rows, [count]] = await Promise.all([
+		ctx.db
+			.select()
+			.from(apiKeys)
+			.where(where)
+			.orderBy(desc(apiKeys.id))
+			.limit(query.perPage)
+			.offset((query.page - 1) * query.perPage),
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(where)
+	]);
+	return { items: rows.map(view), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+}

@@ -1,0 +1,220 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { channelCreate, channelUpdate } from '../../schemas/channels';
+import type { Page, PageQuery } from '../../schemas/common';
+import type { DbLike } from '../db';
+import { channelKeys, channels, groups, type Channel, type ChannelKey } from '../db/schema';
+import { hasAdaptor } from '../providers/registry';
+import { maskSecret, type SecretBox } from '../security/crypto';
+import { checkChannelHost } from '../security/outbound';
+import { requireAdmin, requireReader, type Actor } from './actor';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { ServiceError, notFound, parseInput } from './errors';
+import { withChanges } from './notify';
+
+export interface ChannelKeyView {
+	id: number;
+	/** Masked secret; sending it back unchanged keeps the stored one. */
+	hint: string;
+	enabled: boolean;
+	disableReason: string | null;
+}
+
+export type ChannelView = Omit<Channel, 'deletedAt'> & { keys: ChannelKeyView[] };
+
+function view(row: Channel, keys: ChannelKey[]): ChannelView {
+	const { deletedAt: _deleted, ...rest } = row;
+	return {
+		...rest,
+		keys: keys.map((k) => ({ id: k.id, hint: k.secretHint, enabled: k.status === 'enabled', disableReason: k.disableReason }))
+	};
+}
+
+async function liveChannel(db: DbLike, id: number): Promise<Channel> {
+	const [row] = await db.select().from(channels).where(and(eq(channels.id, id), isNull(channels.deletedAt)));
+	if (!row) throw notFound('Channel');
+	return row;
+}
+
+async function keysOf(db: DbLike, channelId: number): Promise<ChannelKey[]> {
+	return db.select().from(channelKeys).where(eq(channelKeys.channelId, channelId)).orderBy(channelKeys.id);
+}
+
+/** Checks what zod cannot: the type has an adaptor, groups exist, mappings map listed models, the host is allowed. */
+async function validateChannel(
+	db: DbLike,
+	data: { type?: string; baseUrl?: string; groups?: string[]; models?: string[]; modelMapping?: Record<string, string> },
+	current?: Channel
+): Promise<void> {
+	if (data.type !== undefined && !hasAdaptor(data.type)) {
+		throw new ServiceError('invalid_request', `type: "${data.type}" is not a supported channel type`, 'type');
+	}
+	if (data.baseUrl !== undefined) {
+		const problem = await checkChannelHost(new URL(data.baseUrl).hostname);
+		if (problem) throw new ServiceError('invalid_request', `baseUrl: ${problem}`, 'baseUrl');
+	}
+	if (data.groups) {
+		const known = new Set((await db.select({ name: groups.name }).from(groups)).map((g) => g.name));
+		const unknown = data.groups.find((g) => !known.has(g));
+		if (unknown) throw new ServiceError('invalid_request', `groups: there is no group "${unknown}"`, 'groups');
+	}
+	const models = new Set(data.models ?? current?.models ?? []);
+	const mapping = data.modelMapping ?? (data.models ? current?.modelMapping : undefined) ?? {};
+	const stray = Object.keys(mapping).find((m) => !models.has(m));
+	if (stray) throw new ServiceError('invalid_request', `modelMapping: "${stray}" is not one of the channel's models`, 'modelMapping');
+}
+
+/**
+ * Resolves the submitted key list against the stored keys: a masked value keeps the stored
+ * secret it stands for, anything else is a new secret; stored keys not mentioned go away.
+ */
+function planKeys(submitted: string[], stored: ChannelKey[]): { keep: Set<number>; add: string[] } {
+	const keep = new Set<number>();
+	const add: string[] = [];
+	for (const value of submitted) {
+		if (!value.includes('…')) {
+			add.push(value);
+			continue;
+		}
+		const match = stored.find((k) => k.secretHint === value && !keep.has(k.id));
+		if (!match) {
+			throw new ServiceError('invalid_request', 'keys: a masked key does not match any stored key; paste the full key instead', 'keys');
+		}
+		keep.add(match.id);
+	}
+	return { keep, add };
+}
+
+function sealKeys(secrets: SecretBox, channelId: number, values: string[]) {
+	return values.map((secret) => ({ channelId, secretEncrypted: secrets.encrypt(secret), secretHint: maskSecret(secret) }));
+}
+
+export async function createChannel(ctx: ServiceContext, actor: Actor, input: unknown): Promise<ChannelView> {
+	requireAdmin(actor);
+	const data = parseInput(channelCreate, input);
+	await validateChannel(ctx.db, data);
+	const { keys, enabled, ...fields } = data;
+	return withChanges(ctx.db, async (tx) => {
+		const [row] = await tx
+			.insert(channels)
+			.values({ ...fields, status: enabled ? 'enabled' : 'disabled', disableKind: enabled ? null : 'manual' })
+			.returning();
+		if (!row) throw new Error('insert returned no row');
+		const keyRows = await tx.insert(channelKeys).values(sealKeys(ctx.secrets, row.id, keys)).returning();
+		const result = view(row, keyRows);
+		await writeAudit(tx, actor, { action: 'channel.create', targetType: 'channel', targetId: row.id, after: result });
+		return { result, changes: [{ kind: 'channel', id: row.id }] };
+	});
+}
+
+export async function updateChannel(ctx: ServiceContext, actor: Actor, id: number, input: unknown): Promise<ChannelView> {
+	requireAdmin(actor);
+	const data = parseInput(channelUpdate, input);
+	return withChanges(ctx.db, async (tx) => {
+		const before = await liveChannel(tx, id);
+		await validateChannel(tx, data, before);
+		const storedKeys = await keysOf(tx, id);
+		const { keys, enabled, ...fields } = data;
+		const statusFields =
+			enabled === undefined
+				? {}
+				: enabled
+					? { status: 'enabled' as const, disableKind: null, disableReason: null, disabledAt: null }
+					: { status: 'disabled' as const, disableKind: 'manual' as const, disabledAt: new Date() };
+		const [row] = await tx
+			.update(channels)
+			.set({ ...fields, ...statusFields, updatedAt: new Date() })
+			.where(eq(channels.id, id))
+			.returning();
+		if (!row) throw notFound('Channel');
+		if (keys) {
+			const plan = planKeys(keys, storedKeys);
+			const drop = storedKeys.filter((k) => !plan.keep.has(k.id)).map((k) => k.id);
+			for (const keyId of drop) await tx.delete(channelKeys).where(eq(channelKeys.id, keyId));
+			if (plan.add.length) await tx.insert(channelKeys).values(sealKeys(ctx.secrets, id, plan.add));
+		}
+		const result = view(row, await keysOf(tx, id));
+		await writeAudit(tx, actor, {
+			action: 'channel.update',
+			targetType: 'channel',
+			targetId: id,
+			before: view(before, storedKeys),
+			after: result
+		});
+		return { result, changes: [{ kind: 'channel', id }] };
+	});
+}
+
+/** Manual enable/disable; a manual disable is never undone automatically. */
+export async function setChannelEnabled(
+	ctx: ServiceContext,
+	actor: Actor,
+	id: number,
+	enabled: boolean,
+	reason?: string
+): Promise<ChannelView> {
+	requireAdmin(actor);
+	return withChanges(ctx.db, async (tx) => {
+		const before = await liveChannel(tx, id);
+		const [row] = await tx
+			.update(channels)
+			.set(
+				enabled
+					? { status: 'enabled', disableKind: null, disableReason: null, disabledAt: null, updatedAt: new Date() }
+					: { status: 'disabled', disableKind: 'manual', disableReason: reason ?? null, disabledAt: new Date(), updatedAt: new Date() }
+			)
+			.where(eq(channels.id, id))
+			.returning();
+		if (!row) throw notFound('Channel');
+		const keys = await keysOf(tx, id);
+		await writeAudit(tx, actor, {
+			action: enabled ? 'channel.enable' : 'channel.disable',
+			targetType: 'channel',
+			targetId: id,
+			before: { status: before.status },
+			after: { status: row.status, reason: row.disableReason }
+		});
+		return { result: view(row, keys), changes: [{ kind: 'channel', id }] };
+	});
+}
+
+/** Soft delete: logs keep pointing at the row. */
+export async function deleteChannel(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
+	requireAdmin(actor);
+	await withChanges(ctx.db, async (tx) => {
+		const before = await liveChannel(tx, id);
+		await tx.update(channels).set({ deletedAt: new Date(), status: 'disabled' }).where(eq(channels.id, id));
+		await writeAudit(tx, actor, { action: 'channel.delete', targetType: 'channel', targetId: id, before });
+		return { result: undefined, changes: [{ kind: 'channel', id }] };
+	});
+}
+
+export async function getChannel(ctx: ServiceContext, actor: Actor, id: number): Promise<ChannelView> {
+	requireReader(actor);
+	const row = await liveChannel(ctx.db, id);
+	return view(row, await keysOf(ctx.db, id));
+}
+
+export async function listChannels(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<ChannelView>> {
+	requireReader(actor);
+	const where = isNull(channels.deletedAt);
+	const [rows, [count]] = await Promise.all([
+		ctx.db
+			.select()
+			.from(channels)
+			.where(where)
+			.orderBy(desc(channels.priority), channels.id)
+			.limit(query.perPage)
+			.offset((query.page - 1) * query.perPage),
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(channels).where(where)
+	]);
+	const keys = rows.length
+		? await ctx.db
+				.select()
+				.from(channelKeys)
+				.where(sql`${channelKeys.channelId} in ${rows.map((r) => r.id)}`)
+				.orderBy(channelKeys.id)
+		: [];
+	const byChannel = Map.groupBy(keys, (k) => k.channelId);
+	return { items: rows.map((r) => view(r, byChannel.get(r.id) ?? [])), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+}

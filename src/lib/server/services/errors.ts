@@ -1,0 +1,42 @@
+import type * as z from 'zod';
+
+export type ServiceErrorCode =
+	| 'invalid_request'
+	| 'forbidden'
+	| 'not_found'
+	| 'conflict'
+	| 'unauthenticated';
+
+const STATUS: Record<ServiceErrorCode, number> = {
+	invalid_request: 400,
+	unauthenticated: 401,
+	forbidden: 403,
+	not_found: 404,
+	conflict: 409
+};
+
+/** A refusal the caller can show as is: the API as JSON, the UI beside the field. */
+export class ServiceError extends Error {
+	override name = 'ServiceError';
+	readonly status: number;
+
+	constructor(
+		readonly code: ServiceErrorCode,
+		message: string,
+		readonly field?: string
+	) {
+		super(message);
+		this.status = STATUS[code];
+	}
+}
+
+/** Parses service input, turning the first zod issue into a ServiceError naming its field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+	const issue = result.error.issues[0];
+	const field = issue?.path.map(String).join('.') || undefined;
+	throw new ServiceError('invalid_request', field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input'), field);
+}
+
+export const notFound = (what: string) => new ServiceError('not_found', `${what} not found`);

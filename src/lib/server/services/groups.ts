@@ -1,0 +1,46 @@
+import { count, eq, isNull, and } from 'drizzle-orm';
+import { groupUpsert } from '../../schemas/admin';
+import { groups, users, type Group } from '../db/schema';
+import { requireAdmin, requireReader, type Actor } from './actor';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { ServiceError, notFound, parseInput } from './errors';
+import { withChanges } from './notify';
+
+export async function listGroups(ctx: ServiceContext, actor: Actor): Promise<Group[]> {
+	requireReader(actor);
+	return ctx.db.select().from(groups).orderBy(groups.name);
+}
+
+export async function upsertGroup(ctx: ServiceContext, actor: Actor, input: unknown): Promise<Group> {
+	requireAdmin(actor);
+	const data = parseInput(groupUpsert, input);
+	return withChanges(ctx.db, async (tx) => {
+		const [before] = await tx.select().from(groups).where(eq(groups.name, data.name));
+		const [row] = await tx
+			.insert(groups)
+			.values(data)
+			.onConflictDoUpdate({ target: groups.name, set: { ratio: data.ratio, description: data.description, updatedAt: new Date() } })
+			.returning();
+		if (!row) throw new Error('upsert returned no row');
+		await writeAudit(tx, actor, { action: before ? 'group.update' : 'group.create', targetType: 'group', targetId: row.name, before, after: row });
+		return { result: row, changes: [{ kind: 'groups' }] };
+	});
+}
+
+/** "default" stays, and so does any group that still has users. */
+export async function deleteGroup(ctx: ServiceContext, actor: Actor, name: string): Promise<void> {
+	requireAdmin(actor);
+	if (name === 'default') throw new ServiceError('invalid_request', 'The default group cannot be deleted.', 'name');
+	await withChanges(ctx.db, async (tx) => {
+		const [before] = await tx.select().from(groups).where(eq(groups.name, name));
+		if (!before) throw notFound('Group');
+		const [members] = await tx.select({ n: count() }).from(users).where(and(eq(users.group, name), isNull(users.deletedAt)));
+		if ((members?.n ?? 0) > 0) {
+			throw new ServiceError('conflict', `The group "${name}" still has ${members?.n} users; move them first.`, 'name');
+		}
+		await tx.delete(groups).where(eq(groups.name, name));
+		await writeAudit(tx, actor, { action: 'group.delete', targetType: 'group', targetId: name, before });
+		return { result: undefined, changes: [{ kind: 'groups' }] };
+	});
+}

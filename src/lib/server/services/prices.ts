@@ -1,0 +1,40 @@
+import { eq } from 'drizzle-orm';
+import { priceUpsert } from '../../schemas/admin';
+import { modelPrices, type ModelPrice } from '../db/schema';
+import { requireAdmin, requireReader, type Actor } from './actor';
+import { writeAudit } from './audit';
+import type { ServiceContext } from './context';
+import { notFound, parseInput } from './errors';
+import { withChanges } from './notify';
+
+export async function listPrices(ctx: ServiceContext, actor: Actor): Promise<ModelPrice[]> {
+	requireReader(actor);
+	return ctx.db.select().from(modelPrices).orderBy(modelPrices.model);
+}
+
+export async function upsertPrice(ctx: ServiceContext, actor: Actor, input: unknown): Promise<ModelPrice> {
+	requireAdmin(actor);
+	const data = parseInput(priceUpsert, input);
+	return withChanges(ctx.db, async (tx) => {
+		const [before] = await tx.select().from(modelPrices).where(eq(modelPrices.model, data.model));
+		const { model: _model, ...fields } = data;
+		const [row] = await tx
+			.insert(modelPrices)
+			.values(data)
+			.onConflictDoUpdate({ target: modelPrices.model, set: { ...fields, updatedAt: new Date() } })
+			.returning();
+		if (!row) throw new Error('upsert returned no row');
+		await writeAudit(tx, actor, { action: before ? 'price.update' : 'price.create', targetType: 'model_price', targetId: row.model, before, after: row });
+		return { result: row, changes: [{ kind: 'prices' }] };
+	});
+}
+
+export async function deletePrice(ctx: ServiceContext, actor: Actor, model: string): Promise<void> {
+	requireAdmin(actor);
+	await withChanges(ctx.db, async (tx) => {
+		const [before] = await tx.delete(modelPrices).where(eq(modelPrices.model, model)).returning();
+		if (!before) throw notFound('Price');
+		await writeAudit(tx, actor, { action: 'price.delete', targetType: 'model_price', targetId: model, before });
+		return { result: undefined, changes: [{ kind: 'prices' }] };
+	});
+}
