@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from '../src/lib/server/db/embedded/instance-lock';
 
 // import.meta.url, not import.meta.dir: vitest's module runner only provides the former.
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -23,15 +24,49 @@ export function buildState(): 'missing' | 'stale' | 'fresh' {
 	return statSync(STAMP).mtimeMs < sourcesAt ? 'stale' : 'fresh';
 }
 
+const LOCK = join(projectRoot, '.build.lock');
+
 /** Builds when needed; exits the process if the build fails. */
 export function ensureBuilt(): void {
-	const state = buildState();
-	if (state === 'fresh') return;
-	console.log(state === 'missing' ? 'No build yet: building…' : 'Sources changed since the last build: rebuilding…');
-	const build = Bun.spawnSync(['bun', join(projectRoot, 'scripts/build.ts')], {
-		cwd: projectRoot,
-		stdout: 'inherit',
-		stderr: 'inherit'
+	if (buildState() === 'fresh') return;
+	// Two processes building into the same folders at once would corrupt both builds.
+	withBuildLock(() => {
+		const state = buildState();
+		if (state === 'fresh') return; // someone built it while we waited
+		console.log(state === 'missing' ? 'No build yet: building…' : 'Sources changed since the last build: rebuilding…');
+		const build = Bun.spawnSync(['bun', join(projectRoot, 'scripts/build.ts')], {
+			cwd: projectRoot,
+			stdout: 'inherit',
+			stderr: 'inherit'
+		});
+		if (build.exitCode !== 0) process.exit(build.exitCode ?? 1);
 	});
-	if (build.exitCode !== 0) process.exit(build.exitCode ?? 1);
+}
+
+function withBuildLock(work: () => void): void {
+	const deadline = Date.now() + 10 * 60_000;
+	for (;;) {
+		try {
+			writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+			break;
+		} catch {
+			const holder = lockHolder();
+			if (!holder || !isAlive(holder)) rmSync(LOCK, { force: true });
+			else if (Date.now() > deadline) throw new Error(`Another build (pid ${holder}) holds ${LOCK}`);
+			else Bun.sleepSync(200);
+		}
+	}
+	try {
+		work();
+	} finally {
+		rmSync(LOCK, { force: true });
+	}
+}
+
+function lockHolder(): number {
+	try {
+		return Number(readFileSync(LOCK, 'utf8')) || 0;
+	} catch {
+		return 0; // released between our attempt and this read
+	}
 }

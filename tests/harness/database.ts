@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import postgres from 'postgres';
+import { projectRoot } from '../../scripts/build-state';
+import { applyMigrations } from '../../src/lib/server/db/migrate';
 import { inject } from 'vitest';
 
 import { TEST_DATABASE_PREFIX } from './names';
@@ -12,8 +15,8 @@ export interface TestDatabase {
 	drop(): Promise<void>;
 }
 
-/** A new, empty database on the run's server: each test file gets its own. */
-export async function freshDatabase(): Promise<TestDatabase> {
+/** A new database on the run's server, empty or migrated: each test file gets its own. */
+export async function freshDatabase({ migrated = false }: { migrated?: boolean } = {}): Promise<TestDatabase> {
 	const adminUrl = inject('adminDatabaseUrl');
 	const name = TEST_DATABASE_PREFIX + randomBytes(6).toString('hex');
 	const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -23,6 +26,7 @@ export async function freshDatabase(): Promise<TestDatabase> {
 		await admin.end({ timeout: 5 });
 	}
 	const url = withDatabase(adminUrl, name);
+	if (migrated) await applyMigrations(url, join(projectRoot, 'drizzle'));
 	const sql = postgres(url, { max: 2, onnotice: () => {} });
 	return {
 		name,

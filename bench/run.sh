@@ -1,0 +1,419 @@
+#!/usr/bin/env bash
+# Benchmarks Elygate's /v1/chat/completions relay against a bare Bun pass-through proxy, both
+# in front of the same mock upstream, in one run, and prints a Markdown table with the budget
+# verdicts. See bench/README.md for what is measured and the knobs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-3}
+FIRST_WARMUP=${FIRST_WARMUP:-5}
+CONNECTIONS=${CONNECTIONS:-50 256}
+LATENCY_MS=${LATENCY_MS:-50}
+LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-50}
+MOCK_CHUNKS=${MOCK_CHUNKS:-20}
+MOCK_PORT=${MOCK_PORT:-19080}
+BARE_PORT=${BARE_PORT:-19081}
+ELYGATE_PORT=${ELYGATE_PORT:-19090}
+LOAD_CPU=${LOAD_CPU:-0}
+TARGET_CPU=${TARGET_CPU:-1}
+BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+
+# The budgets the table is judged against.
+MIN_RPS_RATIO=0.7
+MAX_ADDED_P50_MS=1
+
+TARGETS=(bare elygate)
+MODES=(nonstream stream)
+
+declare -A PIDS=()
+DB_URL=''
+TMP=''
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	local name
+	for name in "${!PIDS[@]}"; do stop_proc "$name"; done
+	if [[ -n $DB_URL ]]; then
+		DATABASE_URL=$BENCH_DATABASE_URL bun --no-env-file bench/setup-elygate.ts drop "$DB_URL" || log "warning: could not drop $DB_URL"
+	fi
+	[[ -n $TMP ]] && rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- processes
+
+# start_proc NAME CPU LOGFILE COMMAND... — taskset execs the command, so $! is its own pid,
+# which is what /proc is read for.
+start_proc() {
+	local name=$1 cpu=$2 logfile=$3
+	shift 3
+	taskset -c "$cpu" "$@" >>"$logfile" 2>&1 &
+	PIDS[$name]=$!
+}
+
+# Asks politely first (Elygate drains in-flight requests), then insists.
+stop_proc() {
+	local name=$1 pid=${PIDS[$1]:-} i
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	unset "PIDS[$name]"
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_http NAME URL — until URL answers 2xx, failing early if the process died.
+wait_http() {
+	local name=$1 url=$2 i
+	for ((i = 0; i < 600; i++)); do
+		curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+		kill -0 "${PIDS[$name]}" 2>/dev/null || die "$name exited during start; see $RUN_DIR/$name.log"
+		sleep 0.1
+	done
+	die "$name did not answer $url within 60 s; see $RUN_DIR/$name.log"
+}
+
+start_mock() {
+	local latency=$1
+	start_proc mock "$LOAD_CPU" "$RUN_DIR/mock.log" \
+		env MOCK_PORT="$MOCK_PORT" MOCK_CHUNKS="$MOCK_CHUNKS" MOCK_LATENCY_MS="$latency" bun --no-env-file bench/mock-upstream.ts
+	wait_http mock "http://127.0.0.1:$MOCK_PORT/health"
+}
+
+start_target() {
+	case $1 in
+	bare)
+		start_proc bare "$TARGET_CPU" "$RUN_DIR/bare.log" \
+			env BARE_PORT="$BARE_PORT" UPSTREAM_URL="http://127.0.0.1:$MOCK_PORT" bun --no-env-file bench/bare-proxy.ts
+		# The proxy forwards everything, so the mock's health check doubles as its own.
+		wait_http bare "http://127.0.0.1:$BARE_PORT/health"
+		;;
+	elygate)
+		# A clean environment: nothing from the caller's shell or a local .env may change
+		# what is being measured.
+		start_proc elygate "$TARGET_CPU" "$RUN_DIR/elygate.log" \
+			env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="$DB_URL" ELYGATE_SECRET_KEY="$SECRET_KEY" \
+			HOST=127.0.0.1 PORT="$ELYGATE_PORT" LOG_LEVEL=warn ELYGATE_DATA_DIR="$TMP/elygate-data" SHUTDOWN_DRAIN_SECONDS=2 \
+			bun --no-env-file build/elygate.js
+		wait_http elygate "http://127.0.0.1:$ELYGATE_PORT/api/ready"
+		;;
+	esac
+}
+
+port_of() {
+	case $1 in
+	bare) echo "$BARE_PORT" ;;
+	elygate) echo "$ELYGATE_PORT" ;;
+	esac
+}
+
+# utime + stime of the whole process (all threads), in clock ticks. The command name in
+# field 2 may hold spaces, so fields are counted after its closing parenthesis.
+cpu_ticks() {
+	local stat fields
+	stat=$(<"/proc/$1/stat")
+	read -r -a fields <<<"${stat##*) }"
+	echo $((fields[11] + fields[12]))
+}
+
+peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# ---------------------------------------------------------------- load
+
+body_file() { echo "$RUN_DIR/body-$1.json"; }
+
+write_bodies() {
+	printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello to the benchmark."}],"max_tokens":64}' \
+		>"$(body_file nonstream)"
+	# No include_usage: the gateway asks the upstream for usage itself, which is part of its cost.
+	printf '%s' '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Say hello to the benchmark."}],"max_tokens":64,"stream":true}' \
+		>"$(body_file stream)"
+}
+
+# run_wrk TARGET MODE CONNECTIONS SECONDS OUTFILE
+run_wrk() {
+	local target=$1 mode=$2 conns=$3 seconds=$4 out=$5
+	BODY_FILE=$(body_file "$mode") BENCH_API_KEY=$API_KEY \
+		taskset -c "$LOAD_CPU" wrk -t1 -c"$conns" -d"${seconds}s" --timeout 10s -s bench/post.lua \
+		"http://127.0.0.1:$(port_of "$target")/v1/chat/completions" >"$out" 2>&1 ||
+		die "wrk failed ($target $mode c=$conns): $(tail -n 5 "$out")"
+	grep -q '^BENCH_RESULT ' "$out" || die "wrk printed no result ($target $mode c=$conns): $(tail -n 5 "$out")"
+}
+
+# Prints "non2xx socket_errors" of a wrk output file.
+wrk_errors() { sed -n 's/^BENCH_RESULT .*non2xx=\([0-9]*\) socket_errors=\([0-9]*\).*/\1 \2/p' "$1"; }
+
+note_errors() {
+	local what=$1 out=$2 non2xx sock
+	read -r non2xx sock <<<"$(wrk_errors "$out")"
+	if ((non2xx > 0 || sock > 0)); then echo "- $what: $non2xx HTTP >= 400, $sock socket errors" >>"$NOTES"; fi
+}
+
+# One request with curl: the relay must answer 200, and a stream must end with [DONE].
+smoke() {
+	local target=$1 mode=$2 out code last
+	out="$RUN_DIR/smoke-$target-$mode.txt"
+	code=$(curl -sS -o "$out" -w '%{http_code}' --max-time 30 -H 'content-type: application/json' \
+		-H "authorization: Bearer $API_KEY" --data-binary @"$(body_file "$mode")" \
+		"http://127.0.0.1:$(port_of "$target")/v1/chat/completions") || die "smoke $target $mode: curl failed"
+	[[ $code == 200 ]] || die "smoke $target $mode: HTTP $code: $(head -c 500 "$out")"
+	if [[ $mode == stream ]]; then
+		last=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '\r')
+		[[ $last == 'data: [DONE]' ]] || die "smoke $target $mode: the stream does not end with [DONE] (last line: $last)"
+		echo "- $target $mode: HTTP 200, $(grep -c '^data: ' "$out") events, ends with \`data: [DONE]\`" >>"$SMOKE"
+	else
+		grep -q '"object":"chat.completion"' "$out" || die "smoke $target $mode: not a chat.completion: $(head -c 500 "$out")"
+		echo "- $target $mode: HTTP 200, chat.completion" >>"$SMOKE"
+	fi
+}
+
+# measure TARGET PHASE MODE CONNECTIONS LABEL — a warm-up, then the measured run with the
+# target's CPU time read around it; appends one row to $ROWS.
+measure() {
+	local target=$1 phase=$2 mode=$3 conns=$4 label=$5 pid before after out kv
+	local rps='' p50_us='' p90_us='' p99_us='' requests='' non2xx='' socket_errors=''
+	pid=${PIDS[$target]}
+	out="$RUN_DIR/wrk-$target-${label// /_}"
+	if ((WARMUP > 0)); then
+		run_wrk "$target" "$mode" "$conns" "$WARMUP" "$out.warmup.txt"
+		note_errors "$target $label (warm-up)" "$out.warmup.txt"
+	fi
+	log "$target $label: ${DURATION}s"
+	before=$(cpu_ticks "$pid")
+	run_wrk "$target" "$mode" "$conns" "$DURATION" "$out.txt"
+	after=$(cpu_ticks "$pid")
+	note_errors "$target $label" "$out.txt"
+	for kv in $(sed -n 's/^BENCH_RESULT //p' "$out.txt"); do
+		case ${kv%%=*} in
+		rps) rps=${kv#*=} ;;
+		p50_us) p50_us=${kv#*=} ;;
+		p90_us) p90_us=${kv#*=} ;;
+		p99_us) p99_us=${kv#*=} ;;
+		requests) requests=${kv#*=} ;;
+		non2xx) non2xx=${kv#*=} ;;
+		socket_errors) socket_errors=${kv#*=} ;;
+		esac
+	done
+	((requests > 0)) || die "$target $label: no request completed"
+	local cpu_us
+	cpu_us=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$phase" "$mode" "$conns" "$target" \
+		"$rps" "$p50_us" "$p90_us" "$p99_us" "$requests" "$non2xx" "$socket_errors" "$cpu_us" >>"$ROWS"
+	log "$target $label: $rps req/s, p50 ${p50_us} µs, p99 ${p99_us} µs, $cpu_us CPU µs/req"
+}
+
+# Everything for one target, alone on its CPU: throughput cases against an instant mock,
+# then latency cases against a slow one.
+bench_target() {
+	local target=$1 mode conns
+	log "== $target"
+	start_mock 0
+	start_target "$target"
+	for mode in "${MODES[@]}"; do smoke "$target" "$mode"; done
+	if ((FIRST_WARMUP > 0)); then
+		log "$target: first warm-up ${FIRST_WARMUP}s"
+		run_wrk "$target" nonstream "${CONNECTIONS##* }" "$FIRST_WARMUP" "$RUN_DIR/wrk-$target-first-warmup.txt"
+		note_errors "$target first warm-up" "$RUN_DIR/wrk-$target-first-warmup.txt"
+	fi
+	for mode in "${MODES[@]}"; do
+		for conns in $CONNECTIONS; do measure "$target" throughput "$mode" "$conns" "$mode c=$conns"; done
+	done
+
+	log "$target: restarting the mock with ${LATENCY_MS} ms latency"
+	stop_proc mock
+	start_mock "$LATENCY_MS"
+	for mode in "${MODES[@]}"; do
+		measure "$target" latency "$mode" "$LATENCY_CONNECTIONS" "$mode c=$LATENCY_CONNECTIONS +${LATENCY_MS}ms"
+	done
+
+	printf '%s\t%s\n' "$target" "$(peak_rss_kb "${PIDS[$target]}")" >>"$RSS"
+	curl -fsS "http://127.0.0.1:$MOCK_PORT/stats" >"$RUN_DIR/mock-stats-$target.json" || true
+	stop_proc "$target"
+	stop_proc mock
+}
+
+# ---------------------------------------------------------------- report
+
+results_table() {
+	awk -F'\t' '
+		function ms(us) { return sprintf("%.2f", us / 1000) }
+		{
+			key = $1 SUBSEP $5
+			if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
+			rps[key] = $6; p50[key] = $7; p99[key] = $9; non2xx[key] = $11; sock[key] = $12; cpu[key] = $13
+			targets[$5] = 1
+		}
+		END {
+			print "| case | target | rps | p50 ms | p99 ms | CPU µs/req | rps ratio vs bare | p50 delta vs bare (ms) | non-2xx |"
+			print "|---|---|--:|--:|--:|--:|--:|--:|--:|"
+			split("bare elygate", names, " ")
+			for (i = 1; i <= n; i++) for (j = 1; j <= 2; j++) {
+				c = order[i]; t = names[j]; k = c SUBSEP t; b = c SUBSEP "bare"
+				if (!(k in rps)) continue
+				ratio = "—"; delta = "—"
+				if (t != "bare" && (b in rps)) {
+					ratio = sprintf("%.2f", rps[k] / rps[b])
+					delta = sprintf("%+.3f", (p50[k] - p50[b]) / 1000)
+				}
+				errs = non2xx[k] (sock[k] > 0 ? " (+" sock[k] " socket)" : "")
+				printf "| %s | %s | %.0f | %s | %s | %.0f | %s | %s | %s |\n", c, t, rps[k], ms(p50[k]), ms(p99[k]), cpu[k], ratio, delta, errs
+			}
+		}' "$ROWS"
+}
+
+# One verdict line per budget; a budget measured with failed requests does not pass.
+budget_table() {
+	awk -F'\t' -v min_ratio="$MIN_RPS_RATIO" -v max_p50="$MAX_ADDED_P50_MS" '
+		{ key = $1 SUBSEP $5; rps[key] = $6; p50[key] = $7; errs[key] = $11 + $12; phase[$1] = $2; mode[$1] = $3; cases[$1] = 1 }
+		function verdict(ok, bad) { return bad ? "FAIL (errors)" : (ok ? "PASS" : "FAIL") }
+		END {
+			print "| budget | worst case | measured | verdict |"
+			print "|---|---|--:|---|"
+			split("nonstream stream", modes, " ")
+			for (m = 1; m <= 2; m++) {
+				worst = ""; bad = 0
+				for (c in cases) {
+					if (phase[c] != "throughput" || mode[c] != modes[m]) continue
+					e = c SUBSEP "elygate"; b = c SUBSEP "bare"
+					if (!(e in rps) || !(b in rps)) continue
+					r = rps[e] / rps[b]
+					if (errs[e] > 0) bad = 1
+					if (worst == "" || r < worst) { worst = r; wc = c }
+				}
+				if (worst == "") continue
+				printf "| throughput %s: elygate ≥ %s × bare | %s | %.2f× | %s |\n", modes[m], min_ratio, wc, worst, verdict(worst >= min_ratio, bad)
+			}
+			for (m = 1; m <= 2; m++) {
+				worst = ""; bad = 0
+				for (c in cases) {
+					if (phase[c] != "latency" || mode[c] != modes[m]) continue
+					e = c SUBSEP "elygate"; b = c SUBSEP "bare"
+					if (!(e in rps) || !(b in rps)) continue
+					d = (p50[e] - p50[b]) / 1000
+					if (errs[e] > 0) bad = 1
+					if (worst == "" || d > worst) { worst = d; wc = c }
+				}
+				if (worst == "") continue
+				printf "| added p50 latency %s < %s ms | %s | %+.3f ms | %s |\n", modes[m], max_p50, wc, worst, verdict(worst < max_p50, bad)
+			}
+		}' "$ROWS"
+}
+
+rss_table() {
+	echo '| target | peak RSS (MiB) |'
+	echo '|---|--:|'
+	awk -F'\t' '{ printf "| %s | %.1f |\n", $1, $2 / 1024 }' "$RSS"
+}
+
+# Elygate logs at warn, so every line it wrote is worth a look.
+elygate_log_notes() {
+	local lines
+	lines=$(grep -c . "$RUN_DIR/elygate.log" || true)
+	if ((lines > 0)); then
+		echo "- Elygate wrote $lines log lines at warn or above (elygate.log); the first ones:"
+		echo
+		echo '```'
+		head -n 5 "$RUN_DIR/elygate.log" | cut -c 1-400
+		echo '```'
+	fi
+}
+
+write_report() {
+	local commit build_note=''
+	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+	[[ -z $(git status --porcelain 2>/dev/null) ]] || commit+=' (with uncommitted changes)'
+	[[ $BUILD_STATE == stale ]] && build_note=' — older than the sources: run `bun run build` to measure the current code'
+	{
+		echo '# Elygate relay benchmark'
+		echo
+		echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S') UTC"
+		echo "- Bun: $(bun --version)"
+		echo "- CPU: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1) ($(nproc) CPUs online)"
+		echo "- Kernel: $(uname -r)"
+		echo "- Commit: $commit; build of $(cat build/.stamp)$build_note"
+		echo "- Pinning: mock and wrk (1 thread) on CPU $LOAD_CPU; the target alone on CPU $TARGET_CPU, one target at a time"
+		echo "- Each case: ${WARMUP}s warm-up, ${DURATION}s measured; first warm-up ${FIRST_WARMUP}s per target; $MOCK_CHUNKS content chunks per stream"
+		echo
+		echo '## Results'
+		echo
+		results_table
+		echo
+		echo "p50/p99: wrk latency to the complete response. CPU µs/req: the target process's user+system CPU time during the measured run over its completed requests. non-2xx: wrk's count of HTTP >= 400."
+		echo
+		echo '## Budgets'
+		echo
+		budget_table
+		echo
+		echo '## Memory'
+		echo
+		rss_table
+		echo
+		echo '## Smoke checks'
+		echo
+		cat "$SMOKE"
+		echo
+		echo '## Notes'
+		echo
+		if [[ -s $NOTES ]]; then cat "$NOTES"; else echo '- No failed requests or socket errors in any run (warm-ups included).'; fi
+		elygate_log_notes
+	} >"$RUN_DIR/results.md"
+	cat "$RUN_DIR/results.md"
+}
+
+# ---------------------------------------------------------------- main
+
+for tool in wrk taskset curl bun awk getconf lscpu; do
+	command -v "$tool" >/dev/null || die "$tool is required"
+done
+for port in "$MOCK_PORT" "$BARE_PORT" "$ELYGATE_PORT"; do
+	! port_in_use "$port" || die "port $port is in use; set MOCK_PORT / BARE_PORT / ELYGATE_PORT"
+done
+
+if [[ ! -f build/.stamp ]]; then
+	log 'no build yet: bun run build'
+	bun run build >&2
+fi
+BUILD_STATE=$(bun --no-env-file -e "import { buildState } from './scripts/build-state'; console.log(buildState())" 2>/dev/null || echo unknown)
+[[ $BUILD_STATE != stale ]] || log 'warning: build/ is older than the sources; measuring the old build'
+
+CLK_TCK=$(getconf CLK_TCK)
+RUN_DIR="bench/results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RUN_DIR"
+TMP=$(mktemp -d)
+ROWS="$RUN_DIR/rows.tsv"
+RSS="$RUN_DIR/rss.tsv"
+SMOKE="$RUN_DIR/smoke.md"
+NOTES="$RUN_DIR/notes.md"
+touch "$ROWS" "$RSS" "$SMOKE" "$NOTES"
+write_bodies
+
+log "preparing a bench database on $BENCH_DATABASE_URL"
+SETUP=$(DATABASE_URL=$BENCH_DATABASE_URL MOCK_PORT=$MOCK_PORT bun --no-env-file bench/setup-elygate.ts)
+json_field() { bun --no-env-file -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$SETUP" "$1"; }
+DB_URL=$(json_field databaseUrl)
+API_KEY=$(json_field apiKey)
+SECRET_KEY=$(json_field secretKey)
+log "bench database: $DB_URL"
+
+for target in "${TARGETS[@]}"; do bench_target "$target"; done
+
+log "results in $RUN_DIR"
+write_report

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { ChannelState } from '../../state/snapshot';
+import { openaiAdaptor } from '.';
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+
+/** The `data:` payloads and comments of an SSE fixture, in order. */
+function sseEvents(text: string): Array<{ data?: string; comment?: string }> {
+	return text
+		.split('\n\n')
+		.filter((block) => block.trim())
+		.map((block) => (block.startsWith(':') ? { comment: block.slice(1) } : { data: block.replace(/^data: /, '') }));
+}
+
+const channel: ChannelState = {
+	id: 1,
+	type: 'openai',
+	name: 'c',
+	baseUrl: 'https://api.example.com/v1',
+	models: new Set(['gpt-4o-mini']),
+	modelMapping: new Map(),
+	groups: new Set(['default']),
+	priority: 0,
+	weight: 1,
+	enabled: true,
+	cooldownUntil: null,
+	config: {},
+	keys: [{ id: 1, secret: 'sk-up' }],
+	createdAt: 0
+};
+
+describe('request', () => {
+	const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 };
+	const raw = JSON.stringify(body, null, 2);
+
+	test('an unchanged non-stream body is forwarded byte for byte', () => {
+		const out = openaiAdaptor.buildRequest({ channel, secret: 'sk-up', door: 'chat', body, rawBody: raw, upstreamModel: 'gpt-4o-mini', stream: false });
+		expect(out.body).toBe(raw);
+		expect(out.url).toBe('https://api.example.com/v1/chat/completions');
+		expect(out.headers).toMatchObject({ authorization: 'Bearer sk-up', 'content-type': 'application/json' });
+	});
+
+	test('a mapped model and a stream are rewritten, everything else kept', () => {
+		const streamed = { ...body, stream: true, stream_options: { foo: 1 } };
+		const out = openaiAdaptor.buildRequest({
+			channel,
+			secret: 'sk-up',
+			door: 'chat',
+			body: streamed,
+			rawBody: JSON.stringify(streamed),
+			upstreamModel: 'vendor/x',
+			stream: true
+		});
+		expect(JSON.parse(out.body)).toEqual({ ...streamed, model: 'vendor/x', stream_options: { foo: 1, include_usage: true } });
+		expect(out.headers.accept).toBe('text/event-stream');
+		expect(streamed.stream_options).toEqual({ foo: 1 }); // the caller's object is not mutated
+	});
+
+	test('each door has its path', () => {
+		const path = (door: 'chat' | 'completions' | 'embeddings') =>
+			openaiAdaptor.buildRequest({ channel, secret: 's', door, body, rawBody: raw, upstreamModel: 'gpt-4o-mini', stream: false }).url;
+		expect([path('chat'), path('completions'), path('embeddings')]).toEqual([
+			'https://api.example.com/v1/chat/completions',
+			'https://api.example.com/v1/completions',
+			'https://api.example.com/v1/embeddings'
+		]);
+	});
+});
+
+describe('non-stream response', () => {
+	test('the public model name goes back and usage is normalized (cache reads apart)', () => {
+		const finished = openaiAdaptor.finishResponse('chat', fixture('chat-completion.json'), 'gpt-4o');
+		const body = JSON.parse(finished.body);
+		expect(body.model).toBe('gpt-4o');
+		expect(body.choices[0].message.tool_calls[0].function.arguments).toBe('{"city":"Paris"}');
+		expect(finished.usage).toEqual({ inputUncached: 176, cacheRead: 1024, cacheWrite: 0, output: 85, reasoning: 0 });
+	});
+
+	test('DeepSeek reports cache hits in its own field', () => {
+		expect(openaiAdaptor.finishResponse('chat', fixture('deepseek-usage.json'), 'deepseek-chat').usage).toEqual({
+			inputUncached: 44,
+			cacheRead: 256,
+			cacheWrite: 0,
+			output: 10,
+			reasoning: 0
+		});
+	});
+
+	test('missing usage is reported as missing, with the text to count', () => {
+		const finished = openaiAdaptor.finishResponse('chat', JSON.stringify({ model: 'x', choices: [{ message: { content: 'abc' } }] }), 'y');
+		expect(finished.usage).toBeUndefined();
+		expect(finished.outputText).toBe('abc');
+	});
+
+	test('a body that is not a JSON object is refused', () => {
+		expect(() => openaiAdaptor.finishResponse('chat', '<html>bad gateway</html>', 'm')).toThrow(/not JSON/);
+		expect(() => openaiAdaptor.finishResponse('chat', '[1]', 'm')).toThrow();
+	});
+
+	test('error messages come from the OpenAI error body, or the text', () => {
+		expect(openaiAdaptor.errorMessage(400, '{"error":{"message":"Bad thing","type":"invalid_request_error"}}')).toBe('Bad thing');
+		expect(openaiAdaptor.errorMessage(502, '<html>Bad Gateway</html>')).toBe('<html>Bad Gateway</html>');
+		expect(openaiAdaptor.errorMessage(503, '')).toBe('The upstream answered with HTTP 503');
+	});
+});
+
+describe('stream translation', () => {
+	function translate(events: Array<{ data?: string; comment?: string }>, clientWantsUsage: boolean) {
+		const t = openaiAdaptor.createStreamTranslator({ publicModel: 'gpt-4o-mini', clientWantsUsage, door: 'chat' });
+		const [first, ...rest] = events;
+		const head = t.first(first!.data!);
+		if (!head.ok) throw new Error(head.message);
+		let out = head.out;
+		for (const e of rest) out += e.data !== undefined ? t.next(e.data) : t.comment(e.comment!);
+		return { out, t };
+	}
+
+	test('passes events through, renames the model, drops the unasked usage chunk but reads it', () => {
+		const { out, t } = translate(sseEvents(fixture('chat-stream-usage.sse')), false);
+		expect(out).not.toContain('2024-07-18');
+		expect(out).toContain('"model":"gpt-4o-mini"');
+		expect(out).not.toContain('"usage":{');
+		expect(out).toContain(': keep-alive\n\n');
+		expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+		expect(t.usage()).toEqual({ inputUncached: 176, cacheRead: 1024, cacheWrite: 0, output: 85, reasoning: 40 });
+		expect(t.error()).toBeUndefined();
+	});
+
+	test('keeps the usage chunk when the client asked for it', () => {
+		const { out } = translate(sseEvents(fixture('chat-stream-usage.sse')), true);
+		expect(out).toContain('"choices":[],"usage":{"prompt_tokens":1200');
+	});
+
+	test('without usage, the streamed text is kept for counting', () => {
+		const events = sseEvents(fixture('chat-stream-usage.sse')).filter((e) => !e.data?.includes('"usage":{'));
+		const { t } = translate(events, false);
+		expect(t.usage()).toBeUndefined();
+		expect(t.outputText()).toBe('Hello there');
+	});
+
+	test('an error event mid-stream is reported, not forwarded', () => {
+		const { out, t } = translate(sseEvents(fixture('stream-error.sse')), false);
+		expect(out).not.toContain('"error"');
+		expect(t.error()).toContain('The server had an error');
+	});
+
+	test('an error as the first event refuses the commit', () => {
+		const t = openaiAdaptor.createStreamTranslator({ publicModel: 'm', clientWantsUsage: false, door: 'chat' });
+		expect(t.first('{"error":{"message":"overloaded"}}')).toEqual({ ok: false, message: 'overloaded' });
+		expect(t.first('not json')).toMatchObject({ ok: false });
+	});
+});
