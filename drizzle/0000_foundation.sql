@@ -159,8 +159,7 @@ CREATE TABLE "redemption_codes" (
 );
 --> statement-breakpoint
 CREATE TABLE "request_logs" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "request_logs_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"request_id" text NOT NULL,
+	"request_id" text PRIMARY KEY NOT NULL,
 	"client_request_id" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"user_id" integer NOT NULL,
@@ -188,8 +187,7 @@ CREATE TABLE "request_logs" (
 	"first_token_ms" integer,
 	"attempts" integer DEFAULT 1 NOT NULL,
 	"error" text,
-	"client_ip" text,
-	CONSTRAINT "request_logs_request_id_unique" UNIQUE("request_id")
+	"client_ip" text
 );
 --> statement-breakpoint
 CREATE TABLE "audit_log" (
@@ -242,9 +240,7 @@ CREATE INDEX "balance_changes_user_time_idx" ON "balance_changes" USING btree ("
 CREATE UNIQUE INDEX "balance_changes_credit_once" ON "balance_changes" USING btree ("reason","reference") WHERE "balance_changes"."reason" in ('redeem', 'topup') and "balance_changes"."reference" is not null;--> statement-breakpoint
 CREATE INDEX "redemption_codes_status_idx" ON "redemption_codes" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "request_logs_user_time_idx" ON "request_logs" USING btree ("user_id","created_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "request_logs_time_idx" ON "request_logs" USING btree ("created_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "request_logs_key_time_idx" ON "request_logs" USING btree ("api_key_id","created_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "request_logs_channel_time_idx" ON "request_logs" USING btree ("channel_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "request_logs_time_brin" ON "request_logs" USING brin ("created_at");--> statement-breakpoint
 CREATE INDEX "audit_log_time_idx" ON "audit_log" USING btree ("created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target_type","target_id");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_expires_idx" ON "idempotency_keys" USING btree ("expires_at");

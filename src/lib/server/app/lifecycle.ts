@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../db';
 import { applyMigrations } from '../db/migrate';
 import { options } from '../db/schema';
 import { createLogger, setLogger, type Logger } from '../observability/logger';
+import { measureGauge } from '../observability/metrics';
 import { Ledger } from '../billing/ledger';
 import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
@@ -52,6 +53,7 @@ export async function startApp(): Promise<void> {
 
 	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
 	const ledger = new Ledger(ledgerPool.sql, log);
+	measureGauge('ledgerDepth', () => ledger.depth);
 	let stopStateSync: () => Promise<void>;
 	try {
 		stopStateSync = await startStateSync({ db: database.db, sql: database.sql, secrets, log });

@@ -66,10 +66,15 @@ test('isRelayUrl matches /v1 and below only', () => {
 	expect(isRelayUrl('http://h/')).toBe(false);
 });
 
-test('request ids are unique and client ids are validated', () => {
-	const ids = new Set(Array.from({ length: 1000 }, newRequestId));
-	expect(ids.size).toBe(1000);
-	expect(newRequestId()).toMatch(/^req_[a-z2-7]{24}$/);
+test('request ids are unique, sort by time, and client ids are validated', () => {
+	const ids = Array.from({ length: 1000 }, () => newRequestId());
+	expect(new Set(ids).size).toBe(1000);
+	expect(ids[0]).toMatch(/^req_[0-9A-HJKMNP-TV-Z]{26}$/);
+	const earlier = newRequestId(1_700_000_000_000);
+	const later = newRequestId(1_700_000_000_001);
+	expect(earlier < later).toBe(true);
+	expect(newRequestId(2 ** 48 - 1).slice(4, 14)).toBe('7ZZZZZZZZZ');
+	expect(newRequestId(0).slice(4, 14)).toBe('0000000000');
 	expect(acceptClientRequestId('trace-123:abc')).toBe('trace-123:abc');
 	expect(acceptClientRequestId('has space')).toBeUndefined();
 	expect(acceptClientRequestId('x'.repeat(129))).toBeUndefined();

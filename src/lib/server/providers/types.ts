@@ -40,21 +40,27 @@ export interface FinishedResponse {
 }
 
 /**
- * One SSE stream's translation, fed one upstream event at a time (never the whole stream).
- * Returns the text to send the client for that event ('' to send nothing).
+ * One SSE stream's translation, fed the upstream body one chunk at a time as it arrives
+ * (never the whole stream). It returns what to send the client for that chunk, and says
+ * when the stream may be committed: only once its first event has been read and accepted.
  */
 export interface StreamTranslator {
-	/** The first event decides the commit: false means the upstream sent an error instead. */
-	first(data: string): { ok: true; out: string } | { ok: false; message: string };
-	next(data: string): string;
-	/** A comment line (heartbeat) from upstream, passed on to keep the client's connection alive. */
-	comment(text: string): string;
-	/** Usage reported by the upstream, if any, once the stream ended. */
+	/** Feeds one upstream chunk; returns the bytes or text to send (empty for nothing yet). */
+	push(chunk: Uint8Array): Uint8Array | string;
+	/** The upstream body ended: anything still held back (an unterminated last event). */
+	end(): Uint8Array | string;
+	/** 'waiting' until the first event, then 'committed', or 'rejected' if it was an error. */
+	readonly state: 'waiting' | 'committed' | 'rejected';
+	/** Why the first event was refused (when rejected). */
+	rejection(): string | undefined;
+	/** The upstream's end-of-stream marker went through ([DONE] for OpenAI). */
+	done(): boolean;
+	/** Set when the upstream reported an error inside the stream (the event is not forwarded). */
+	error(): string | undefined;
+	/** Usage reported by the upstream, if any. */
 	usage(): NormalizedUsage | undefined;
 	/** The text produced so far, for counting tokens when no usage came. */
 	outputText(): string;
-	/** Set when the upstream reported an error inside the stream. */
-	error(): string | undefined;
 }
 
 export interface StreamOptions {

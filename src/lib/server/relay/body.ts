@@ -1,7 +1,5 @@
 import { RelayError } from './errors';
 
-const decoder = new TextDecoder();
-
 export interface JsonBody {
 	raw: string;
 	json: Record<string, unknown>;
@@ -14,10 +12,10 @@ export interface JsonBody {
 export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
 	const declared = Number(request.headers.get('content-length') ?? NaN);
 	if (declared > limit) throw tooLarge(limit);
-	// Chunked uploads declare no length: measure what actually arrived.
-	const bytes = await request.arrayBuffer();
-	if (bytes.byteLength > limit) throw tooLarge(limit);
-	const raw = decoder.decode(bytes);
+	// Chunked uploads declare no length: measure what actually arrived. A string's UTF-8 size
+	// is at least its length and at most three times it, so most bodies need no byte count.
+	const raw = await request.text();
+	if (raw.length > limit || (raw.length * 3 > limit && Buffer.byteLength(raw) > limit)) throw tooLarge(limit);
 	if (!raw.trim()) throw new RelayError(400, 'The request body is empty; send a JSON object.', null);
 	let json: unknown;
 	try {

@@ -70,9 +70,6 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	};
 	const outbound = adaptor.buildRequest({ channel, secret: secret.secret, door, body: body.json, rawBody: body.raw, upstreamModel, stream });
 
-	const abort = new AbortController();
-	const onClientGone = () => abort.abort();
-	request.signal.addEventListener('abort', onClientGone, { once: true });
 	input.disableIdleTimeout?.();
 	const estimate = (outputText: string): NormalizedUsage => ({
 		inputUncached: estimatePromptTokens(body.json),
@@ -85,9 +82,9 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	let upstream: Response;
 	let streaming = false;
 	try {
-		upstream = await fetch(outbound.url, { method: 'POST', headers: outbound.headers, body: outbound.body, signal: abort.signal });
+		// The request's own signal aborts when the client goes away, which cancels this fetch.
+		upstream = await fetch(outbound.url, { method: 'POST', headers: outbound.headers, body: outbound.body, signal: request.signal });
 	} catch (err) {
-		request.signal.removeEventListener('abort', onClientGone);
 		endCall();
 		if (request.signal.aborted) {
 			settle(call, { status: 499, error: 'The client went away before the upstream answered.' });
@@ -105,7 +102,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 			throw failure;
 		}
 		if (stream) {
-			const response = await streamAnswer(input, call, adaptor, upstream, abort, estimate, onClientGone, clientWantsUsage, endCall);
+			const response = await streamAnswer(input, call, adaptor, upstream, estimate, clientWantsUsage, endCall);
 			streaming = true;
 			return response;
 		}
@@ -119,10 +116,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		settle(call, { status: 502, error: 'The connection to the upstream broke.' });
 		throw new RelayError(502, 'The connection to the upstream provider broke.', 'upstream_disconnected', null, 'upstream_error');
 	} finally {
-		if (!streaming) {
-			request.signal.removeEventListener('abort', onClientGone);
-			endCall();
-		}
+		if (!streaming) endCall();
 	}
 }
 
@@ -155,9 +149,7 @@ async function streamAnswer(
 	call: CallRecord,
 	adaptor: ProviderAdaptor,
 	upstream: Response,
-	abort: AbortController,
 	estimate: (text: string) => NormalizedUsage,
-	onClientGone: () => void,
 	clientWantsUsage: boolean,
 	endCall: () => void
 ): Promise<Response> {
@@ -176,9 +168,8 @@ async function streamAnswer(
 			upstream.body,
 			translator,
 			{
-				abortUpstream: () => abort.abort(),
+				clientGone: () => input.request.signal.aborted,
 				onEnd(end) {
-					input.request.signal.removeEventListener('abort', onClientGone);
 					const reported = translator.usage();
 					const usage = reported ?? estimate(translator.outputText());
 					const status = end.kind === 'done' ? 200 : end.kind === 'client-gone' ? 499 : 502;

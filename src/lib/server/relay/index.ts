@@ -1,6 +1,6 @@
 import { clientIp as resolveClientIp } from '../http/client-ip';
 import { acceptClientRequestId, newRequestId } from '../http/request-id';
-import { relayRequests } from '../observability/metrics';
+import { countRelayResponse } from '../observability/metrics';
 import { snapshot } from '../state/store';
 import { authenticate, type Caller } from './auth';
 import { proxyCall } from './call';
@@ -19,29 +19,32 @@ export interface Peer {
 /**
  * The /v1 entry point, called by the production entry directly and by the SvelteKit routes
  * under `vite dev`. Reads only the in-memory snapshot; the ledger writes in the background.
+ * Not async itself: refusals are answered synchronously, and a call adds no extra promise hop.
  */
-export async function handleRelayRequest(request: Request, peer: Peer): Promise<Response> {
+export function handleRelayRequest(request: Request, peer: Peer): Promise<Response> {
 	const startedAt = Date.now();
 	const requestId = newRequestId();
 	const clientRequestId = acceptClientRequestId(request.headers.get('x-request-id')) ?? null;
 	const snap = snapshot();
-	const headers: Record<string, string> = {
-		'x-request-id': requestId,
-		...(clientRequestId ? { 'x-client-request-id': clientRequestId } : {}),
-		...corsHeaders(request.headers.get('origin'), snap.options['relay.cors_origins'])
-	};
+	const cors = corsHeaders(request.headers.get('origin'), snap.options['relay.cors_origins']);
+	const headers: Record<string, string> = clientRequestId
+		? { 'x-request-id': requestId, 'x-client-request-id': clientRequestId, ...cors }
+		: { 'x-request-id': requestId, ...cors };
 	const route = matchRelayRoute(request.method, pathOf(request.url));
 	const door = route.kind === 'call' ? route.door : route.kind;
-	let response: Response;
+	const finish = (response: Response): Response => {
+		countRelayResponse(door, response.status);
+		return response;
+	};
+	const fail = (err: unknown): Response => finish(errorResponse(asRelayError(err, requestId), headers));
 	try {
-		response = await answer();
+		const answer = dispatch();
+		return answer instanceof Promise ? answer.then(finish, fail) : Promise.resolve(finish(answer));
 	} catch (err) {
-		response = errorResponse(asRelayError(err, requestId), headers);
+		return Promise.resolve(fail(err));
 	}
-	relayRequests.labels(door, String(response.status)).inc();
-	return response;
 
-	async function answer(): Promise<Response> {
+	function dispatch(): Response | Promise<Response> {
 		switch (route.kind) {
 			case 'preflight': {
 				const res = preflight(request, snap.options['relay.cors_origins']);

@@ -1,4 +1,4 @@
-import { relayInflight } from '../observability/metrics';
+import { measureGauge } from '../observability/metrics';
 
 let active = 0;
 let idleWaiters: Array<() => void> = [];
@@ -6,13 +6,11 @@ let idleWaiters: Array<() => void> = [];
 /** Marks a proxied call (streams included) as running; call the returned function once when it ends. */
 export function beginCall(): () => void {
 	active++;
-	relayInflight.set(active);
 	let ended = false;
 	return () => {
 		if (ended) return;
 		ended = true;
 		active--;
-		relayInflight.set(active);
 		if (active === 0) {
 			for (const wake of idleWaiters) wake();
 			idleWaiters = [];
@@ -21,6 +19,7 @@ export function beginCall(): () => void {
 }
 
 export const activeCalls = (): number => active;
+measureGauge('inflight', activeCalls);
 
 /** Resolves when no call is running, or after `timeoutMs`; true if idle. */
 export function waitForIdle(timeoutMs: number): Promise<boolean> {

@@ -1,4 +1,3 @@
-import { createParser } from 'eventsource-parser';
 import type { StreamTranslator } from '../providers/types';
 import { RelayError, streamErrorEvent } from './errors';
 import { scrubUpstreamMessage } from './scrub';
@@ -12,33 +11,24 @@ export type StreamEnd =
 export interface StreamHooks {
 	/** Called once, with how the stream ended (after the last byte went out). */
 	onEnd(end: StreamEnd): void;
-	/** Stop the upstream request (the client left, or we gave up). */
-	abortUpstream(): void;
+	/** Whether the client has gone (its request signal aborted, which also cut the upstream read). */
+	clientGone(): boolean;
 }
-
-const decoderFor = () => new TextDecoder();
 
 // Bun's ReadableStream accepts `type: 'direct'` sources, but the DOM typings the app also
 // loads declare the constructor first and hide Bun's overload.
 type DirectStreamConstructor = new (source: Bun.DirectUnderlyingSource) => ReadableStream<Uint8Array>;
 const DirectReadableStream = ReadableStream as unknown as DirectStreamConstructor;
 
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-	try {
-		while (!(await reader.read()).done) {
-			// nothing is expected after [DONE]
-		}
-	} catch {
-		// the upstream went away; nothing to keep
-	}
-}
+type Output = Uint8Array | string;
+const isEmpty = (out: Output) => out.length === 0;
 
 /**
- * Translates an upstream SSE body for the client. Commit late: this resolves only once the
- * upstream's first event has been read and accepted; until then every failure is a thrown
+ * Relays an upstream SSE body through a translator. Commit late: this resolves only once the
+ * translator accepted the upstream's first event; until then every failure is a thrown
  * RelayError, so the caller can still answer with a proper status (or fail over). After the
- * commit, bytes go out as each upstream chunk arrives, and failures become one in-band error
- * event with no [DONE] after it.
+ * commit, output goes out as each upstream chunk arrives, and failures become one in-band
+ * error event with no [DONE] after it.
  */
 export async function relayStream(
 	body: ReadableStream<Uint8Array>,
@@ -47,39 +37,20 @@ export async function relayStream(
 	headers: Record<string, string>
 ): Promise<Response> {
 	const reader = body.getReader();
-	const decoder = decoderFor();
-	let pending = '';
-	let sawDone = false;
-	let committed = false;
-	let rejected: string | undefined;
-	const parser = createParser({
-		onEvent(event) {
-			if (rejected !== undefined) return;
-			if (!committed) {
-				const first = translator.first(event.data);
-				if (!first.ok) {
-					rejected = first.message;
-					return;
-				}
-				committed = true;
-				pending += first.out;
-			} else {
-				pending += translator.next(event.data);
-			}
-			if (event.data === '[DONE]') sawDone = true;
-		},
-		onComment(comment) {
-			if (committed) pending += translator.comment(comment);
-		}
-	});
+	const pending: Output[] = [];
+	const collect = (out: Output) => void (isEmpty(out) || pending.push(out));
 
 	// Phase 1: up to the first event. Nothing has been sent to the client.
 	try {
-		while (!committed) {
+		while (translator.state === 'waiting') {
 			const { done, value } = await reader.read();
-			if (done) throw new RelayError(502, 'The upstream closed the stream before sending anything.', 'bad_response', null, 'upstream_error');
-			parser.feed(decoder.decode(value, { stream: true }));
-			if (rejected !== undefined) throw new RelayError(502, rejected, 'upstream_error', null, 'upstream_error');
+			collect(done ? translator.end() : translator.push(value));
+			if (done && translator.state === 'waiting') {
+				throw new RelayError(502, 'The upstream closed the stream before sending anything.', 'bad_response', null, 'upstream_error');
+			}
+		}
+		if (translator.state === 'rejected') {
+			throw new RelayError(502, scrubUpstreamMessage(translator.rejection() ?? 'The upstream failed'), 'upstream_error', null, 'upstream_error');
 		}
 	} catch (err) {
 		reader.cancel().catch(() => {});
@@ -97,42 +68,53 @@ export async function relayStream(
 	const source: Bun.DirectUnderlyingSource = {
 		type: 'direct',
 		async pull(controller: ReadableStreamDirectController) {
-			const send = async (text: string): Promise<boolean> => {
-				if (!text) return true;
-				const written = await controller.write(text);
+			// Sends one output; a promise only when the socket is backed up (the rare case), so
+			// the common path adds no promise per chunk.
+			const send = (out: Output): boolean | Promise<boolean> => {
+				if (isEmpty(out)) return !clientGone;
+				const written = controller.write(out);
 				controller.flush();
-				if (written === 0) clientGone = true;
-				return !clientGone;
+				if (typeof written === 'number') {
+					if (written === 0) clientGone = true;
+					return !clientGone;
+				}
+				return written.then((n) => {
+					if (n === 0) clientGone = true;
+					return !clientGone;
+				});
+			};
+			const sent = async (out: Output): Promise<boolean> => {
+				const ok = send(out);
+				return typeof ok === 'boolean' ? ok : await ok;
 			};
 			let end: StreamEnd = { kind: 'done' };
 			try {
-				const first = pending;
-				pending = '';
-				if (!(await send(first))) end = { kind: 'client-gone' };
-				while (end.kind === 'done' && !sawDone) {
+				for (const out of pending.splice(0)) if (!(await sent(out))) end = { kind: 'client-gone' };
+				while (end.kind === 'done' && !translator.done()) {
 					const { done, value } = await reader.read();
 					if (clientGone) {
 						end = { kind: 'client-gone' };
 						break;
 					}
 					if (done) {
-						end = { kind: 'upstream-cut', message: 'The upstream ended the stream early.' };
+						await sent(translator.end());
+						if (!translator.done()) end = { kind: 'upstream-cut', message: 'The upstream ended the stream early.' };
 						break;
 					}
-					parser.feed(decoder.decode(value, { stream: true }));
-					const out = pending;
-					pending = '';
-					if (!(await send(out))) end = { kind: 'client-gone' };
+					let ok = send(translator.push(value));
+					if (typeof ok !== 'boolean') ok = await ok;
+					if (!ok) end = { kind: 'client-gone' };
 					const upstreamError = translator.error();
 					if (upstreamError !== undefined) end = { kind: 'upstream-error', message: upstreamError };
 				}
 			} catch {
+				clientGone ||= hooks.clientGone();
 				end = clientGone ? { kind: 'client-gone' } : { kind: 'upstream-cut', message: 'The connection to the upstream broke mid-stream.' };
 			}
 			if (end.kind === 'upstream-cut' || end.kind === 'upstream-error') {
 				const code = end.kind === 'upstream-cut' ? 'upstream_disconnected' : 'upstream_error';
 				const message = scrubUpstreamMessage(end.message);
-				await send(streamErrorEvent(new RelayError(502, message, code, null, 'server_error'))).catch(() => false);
+				await sent(streamErrorEvent(new RelayError(502, message, code, null, 'server_error'))).catch(() => false);
 			}
 			controller.close();
 			finish(end);
@@ -140,14 +122,12 @@ export async function relayStream(
 				// Read the upstream body to its end so its connection goes back to the pool.
 				void drain(reader);
 			} else {
-				hooks.abortUpstream();
-				reader.cancel().catch(() => {});
+				reader.cancel().catch(() => {}); // closes the upstream connection
 			}
 		},
 		cancel() {
 			clientGone = true;
-			hooks.abortUpstream();
-			reader.cancel().catch(() => {});
+			reader.cancel().catch(() => {}); // closes the upstream connection
 			finish({ kind: 'client-gone' });
 		}
 	};
@@ -161,4 +141,14 @@ export async function relayStream(
 			...headers
 		}
 	});
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+	try {
+		while (!(await reader.read()).done) {
+			// nothing is expected after [DONE]
+		}
+	} catch {
+		// the upstream went away; nothing to keep
+	}
 }

@@ -107,48 +107,84 @@ describe('non-stream response', () => {
 });
 
 describe('stream translation', () => {
-	function translate(events: Array<{ data?: string; comment?: string }>, clientWantsUsage: boolean) {
+	const encoder = new TextEncoder();
+	const decoder = new TextDecoder();
+
+	/** Feeds `text` in chunks of `size` bytes (0 = whole), as the network might cut it. */
+	function translate(text: string, clientWantsUsage: boolean, size = 0) {
 		const t = openaiAdaptor.createStreamTranslator({ publicModel: 'gpt-4o-mini', clientWantsUsage, door: 'chat' });
-		const [first, ...rest] = events;
-		const head = t.first(first!.data!);
-		if (!head.ok) throw new Error(head.message);
-		let out = head.out;
-		for (const e of rest) out += e.data !== undefined ? t.next(e.data) : t.comment(e.comment!);
+		const all = encoder.encode(text);
+		let out = '';
+		const step = size || all.length;
+		for (let i = 0; i < all.length; i += step) {
+			const piece = t.push(all.subarray(i, i + step));
+			out += typeof piece === 'string' ? piece : decoder.decode(piece);
+		}
+		const rest = t.end();
+		out += typeof rest === 'string' ? rest : decoder.decode(rest);
 		return { out, t };
 	}
 
-	test('passes events through, renames the model, drops the unasked usage chunk but reads it', () => {
-		const { out, t } = translate(sseEvents(fixture('chat-stream-usage.sse')), false);
-		expect(out).not.toContain('2024-07-18');
-		expect(out).toContain('"model":"gpt-4o-mini"');
-		expect(out).not.toContain('"usage":{');
-		expect(out).toContain(': keep-alive\n\n');
-		expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
-		expect(t.usage()).toEqual({ inputUncached: 176, cacheRead: 1024, cacheWrite: 0, output: 85, reasoning: 40 });
-		expect(t.error()).toBeUndefined();
+	for (const size of [0, 1, 7, 64]) {
+		test(`passes events through, renames the model, drops the unasked usage chunk but reads it (chunks of ${size || 'all'})`, () => {
+			const { out, t } = translate(fixture('chat-stream-usage.sse'), false, size);
+			expect(t.state).toBe('committed');
+			expect(out).not.toContain('2024-07-18');
+			expect(out).toContain('"model":"gpt-4o-mini"');
+			expect(out).not.toContain('"usage":{');
+			expect(out).toContain(': keep-alive\n\n');
+			expect(out.endsWith('data: [DONE]\n\n')).toBe(true);
+			expect(t.done()).toBe(true);
+			expect(t.usage()).toEqual({ inputUncached: 176, cacheRead: 1024, cacheWrite: 0, output: 85, reasoning: 40 });
+			expect(t.error()).toBeUndefined();
+		});
+	}
+
+	test('an unchanged stream comes out byte for byte when the client wants usage', () => {
+		const source = fixture('chat-stream-usage.sse').replaceAll('gpt-4o-mini-2024-07-18', 'gpt-4o-mini');
+		expect(translate(source, true, 13).out).toBe(source);
 	});
 
-	test('keeps the usage chunk when the client asked for it', () => {
-		const { out } = translate(sseEvents(fixture('chat-stream-usage.sse')), true);
-		expect(out).toContain('"choices":[],"usage":{"prompt_tokens":1200');
+	test('CRLF framing works too', () => {
+		const source = fixture('chat-stream-usage.sse').replaceAll('\n', '\r\n');
+		const { out, t } = translate(source, false, 5);
+		expect(t.usage()?.output).toBe(85);
+		expect(out).not.toContain('"usage":{');
+		expect(out).toContain('data: [DONE]');
 	});
 
 	test('without usage, the streamed text is kept for counting', () => {
-		const events = sseEvents(fixture('chat-stream-usage.sse')).filter((e) => !e.data?.includes('"usage":{'));
-		const { t } = translate(events, false);
+		const source = fixture('chat-stream-usage.sse')
+			.split('\n\n')
+			.filter((e) => !e.includes('"usage":{'))
+			.join('\n\n');
+		const { t } = translate(source, false, 9);
 		expect(t.usage()).toBeUndefined();
 		expect(t.outputText()).toBe('Hello there');
 	});
 
 	test('an error event mid-stream is reported, not forwarded', () => {
-		const { out, t } = translate(sseEvents(fixture('stream-error.sse')), false);
+		const { out, t } = translate(fixture('stream-error.sse'), false);
 		expect(out).not.toContain('"error"');
 		expect(t.error()).toContain('The server had an error');
+		expect(t.done()).toBe(false);
 	});
 
 	test('an error as the first event refuses the commit', () => {
+		const { out, t } = translate('data: {"error":{"message":"overloaded"}}\n\n', false);
+		expect(t.state).toBe('rejected');
+		expect(t.rejection()).toBe('overloaded');
+		expect(out).toBe('');
+		expect(translate('data: not json\n\n', false).t.state).toBe('rejected');
+	});
+
+	test('only complete events come out; the commit waits for the first complete data event', () => {
 		const t = openaiAdaptor.createStreamTranslator({ publicModel: 'm', clientWantsUsage: false, door: 'chat' });
-		expect(t.first('{"error":{"message":"overloaded"}}')).toEqual({ ok: false, message: 'overloaded' });
-		expect(t.first('not json')).toMatchObject({ ok: false });
+		// The relay holds what comes out before the commit; a comment is complete on its own.
+		expect(decoder.decode(t.push(encoder.encode(': hello\n\ndata: {"choices":[]')) as Uint8Array)).toBe(': hello\n\n');
+		expect(t.state).toBe('waiting');
+		const out = t.push(encoder.encode(',"model":"m"}\n\n'));
+		expect(t.state).toBe('committed');
+		expect(decoder.decode(out as Uint8Array)).toBe('data: {"choices":[],"model":"m"}\n\n');
 	});
 });

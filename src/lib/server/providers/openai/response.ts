@@ -17,8 +17,23 @@ export function finishOpenAIResponse(_door: Door, text: string, publicModel: str
 		throw new UpstreamFormatError('The upstream answered with an unexpected JSON value');
 	}
 	const obj = parsed as Record<string, unknown>;
-	if ('model' in obj) obj.model = publicModel;
-	return { body: JSON.stringify(obj), usage: usageFromOpenAI(obj.usage), outputText: choicesText(obj.choices) };
+	return { body: withModel(text, obj, publicModel), usage: usageFromOpenAI(obj.usage), outputText: choicesText(obj.choices) };
+}
+
+/**
+ * The body with the public model name. Most answers already carry it and go out as received;
+ * otherwise the top-level "model" field is swapped in the text (it precedes "choices" in
+ * every OpenAI-style answer), and only an unusual layout is re-serialised.
+ */
+function withModel(text: string, obj: Record<string, unknown>, publicModel: string): string {
+	if (typeof obj.model !== 'string' || obj.model === publicModel) return text;
+	const from = `"model":${JSON.stringify(obj.model)}`;
+	const at = text.indexOf(from);
+	const choices = text.indexOf('"choices"');
+	if (at >= 0 && (choices < 0 || at < choices)) {
+		return text.slice(0, at) + `"model":${JSON.stringify(publicModel)}` + text.slice(at + from.length);
+	}
+	return JSON.stringify({ ...obj, model: publicModel });
 }
 
 /** Text of chat messages (content, tool arguments) and legacy completions. */
