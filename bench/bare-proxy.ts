@@ -7,6 +7,9 @@
  *   UPSTREAM_URL  origin to forward to (default http://127.0.0.1:19080)
  */
 
+// A module, not a global script: its names stay its own when type-checked with the others.
+export {};
+
 const port = Number(process.env.BARE_PORT || 19081);
 const upstream = (process.env.UPSTREAM_URL || 'http://127.0.0.1:19080').replace(/\/+$/, '');
 

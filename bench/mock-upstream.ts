@@ -8,6 +8,9 @@
  *   MOCK_LATENCY_MS  delay before answering, to simulate a model thinking (default 0)
  */
 
+// A module, not a global script: its names stay its own when type-checked with the others.
+export {};
+
 const port = intFromEnv('MOCK_PORT', 19080);
 const chunkCount = intFromEnv('MOCK_CHUNKS', 20);
 const latencyMs = intFromEnv('MOCK_LATENCY_MS', 0);
@@ -28,7 +31,7 @@ const encoder = new TextEncoder();
 
 const usage = { prompt_tokens: PROMPT_TOKENS, completion_tokens: chunkCount, total_tokens: PROMPT_TOKENS + chunkCount };
 
-function completionBody(): Uint8Array {
+function completionBody(): Uint8Array<ArrayBuffer> {
 	const content = Array.from({ length: chunkCount }, (_, i) => word(i)).join('');
 	return encoder.encode(
 		JSON.stringify({
@@ -48,7 +51,7 @@ function word(i: number): string {
 	return i === 0 ? 'w0' : ` w${i}`;
 }
 
-function chunk(choices: unknown[], extra: Record<string, unknown> = {}): Uint8Array {
+function chunk(choices: unknown[], extra: Record<string, unknown> = {}): Uint8Array<ArrayBuffer> {
 	const data = JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model: MODEL, system_fingerprint: null, choices, ...extra });
 	return encoder.encode(`data: ${data}\n\n`);
 }
@@ -56,7 +59,7 @@ function chunk(choices: unknown[], extra: Record<string, unknown> = {}): Uint8Ar
 const delta = (d: Record<string, unknown>, finish: string | null = null) => [{ index: 0, delta: d, logprobs: null, finish_reason: finish }];
 
 /** The SSE events of one streamed answer, without the optional usage chunk. */
-function streamEvents(): Uint8Array[] {
+function streamEvents(): Uint8Array<ArrayBuffer>[] {
 	return [
 		chunk(delta({ role: 'assistant', content: '', refusal: null })),
 		...Array.from({ length: chunkCount }, (_, i) => chunk(delta({ content: word(i) }))),
