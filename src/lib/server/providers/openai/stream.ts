@@ -96,8 +96,12 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 				tail = buf;
 				return EMPTY;
 			}
-			tail = end < buf.length ? Buffer.from(buf.subarray(end)) : undefined;
-			return pass(buf.subarray(0, end));
+			const whole = end === buf.length;
+			tail = whole ? undefined : Buffer.from(buf.subarray(end));
+			const part = whole ? buf : buf.subarray(0, end);
+			const out = pass(part);
+			// Unchanged bytes go back as the very chunk we were given.
+			return out === part && whole && buf.length === chunk.length && buf.buffer === chunk.buffer ? chunk : out;
 		},
 		end() {
 			const rest = tail;
