@@ -13,7 +13,7 @@ import { logger, serializeError } from '$lib/server/observability/logger';
 export const init: ServerInit = startApp;
 
 /** Paths a visitor may open without a session. */
-const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
+const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
 const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
 
 const requestContext: Handle = async ({ event, resolve }) => {
@@ -28,6 +28,9 @@ const requestContext: Handle = async ({ event, resolve }) => {
 };
 
 const originCheck: Handle = async ({ event, resolve }) => {
+	// An API call that carries no session cookie has no ambient credential to abuse: nothing
+	// to forge. Pages stay checked either way (a forged sign-in or sign-up is an attack too).
+	if (event.url.pathname.startsWith('/api/') && !event.cookies.get(SESSION_COOKIE)) return resolve(event);
 	const verdict = checkOrigin(event.request, event.url);
 	if (!verdict.allowed) {
 		logger().warn({ path: event.url.pathname, reason: verdict.reason, ip: event.locals.clientIp }, 'cross-site request refused');
@@ -43,6 +46,8 @@ const session: Handle = async ({ event, resolve }) => {
 	const path = event.url.pathname;
 	const token = event.cookies.get(SESSION_COOKIE);
 	if (!token || SESSIONLESS.some((p) => p.test(path))) return resolve(event);
+	// A bearer-authenticated API call is judged by its token alone, never by a cookie beside it.
+	if (path.startsWith('/api/') && event.request.headers.has('authorization')) return resolve(event);
 	const result = await validateSessionToken(services().db, token);
 	if (result.session) {
 		setSessionCookie(event.cookies, token, result.session.expiresAt, event.url);
@@ -54,16 +59,14 @@ const session: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-/** Coarse gate by path; every load and action still re-checks with the guards. */
+/**
+ * Coarse gate for pages by path; every load and action still re-checks with the guards. The
+ * management API authenticates each endpoint itself (session or bearer token).
+ */
 const accessGate: Handle = async ({ event, resolve }) => {
 	const path = event.url.pathname;
-	if (PUBLIC.some((p) => p.test(path))) return resolve(event);
-	if (!event.locals.user) {
-		if (path.startsWith('/api/')) {
-			return Response.json({ error: { message: 'Sign in first.', code: 'unauthenticated' } }, { status: 401 });
-		}
-		redirect(303, loginUrl(event.url));
-	}
+	if (path.startsWith('/api/') || PUBLIC.some((p) => p.test(path))) return resolve(event);
+	if (!event.locals.user) redirect(303, loginUrl(event.url));
 	if ((path === '/admin' || path.startsWith('/admin/')) && !isAdmin(event.locals.user)) {
 		error(403, 'This page is for administrators.');
 	}

@@ -42,7 +42,7 @@ describe('health and readiness', () => {
 			expect(res.status).toBe(503);
 			return res.json();
 		});
-		expect(down).toEqual({ status: 'unavailable', reason: 'database unreachable' });
+		expect(down).toEqual({ error: { code: 'unavailable', message: 'database unreachable' } });
 		expect((await fetch(`${server.url}/api/health`)).status).toBe(200); // liveness is not readiness
 
 		await proxy.open();

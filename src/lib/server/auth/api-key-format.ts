@@ -1,18 +1,8 @@
-import { hashToken } from './tokens';
+import { hashToken, randomBase62 } from './tokens';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** "sk-" + 48 random base62 characters (~285 bits), drawn without modulo bias. */
+/** "sk-" + 48 random base62 characters (~285 bits). */
 export function generateApiKey(): string {
-	let out = 'sk-';
-	const buf = new Uint8Array(64);
-	while (out.length < 51) {
-		crypto.getRandomValues(buf);
-		for (const byte of buf) {
-			if (byte < 248 && out.length < 51) out += BASE62[byte % 62];
-		}
-	}
-	return out;
+	return `sk-${randomBase62(48)}`;
 }
 
 /** Shown in lists to tell keys apart: "sk-AbC1…wxYz". */

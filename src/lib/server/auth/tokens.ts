@@ -8,6 +8,19 @@ export function randomToken(bytes = 20): string {
 	return encodeBase32LowerCaseNoPadding(raw);
 }
 
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `length` random base62 characters, drawn without modulo bias (bytes >= 248 are skipped). */
+export function randomBase62(length: number): string {
+	let out = '';
+	const buf = new Uint8Array(length + 16);
+	while (out.length < length) {
+		crypto.getRandomValues(buf);
+		for (const byte of buf) if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+	}
+	return out;
+}
+
 /**
  * What we store instead of a bearer secret: its SHA-256, hex. Native hashing: this runs for
  * every /v1 call, where a JavaScript SHA-256 cost several times as much.

@@ -92,6 +92,9 @@ const envSchema = z
 	BODY_SIZE_LIMIT: byteSize('64M'),
 	RELAY_MAX_BODY: byteSize('32M'),
 	METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+	ELYGATE_ADMIN_TOKEN: optionalText.pipe(
+		z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional()
+	),
 	IDLE_TIMEOUT: intInRange(1, 255, 255),
 	SHUTDOWN_DRAIN_SECONDS: intInRange(0, 3600, 30),
 	DB_POOL_SIZE: intInRange(1, 200, 10),
@@ -122,6 +125,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 		bodySizeLimit: env.BODY_SIZE_LIMIT,
 		relayBodyLimit: env.RELAY_MAX_BODY,
 		metricsToken: env.METRICS_TOKEN,
+		/** A root-scoped bearer token for the management API, for automation. */
+		adminToken: env.ELYGATE_ADMIN_TOKEN,
 		idleTimeoutSeconds: env.IDLE_TIMEOUT,
 		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
 		dbPoolSize: env.DB_POOL_SIZE,

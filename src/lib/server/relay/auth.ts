@@ -1,3 +1,4 @@
+import { MANAGEMENT_TOKEN_PREFIX } from '../auth/management-tokens';
 import { hashToken } from '../auth/tokens';
 import type { KeyState, Snapshot, UserState } from '../state/snapshot';
 import { RelayError } from './errors';
@@ -28,7 +29,12 @@ export function authenticate(headers: Headers, snap: Snapshot, clientIp: string,
 	}
 	const key = snap.keysByHash.get(hashToken(presented));
 	const user = key && snap.users.get(key.userId);
-	if (!key || !user) throw new RelayError(401, 'Incorrect API key provided.', 'invalid_api_key');
+	if (!key || !user) {
+		const message = presented.startsWith(MANAGEMENT_TOKEN_PREFIX)
+			? 'Management tokens work on /api only; /v1 takes an API key (sk-...).'
+			: 'Incorrect API key provided.';
+		throw new RelayError(401, message, 'invalid_api_key');
+	}
 	if (key.status !== 'active') throw new RelayError(403, 'This API key is disabled.', 'key_disabled');
 	if (key.expiresAt !== null && key.expiresAt <= now) throw new RelayError(403, 'This API key has expired.', 'key_expired');
 	if (user.status !== 'active') throw new RelayError(403, 'The account that owns this API key is disabled.', 'account_disabled');

@@ -96,7 +96,7 @@ export async function deleteApiKey(ctx: ServiceContext, actor: Actor, id: number
 
 export async function getApiKey(ctx: ServiceContext, actor: Actor, id: number): Promise<ApiKeyView> {
 	const row = await liveKey(ctx.db, id);
-	if (actingUserId(actor) !== row.userId && !canRead(actor)) throw notFound('API key');
+	if (actingUserId(actor) !== row.userId && !canRead(actor)) throw new ServiceError('forbidden', 'This API key belongs to someone else.');
 	return view(row);
 }
 

@@ -1,6 +1,9 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
-import { auditLog } from '../db/schema';
-import { actorFields, type Actor } from './actor';
+import { auditLog, type AuditEntry as AuditRow } from '../db/schema';
+import { actorFields, requireReader, type Actor } from './actor';
+import type { ServiceContext } from './context';
 
 const SECRET_FIELDS = new Set(['password', 'passwordHash', 'keyHash', 'secret', 'secretEncrypted', 'keys', 'tokenHash', 'codeHash']);
 
@@ -39,4 +42,28 @@ export async function writeAudit(db: DbLike, actor: Actor, entry: AuditEntry): P
 		after: entry.after === undefined ? null : redactForAudit(entry.after),
 		ip: entry.ip ?? null
 	});
+}
+
+/** The audit log, newest first, optionally narrowed to one target. */
+export async function listAudit(
+	ctx: ServiceContext,
+	actor: Actor,
+	query: PageQuery & { targetType?: string; targetId?: string }
+): Promise<Page<AuditRow>> {
+	requireReader(actor);
+	const where = and(
+		query.targetType ? eq(auditLog.targetType, query.targetType) : undefined,
+		query.targetId ? eq(auditLog.targetId, query.targetId) : undefined
+	);
+	const [rows, [count]] = await Promise.all([
+		ctx.db
+			.select()
+			.from(auditLog)
+			.where(where)
+			.orderBy(desc(auditLog.id))
+			.limit(query.perPage)
+			.offset((query.page - 1) * query.perPage),
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(where)
+	]);
+	return { items: rows, total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }

@@ -1,15 +1,25 @@
-import { count, eq, isNull, and } from 'drizzle-orm';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { groupUpsert } from '../../schemas/admin';
 import { groups, users, type Group } from '../db/schema';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
+import type { Page, PageQuery } from '../../schemas/common';
 import { ServiceError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
-export async function listGroups(ctx: ServiceContext, actor: Actor): Promise<Group[]> {
+export async function listGroups(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<Group>> {
 	requireReader(actor);
-	return ctx.db.select().from(groups).orderBy(groups.name);
+	const [rows, [count]] = await Promise.all([
+		ctx.db
+			.select()
+			.from(groups)
+			.orderBy(groups.name)
+			.limit(query.perPage)
+			.offset((query.page - 1) * query.perPage),
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(groups)
+	]);
+	return { items: rows, total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }
 
 export async function upsertGroup(ctx: ServiceContext, actor: Actor, input: unknown): Promise<Group> {

@@ -1,15 +1,25 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { priceUpsert } from '../../schemas/admin';
 import { modelPrices, type ModelPrice } from '../db/schema';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
+import type { Page, PageQuery } from '../../schemas/common';
 import { notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
-export async function listPrices(ctx: ServiceContext, actor: Actor): Promise<ModelPrice[]> {
+export async function listPrices(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<ModelPrice>> {
 	requireReader(actor);
-	return ctx.db.select().from(modelPrices).orderBy(modelPrices.model);
+	const [rows, [count]] = await Promise.all([
+		ctx.db
+			.select()
+			.from(modelPrices)
+			.orderBy(modelPrices.model)
+			.limit(query.perPage)
+			.offset((query.page - 1) * query.perPage),
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(modelPrices)
+	]);
+	return { items: rows, total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }
 
 export async function upsertPrice(ctx: ServiceContext, actor: Actor, input: unknown): Promise<ModelPrice> {

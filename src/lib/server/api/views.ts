@@ -1,0 +1,158 @@
+import * as z from 'zod';
+
+// The shapes the management API answers with, for the OpenAPI document (timestamps are
+// z.date() here and rendered as ISO 8601 strings).
+
+const when = z.date().nullable();
+
+export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
+	z
+		.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), perPage: z.number().int() })
+		.meta({ id });
+
+export const channelView = z
+	.object({
+		id: z.number().int(),
+		type: z.string(),
+		name: z.string(),
+		baseUrl: z.string(),
+		models: z.array(z.string()),
+		modelMapping: z.record(z.string(), z.string()),
+		groups: z.array(z.string()),
+		priority: z.number().int(),
+		weight: z.number().int(),
+		status: z.enum(['enabled', 'disabled']),
+		disableKind: z.enum(['manual', 'automatic']).nullable(),
+		disableReason: z.string().nullable(),
+		disabledAt: when,
+		cooldownUntil: when,
+		config: z.record(z.string(), z.unknown()),
+		usedQuota: z.number().int(),
+		requestCount: z.number().int(),
+		lastTestAt: when,
+		lastTestLatencyMs: z.number().int().nullable(),
+		lastTestOk: z.boolean().nullable(),
+		lastTestError: z.string().nullable(),
+		keys: z.array(
+			z.object({
+				id: z.number().int(),
+				hint: z.string().meta({ description: 'The secret, masked; sending it back unchanged keeps the stored secret.' }),
+				enabled: z.boolean(),
+				disableReason: z.string().nullable()
+			})
+		),
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'Channel' });
+
+export const userView = z
+	.object({
+		id: z.number().int(),
+		username: z.string(),
+		email: z.string().nullable(),
+		role: z.enum(['user', 'admin', 'root']),
+		status: z.enum(['active', 'disabled']),
+		group: z.string(),
+		quota: z.number().int().meta({ description: 'Balance in quota units (500,000 = 1 USD).' }),
+		usedQuota: z.number().int(),
+		requestCount: z.number().int(),
+		lastLoginAt: when,
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'User' });
+
+export const apiKeyView = z
+	.object({
+		id: z.number().int(),
+		userId: z.number().int(),
+		name: z.string(),
+		prefix: z.string(),
+		status: z.enum(['active', 'disabled']),
+		quotaLimit: z.number().int().nullable(),
+		usedQuota: z.number().int(),
+		requestCount: z.number().int(),
+		expiresAt: when,
+		allowedModels: z.array(z.string()),
+		allowedIps: z.array(z.string()),
+		rpmLimit: z.number().int().nullable(),
+		lastUsedAt: when,
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'ApiKey' });
+
+export const createdApiKey = z
+	.object({ key: z.string().meta({ description: 'The full key. It is shown this once and never again.' }), apiKey: apiKeyView })
+	.meta({ id: 'CreatedApiKey' });
+
+export const groupView = z
+	.object({ name: z.string(), ratio: z.number(), description: z.string(), createdAt: z.date(), updatedAt: z.date() })
+	.meta({ id: 'Group' });
+
+export const priceView = z
+	.object({
+		model: z.string(),
+		modelRatio: z.number(),
+		completionRatio: z.number(),
+		cacheReadRatio: z.number().nullable(),
+		cacheWriteRatio: z.number().nullable(),
+		pricePerRequestUsd: z.number().nullable(),
+		defaultOutputReserve: z.number().int(),
+		source: z.string().nullable(),
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'ModelPrice' });
+
+export const tokenView = z
+	.object({
+		id: z.number().int(),
+		name: z.string(),
+		prefix: z.string(),
+		scope: z.enum(['admin', 'read']),
+		createdBy: z.number().int().nullable(),
+		lastUsedAt: when,
+		expiresAt: when,
+		revokedAt: when,
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'ManagementToken' });
+
+export const createdToken = z
+	.object({ token: z.string().meta({ description: 'The full token, shown this once.' }), managementToken: tokenView })
+	.meta({ id: 'CreatedManagementToken' });
+
+export const auditView = z
+	.object({
+		id: z.number().int(),
+		actorId: z.number().int().nullable(),
+		actorKind: z.string(),
+		action: z.string(),
+		targetType: z.string(),
+		targetId: z.string().nullable(),
+		before: z.unknown(),
+		after: z.unknown(),
+		ip: z.string().nullable(),
+		createdAt: z.date()
+	})
+	.meta({ id: 'AuditEntry' });
+
+export const optionsView = z
+	.object({
+		'registration.enabled': z.boolean(),
+		'relay.cors_origins': z.array(z.string())
+	})
+	.meta({ id: 'Options' });
+
+export const actorView = z
+	.object({
+		kind: z.enum(['user', 'token']),
+		id: z.number().int().nullable(),
+		role: z.enum(['user', 'admin', 'root']).optional(),
+		scope: z.enum(['root', 'admin', 'read']).optional(),
+		username: z.string().optional()
+	})
+	.meta({ id: 'Caller' });

@@ -1,0 +1,3 @@
+import { listAuditEndpoint } from '$lib/server/api/specs/admin';
+
+export const GET = listAuditEndpoint;

@@ -1,0 +1,3 @@
+import { disableChannelEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = disableChannelEndpoint;

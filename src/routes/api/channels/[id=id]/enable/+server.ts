@@ -1,0 +1,3 @@
+import { enableChannelEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = enableChannelEndpoint;

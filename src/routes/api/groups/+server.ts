@@ -1,0 +1,4 @@
+import { listGroupsEndpoint, upsertGroupEndpoint } from '$lib/server/api/specs/admin';
+
+export const GET = listGroupsEndpoint;
+export const POST = upsertGroupEndpoint;

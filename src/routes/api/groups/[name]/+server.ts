@@ -1,0 +1,3 @@
+import { deleteGroupEndpoint } from '$lib/server/api/specs/admin';
+
+export const DELETE = deleteGroupEndpoint;

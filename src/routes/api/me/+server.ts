@@ -1,0 +1,3 @@
+import { meEndpoint } from '$lib/server/api/specs/system';
+
+export const GET = meEndpoint;

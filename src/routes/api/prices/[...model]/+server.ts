@@ -1,0 +1,3 @@
+import { deletePriceEndpoint } from '$lib/server/api/specs/admin';
+
+export const DELETE = deletePriceEndpoint;

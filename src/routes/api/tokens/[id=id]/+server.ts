@@ -1,0 +1,3 @@
+import { revokeTokenEndpoint } from '$lib/server/api/specs/admin';
+
+export const DELETE = revokeTokenEndpoint;

@@ -1,0 +1,4 @@
+import { getUserEndpoint, updateUserEndpoint } from '$lib/server/api/specs/users';
+
+export const GET = getUserEndpoint;
+export const PATCH = updateUserEndpoint;
