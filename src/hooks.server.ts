@@ -1,6 +1,7 @@
 import { type Handle, type HandleServerError, type ServerInit, error, redirect } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { startApp } from '$lib/server/app/lifecycle';
+import { currentPhase } from '$lib/server/app/phase';
 import { services } from '$lib/server/app/services';
 import { isAdmin, loginUrl } from '$lib/server/auth/guards';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
@@ -15,6 +16,14 @@ export const init: ServerInit = startApp;
 /** Paths a visitor may open without a session. */
 const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
 const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
+
+/** While draining, only the health and readiness probes are answered (readiness says 503). */
+const draining: Handle = async ({ event, resolve }) => {
+	if (currentPhase() === 'stopping' && !/^\/api\/(health|ready)$/.test(event.url.pathname)) {
+		return new Response('Elygate is shutting down.', { status: 503, headers: { 'retry-after': '1', connection: 'close', 'content-type': 'text/plain; charset=utf-8' } });
+	}
+	return resolve(event);
+};
 
 const requestContext: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = newRequestId();
@@ -73,7 +82,7 @@ const accessGate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(requestContext, originCheck, session, accessGate);
+export const handle = sequence(draining, requestContext, originCheck, session, accessGate);
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	if (status !== 404) logger().error({ err: serializeError(err), path: event.url.pathname, requestId: event.locals.requestId }, 'unhandled error');

@@ -2,7 +2,8 @@
  * Elygate's production entry. It owns Bun.serve: /v1/* goes straight to the relay function
  * the app registered in hooks.server.ts `init` (the SvelteKit request path costs 2-3x the CPU
  * of a bare proxy), everything else to the adapter's SvelteKit handler. It also owns the
- * shutdown order: stop accepting, drain, flush and close (the app), stop the database.
+ * shutdown order: refuse new work, drain, close connections, flush and close (the app), stop
+ * the database.
  *
  * Built to build/elygate.js next to the adapter's output; run with `bun build/elygate.js`.
  */
@@ -83,6 +84,11 @@ app.onListening(baseUrl);
 
 let shuttingDown = false;
 
+/**
+ * Drain: readiness turns 503 and new requests are refused (503) while the listener stays open,
+ * so load balancers and clients get an answer rather than a refused connection; requests in
+ * progress (streams included) may finish until the deadline, then every connection is closed.
+ */
 async function shutdown(signal: string): Promise<void> {
 	if (shuttingDown) {
 		app.log.warn(`${signal} again: exiting without waiting`);
@@ -91,17 +97,12 @@ async function shutdown(signal: string): Promise<void> {
 	shuttingDown = true;
 	app.log.info(`${signal}: shutting down (drain up to ${config.shutdownDrainMs / 1000} s)`);
 	app.beginShutdown();
-	const drained = server.stop(false);
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const inTime = await Promise.race([
-		drained.then(() => true),
-		new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), config.shutdownDrainMs)))
-	]);
-	clearTimeout(timer);
-	if (!inTime) {
+	const deadline = Date.now() + config.shutdownDrainMs;
+	while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
+	if (server.pendingRequests > 0) {
 		app.log.warn({ pending: server.pendingRequests }, 'drain deadline reached: closing the remaining connections');
-		await server.stop(true);
 	}
+	await server.stop(true);
 	try {
 		await app.shutdown();
 	} catch (err) {

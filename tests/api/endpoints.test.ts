@@ -93,7 +93,8 @@ const endpoints: Endpoint[] = [
 		bad: { body: { type: 'openai', name: 'x', baseUrl: 'not a url', models: ['m'], keys: ['k'] }, field: 'baseUrl', table: 'channels' },
 		check: (b) => {
 			ids.channel = b.id;
-			expect(b.keys).toEqual([{ id: expect.any(Number), hint: 'sk-…1111', enabled: true, disableReason: null }]);
+			expect(b.keys).toEqual([{ id: expect.any(Number), hint: 'sk-…1111', enabled: true, disableKind: null, disableReason: null, disabledAt: null }]);
+			expect(b.health).toEqual({ breaker: 'closed', consecutiveFailures: 0, openUntil: null, coolingUntil: null });
 			expect(JSON.stringify(b)).not.toContain('sk-secret');
 		}
 	},

@@ -6,6 +6,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
+import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
 import { TcpProxy } from '../harness/tcp-proxy';
 
@@ -31,8 +32,7 @@ afterAll(async () => {
 });
 
 const notifications = async (server: TestServer) => {
-	const text = await (await fetch(`${server.url}/metrics`)).text();
-	return Number(/^elygate_state_notifications_total (\d+)/m.exec(text)?.[1] ?? NaN);
+	return sample(await scrapeMetrics(server.url), 'elygate_state_notifications_total');
 };
 
 test('two instances on one database: a change made through the service layer reaches the other over NOTIFY', async () => {

@@ -64,6 +64,8 @@ export interface MockUpstream {
 	/** Behaviours for the next requests, consumed in order; after that `setDefault`'s (initially { kind: 'ok' }). */
 	enqueue(...behaviours: Behaviour[]): void;
 	setDefault(behaviour: Behaviour): void;
+	/** Answers every request made with this upstream key (Bearer) so, before the queue; undefined clears. */
+	forKey(secret: string, behaviour: Behaviour | undefined): void;
 	gate(): Gate;
 	/** Number of requests whose client closed the connection before the mock finished its response. */
 	readonly clientAborts: number;
@@ -171,6 +173,7 @@ class MockServer implements MockUpstream {
 	readonly requests: RecordedRequest[] = [];
 	#queue: Behaviour[] = [];
 	#default: Behaviour = { kind: 'ok' };
+	readonly #byKey = new Map<string, Behaviour>();
 	#clientAborts = 0;
 	/** Bumped by reset() so responses started before it cannot touch the new counters. */
 	#generation = 0;
@@ -216,6 +219,11 @@ class MockServer implements MockUpstream {
 		this.#default = behaviour;
 	}
 
+	forKey(secret: string, behaviour: Behaviour | undefined): void {
+		if (behaviour) this.#byKey.set(secret, behaviour);
+		else this.#byKey.delete(secret);
+	}
+
 	gate(): Gate {
 		return new MockGate();
 	}
@@ -223,6 +231,7 @@ class MockServer implements MockUpstream {
 	reset(): void {
 		this.requests.length = 0;
 		this.#queue = [];
+		this.#byKey.clear();
 		this.#default = { kind: 'ok' };
 		this.#clientAborts = 0;
 		this.#generation++;
@@ -277,7 +286,8 @@ class MockServer implements MockUpstream {
 		if (!endpoint) return sendJson(exchange.res, 404, NOT_FOUND);
 		if (endpoint === 'models') return sendJson(exchange.res, 200, MODELS);
 
-		const behaviour = this.#queue.shift() ?? this.#default;
+		const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+		const behaviour = this.#byKey.get(bearer) ?? this.#queue.shift() ?? this.#default;
 		if ('delayMs' in behaviour && behaviour.delayMs) await pause(behaviour.delayMs, exchange);
 		if (exchange.closed) return;
 

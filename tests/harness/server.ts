@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { projectRoot } from '../../scripts/build-state';
 import { eventually } from './eventually';
+import { TEST_METRICS_TOKEN } from './metrics';
 
 export interface ServerOptions {
 	/** Extra environment; DATABASE_URL absent = embedded database in `dataDir`. */
@@ -41,6 +42,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
 			ELYGATE_DATA_DIR: dataDir,
 			ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: 'true',
 			SHUTDOWN_DRAIN_SECONDS: '5',
+			METRICS_TOKEN: TEST_METRICS_TOKEN,
 			...opts.env
 		},
 		stdin: 'ignore',

@@ -6,6 +6,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY, fixtures, keyIsLive, openaiChannel, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
+import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
 
 let db: TestDatabase;
@@ -358,8 +359,6 @@ describe('refusals', () => {
 		const limited = await post(chat, { authorization: `Bearer ${key}` });
 		expect(limited.headers.get('retry-after')).toBe('7');
 		await expectError(limited, 429, 'rate_limit_exceeded', 'rate_limit_error');
-		mock.enqueue({ kind: 'error', status: 401 });
-		await expectError(await post(chat, { authorization: `Bearer ${key}` }), 502, 'upstream_auth_failed');
 		mock.enqueue({ kind: 'drop-before-headers' });
 		await expectError(await post(chat, { authorization: `Bearer ${key}` }), 502, 'upstream_unreachable');
 	});
@@ -393,8 +392,7 @@ describe('headers', () => {
 
 test('no database query on the relay path across 100 calls', async () => {
 	const mainQueries = async () => {
-		const text = await (await fetch(`${server.url}/metrics`)).text();
-		return Number(/^elygate_db_queries_total\{pool="main"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+		return sample(await scrapeMetrics(server.url), 'elygate_db_queries_total{pool="main"}');
 	};
 	const before = await mainQueries();
 	expect(before).toBeGreaterThan(0); // the counter is live: start-up loaded the snapshot through it

@@ -9,7 +9,8 @@ export const apiKeyFields = z.object({
 	allowedModels: z.array(modelName).max(2000).default([]),
 	/** IPs and CIDR ranges; checked one by one by the service. */
 	allowedIps: z.array(z.string().trim().min(1).max(64)).max(1000).default([]),
-	rpmLimit: z.number().int().min(1).max(1_000_000).nullable().default(null)
+	rpmLimit: z.number().int().min(1).max(1_000_000).nullable().default(null),
+	tpmLimit: z.number().int().min(1).max(1_000_000_000).nullable().default(null)
 });
 
 export const apiKeyCreate = apiKeyFields.extend({

@@ -1,6 +1,19 @@
 import * as z from 'zod';
 import { groupName, modelName } from './common';
 
+const ms = (label: string) => z.number().int().min(100, `${label}: at least 100 ms.`).max(3_600_000, `${label}: at most one hour.`).optional();
+
+/** Per-channel overrides of the global relay timeouts (options relay.*_timeout_ms), in ms. */
+export const channelTimeouts = z.strictObject({
+	connectMs: ms('connectMs'),
+	firstByteMs: ms('firstByteMs'),
+	streamFirstByteMs: ms('streamFirstByteMs'),
+	streamIdleMs: ms('streamIdleMs')
+});
+
+/** Provider settings; "timeouts" is the relay's, the rest belongs to the channel type's adaptor. */
+export const channelConfig = z.looseObject({ timeouts: channelTimeouts.optional() });
+
 export const channelFields = z.object({
 	type: z.string().trim().min(1, 'Choose a channel type.'),
 	name: z.string().trim().min(1, 'Give the channel a name.').max(100, 'Names are at most 100 characters.'),
@@ -13,7 +26,7 @@ export const channelFields = z.object({
 	weight: z.number().int().min(1, 'Weights start at 1.').max(10_000).default(1),
 	/** Upstream secrets; a masked value ("sk-…9f2c") sent back keeps the stored secret. */
 	keys: z.array(z.string().trim().min(1).max(8192)).min(1, 'Add at least one API key.').max(1000),
-	config: z.record(z.string(), z.unknown()).default({}),
+	config: channelConfig.default({}),
 	enabled: z.boolean().default(true)
 });
 
@@ -22,3 +35,8 @@ export const channelUpdate = channelFields.partial();
 
 export type ChannelCreate = z.input<typeof channelCreate>;
 export type ChannelUpdate = z.input<typeof channelUpdate>;
+
+/** POST /api/channels/{id}/test */
+export const channelTestInput = z.object({
+	model: z.string().trim().min(1).max(200).optional().meta({ description: 'A model the channel lists; its first one by default.' })
+});

@@ -1,12 +1,19 @@
 import type { RequestEvent, RequestHandler } from '@sveltejs/kit';
 import * as z from 'zod';
 import { services } from '../app/services';
+import { relayContextIfConfigured } from '../relay/context';
+import type { ChannelHealthView } from '../relay/health';
 import type { Actor } from '../services/actor';
 import type { ServiceContext } from '../services/context';
 import { ServiceError } from '../services/errors';
 import { assertAccess, resolveActor, type Access } from './auth';
 import { ApiError, toErrorResponse } from './errors';
 import { withIdempotency } from './idempotency';
+
+/** The relay's in-memory view of a channel, when the relay runs in this process. */
+function liveChannelHealth(channelId: number): ChannelHealthView | undefined {
+	return relayContextIfConfigured()?.health.describe(channelId, Date.now());
+}
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -63,7 +70,7 @@ export function endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType = 
 			const body = spec.body ? await readBody(event.request) : undefined;
 			const { db, secrets } = services();
 			const run = async () => {
-				const result = await spec.handle({ actor, params, query, body, event, svc: { db, secrets } });
+				const result = await spec.handle({ actor, params, query, body, event, svc: { db, secrets, channelHealth: liveChannelHealth } });
 				return { status: result === undefined ? 204 : (spec.status ?? 200), body: result };
 			};
 			const key = spec.idempotent ? event.request.headers.get('idempotency-key') : null;

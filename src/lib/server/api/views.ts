@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { optionDefinitions, type OptionKey } from '../options/options';
 
 // The shapes the management API answers with, for the OpenAPI document (timestamps are
 // z.date() here and rendered as ISO 8601 strings).
@@ -25,7 +26,6 @@ export const channelView = z
 		disableKind: z.enum(['manual', 'automatic']).nullable(),
 		disableReason: z.string().nullable(),
 		disabledAt: when,
-		cooldownUntil: when,
 		config: z.record(z.string(), z.unknown()),
 		usedQuota: z.number().int(),
 		requestCount: z.number().int(),
@@ -38,13 +38,34 @@ export const channelView = z
 				id: z.number().int(),
 				hint: z.string().meta({ description: 'The secret, masked; sending it back unchanged keeps the stored secret.' }),
 				enabled: z.boolean(),
-				disableReason: z.string().nullable()
+				disableKind: z.enum(['manual', 'automatic']).nullable(),
+				disableReason: z.string().nullable(),
+				disabledAt: when
 			})
 		),
+		health: z
+			.object({
+				breaker: z.enum(['closed', 'open', 'half-open']),
+				consecutiveFailures: z.number().int(),
+				openUntil: when,
+				coolingUntil: when
+			})
+			.nullable()
+			.meta({ description: 'Circuit breaker and rate-limit cool-down as the answering instance sees them (they are kept per instance).' }),
 		createdAt: z.date(),
 		updatedAt: z.date()
 	})
 	.meta({ id: 'Channel' });
+
+export const channelTestResult = z
+	.object({
+		ok: z.boolean(),
+		model: z.string(),
+		latencyMs: z.number().int(),
+		status: z.number().int().meta({ description: "The upstream's HTTP status; 0 when it did not answer." }),
+		error: z.string().nullable()
+	})
+	.meta({ id: 'ChannelTestResult' });
 
 export const userView = z
 	.object({
@@ -77,6 +98,7 @@ export const apiKeyView = z
 		allowedModels: z.array(z.string()),
 		allowedIps: z.array(z.string()),
 		rpmLimit: z.number().int().nullable(),
+		tpmLimit: z.number().int().nullable(),
 		lastUsedAt: when,
 		createdAt: z.date(),
 		updatedAt: z.date()
@@ -141,10 +163,7 @@ export const auditView = z
 	.meta({ id: 'AuditEntry' });
 
 export const optionsView = z
-	.object({
-		'registration.enabled': z.boolean(),
-		'relay.cors_origins': z.array(z.string())
-	})
+	.object(Object.fromEntries((Object.keys(optionDefinitions) as OptionKey[]).map((key) => [key, optionDefinitions[key].schema])))
 	.meta({ id: 'Options' });
 
 export const actorView = z

@@ -9,13 +9,15 @@ import { openDatabase, type Database } from '../db';
 import { applyMigrations } from '../db/migrate';
 import { options } from '../db/schema';
 import { createLogger, setLogger, type Logger } from '../observability/logger';
-import { measureGauge } from '../observability/metrics';
+import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
 import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
 import { configureRelay } from '../relay/context';
 import { activeCalls, waitForIdle } from '../relay/inflight';
-import { startStateSync } from '../state/store';
+import { snapshot, startStateSync } from '../state/store';
+import { startChannelProber } from '../services/channel-prober';
+import { createHealthWriter } from '../services/health-writer';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
 import { entryInfo, registerApp } from './bridge';
@@ -53,7 +55,6 @@ export async function startApp(): Promise<void> {
 
 	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
 	const ledger = new Ledger(ledgerPool.sql, log);
-	measureGauge('ledgerDepth', () => ledger.depth);
 	let stopStateSync: () => Promise<void>;
 	try {
 		stopStateSync = await startStateSync({ db: database.db, sql: database.sql, secrets, log });
@@ -62,7 +63,24 @@ export async function startApp(): Promise<void> {
 		await database.close().catch(() => {});
 		throw err;
 	}
-	configureRelay({ ledger, log, bodyLimit: cfg.relayBodyLimit, trustedProxy: cfg.trustedProxy });
+	const serviceCtx = { db: database.db, secrets };
+	const healthWriter = createHealthWriter(serviceCtx, log);
+	const relay = configureRelay({
+		ledger,
+		log,
+		bodyLimit: cfg.relayBodyLimit,
+		trustedProxy: cfg.trustedProxy,
+		persistHealth: (actions) => healthWriter.persist(actions)
+	});
+	const prober = startChannelProber({
+		ctx: serviceCtx,
+		log,
+		channelsVersion: () => snapshot().routes,
+		options: () => snapshot().options,
+		onRecovered: (channelId) => relay.health.forget(channelId)
+	});
+	ledgerQueueDepth.setSource(() => [[[], ledger.depth]]);
+	breakerStates.setSource(() => relay.health.breakerStates().map(([id, state]) => [[String(id)], state]));
 
 	setServices({
 		config: cfg,
@@ -74,6 +92,8 @@ export async function startApp(): Promise<void> {
 		expectedMigrations: countMigrations(migrationsDir)
 	});
 	closers = [
+		() => prober.stop(),
+		() => healthWriter.drain(),
 		() => stopStateSync(),
 		() => ledger.close(cfg.shutdownDrainMs + 30_000),
 		() => ledgerPool.sql.end({ timeout: 5 }),

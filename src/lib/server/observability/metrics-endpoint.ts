@@ -1,20 +1,17 @@
 import { sameDigest, hashToken } from '../auth/tokens';
 import { registry } from './metrics';
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+import { fastMetrics } from './relay-metrics';
 
 /**
- * Prometheus scrape: with METRICS_TOKEN set, a matching bearer token is required; without
- * it, only scrapes from this machine are answered.
+ * Prometheus scrape, closed by default: it needs METRICS_TOKEN set and sent as a bearer token
+ * (metrics reveal traffic, models and channels).
  */
-export async function metricsResponse(request: Request, clientIp: string, token: string | undefined): Promise<Response> {
-	if (token) {
-		const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? '';
-		if (!sameDigest(hashToken(presented), hashToken(token))) {
-			return new Response('Unauthorized\n', { status: 401, headers: { 'www-authenticate': 'Bearer' } });
-		}
-	} else if (!LOOPBACK.test(clientIp)) {
-		return new Response('Set METRICS_TOKEN to scrape metrics from another host.\n', { status: 403 });
+export async function metricsResponse(request: Request, token: string | undefined): Promise<Response> {
+	const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+	if (!token || !presented || !sameDigest(hashToken(presented), hashToken(token))) {
+		const message = token ? 'Unauthorized\n' : 'Metrics are off: set METRICS_TOKEN and scrape with it as a bearer token.\n';
+		return new Response(message, { status: 401, headers: { 'www-authenticate': 'Bearer' } });
 	}
-	return new Response(await registry.metrics(), { headers: { 'content-type': registry.contentType } });
+	const text = (await registry.metrics()) + fastMetrics.map((m) => m.render()).join('');
+	return new Response(text, { headers: { 'content-type': registry.contentType } });
 }

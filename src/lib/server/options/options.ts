@@ -4,10 +4,33 @@ import type { DbLike } from '../db';
 import { options } from '../db/schema';
 
 /** Every global option: its schema and default. Stored as jsonb under the same key. */
+const seconds = (max: number) => z.number().int().min(1).max(max);
+
 export const optionDefinitions = {
 	'registration.enabled': { schema: z.boolean(), default: true },
 	/** Origins allowed to call /v1 from a browser ("*" = any; API keys are not ambient credentials). */
-	'relay.cors_origins': { schema: z.array(z.string().min(1).max(200)).max(100), default: ['*'] }
+	'relay.cors_origins': { schema: z.array(z.string().min(1).max(200)).max(100), default: ['*'] },
+	/** Further channels tried after the first one fails, before anything reached the client. */
+	'relay.retry_count': { schema: z.number().int().min(0).max(10), default: 3 },
+	/** Time allowed to reach the upstream host (a TCP connect, checked while a host is unproven). */
+	'relay.connect_timeout_ms': { schema: z.number().int().min(100).max(120_000), default: 10_000 },
+	/** Time allowed until the first byte of a non-streamed answer (reasoning models think silently). */
+	'relay.first_byte_timeout_ms': { schema: z.number().int().min(100).max(3_600_000), default: 120_000 },
+	/** Time allowed until the first event of a streamed answer. */
+	'relay.stream_first_byte_timeout_ms': { schema: z.number().int().min(100).max(3_600_000), default: 60_000 },
+	/** Longest silence allowed between two chunks of a stream. */
+	'relay.stream_idle_timeout_ms': { schema: z.number().int().min(100).max(3_600_000), default: 120_000 },
+	/** Consecutive failures that open a channel's breaker. */
+	'breaker.failure_threshold': { schema: z.number().int().min(1).max(1000), default: 5 },
+	/** How long an open breaker keeps its channel out before letting one probe through. */
+	'breaker.cooldown_seconds': { schema: seconds(86_400), default: 30 },
+	/** Cool-down for a 429 that names no retry-after. */
+	'relay.rate_limit_cooldown_seconds': { schema: seconds(3600), default: 10 },
+	/** How long a channel that answered 404 for a model is skipped for that model. */
+	'relay.model_unavailable_seconds': { schema: seconds(86_400), default: 600 },
+	/** First wait before probing an automatically disabled channel or key; doubles up to the max. */
+	'health.probe_initial_seconds': { schema: seconds(86_400), default: 60 },
+	'health.probe_max_seconds': { schema: seconds(86_400), default: 3600 }
 } as const;
 
 export type OptionKey = keyof typeof optionDefinitions;
@@ -24,6 +47,13 @@ function valueOf<K extends OptionKey>(key: K, stored: unknown): OptionValue<K> {
 export async function getOption<K extends OptionKey>(db: DbLike, key: K): Promise<OptionValue<K>> {
 	const [row] = await db.select({ value: options.value }).from(options).where(eq(options.key, key));
 	return valueOf(key, row?.value);
+}
+
+/** Every option at its default. */
+export function defaultOptions(): Options {
+	const all = {} as Record<OptionKey, unknown>;
+	for (const key of Object.keys(optionDefinitions) as OptionKey[]) all[key] = optionDefinitions[key].default;
+	return all as Options;
 }
 
 /** Every option at once, defaults filled in (for the state snapshot). */

@@ -70,6 +70,30 @@ export interface StreamOptions {
 	door: Door;
 }
 
+/**
+ * What the relay does about an upstream's refusal (PROTOCOLS.md §10): try another channel
+ * (counts toward the channel's breaker), cool the channel down (rate limited or overloaded),
+ * disable the key that was used (refused credentials, credit exhausted), skip this channel for
+ * the model (404), or give up and show the client (its own mistake).
+ */
+export type FailureKind = 'retry' | 'cool' | 'bad-key' | 'model-unavailable' | 'client';
+
+export interface UpstreamFailure {
+	kind: FailureKind;
+	/** The upstream's HTTP status; 0 when no answer came (network, timeout). */
+	status: number;
+	/** The upstream's own message (the relay scrubs it before anyone sees it). */
+	message: string;
+	/** From retry-after / retry-after-ms, for 'cool'. */
+	retryAfterMs?: number;
+	/** Set by the relay when no answer came at all. */
+	cause?: 'timeout' | 'unreachable' | 'disconnected' | 'bad-response';
+	/** For client errors: the upstream's OpenAI-style code, type and param, passed on. */
+	code?: string | null;
+	type?: string;
+	param?: string | null;
+}
+
 /** Everything the relay needs to know about one upstream protocol. Pure: no I/O. */
 export interface ProviderAdaptor {
 	readonly type: string;
@@ -77,8 +101,10 @@ export interface ProviderAdaptor {
 	buildRequest(input: BuildRequestInput): OutboundRequest;
 	finishResponse(door: Door, text: string, publicModel: string): FinishedResponse;
 	createStreamTranslator(options: StreamOptions): StreamTranslator;
-	/** The upstream's error body, reduced to a message for the client (scrubbed by the relay). */
-	errorMessage(status: number, text: string): string;
+	/** Classifies a non-2xx answer from the upstream. */
+	classifyFailure(status: number, headers: Headers, text: string): UpstreamFailure;
+	/** A minimal request for a channel test (one token of output). */
+	testBody(door: Door, model: string): Record<string, unknown>;
 }
 
 export const ZERO_USAGE: NormalizedUsage = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };

@@ -1,17 +1,21 @@
 import { adaptorFor } from '../providers/registry';
-import type { Door, NormalizedUsage, ProviderAdaptor } from '../providers/types';
-import type { Snapshot } from '../state/snapshot';
+import type { Door, NormalizedUsage, ProviderAdaptor, UpstreamFailure } from '../providers/types';
+import { relayRetries, upstreamFailures } from '../observability/relay-metrics';
+import type { ChannelKeyState, ChannelState, Snapshot } from '../state/snapshot';
 import type { Caller } from './auth';
 import { assertModelAllowed } from './auth';
-import { readJsonBody, requireModel } from './body';
-import { relayContext } from './context';
+import { readJsonBody, requireModel, type JsonBody } from './body';
+import { relayContext, syncHealthSettings } from './context';
 import { RelayError } from './errors';
+import { finalError, type Attempted } from './final-error';
 import { beginCall } from './inflight';
+import { checkReachable, markReachable } from './reachability';
+import { scrubUpstreamMessage } from './scrub';
 import { candidateChannels, pickKey } from './select';
 import { settle, type CallRecord } from './settle';
 import { relayStream } from './stream';
+import { timeoutsFor, type Timeouts } from './timeouts';
 import { countTextTokens, estimatePromptTokens } from './token-count';
-import { upstreamFailure } from './upstream-errors';
 
 export interface CallInput {
 	request: Request;
@@ -22,15 +26,28 @@ export interface CallInput {
 	clientRequestId: string | null;
 	clientIp: string;
 	startedAt: number;
-	/** x-request-id and CORS headers every answer carries. */
+	/** x-request-id, CORS and rate-limit headers every answer carries. */
 	headers: Record<string, string>;
-	/** Lets a long call outlive the server's idle timeout (streams manage their own). */
+	/** Lets a long call outlive the server's idle timeout (the relay keeps its own timers). */
 	disableIdleTimeout?: () => void;
 }
 
+type Outcome =
+	| { kind: 'answered'; response: Response; streaming: boolean }
+	| { kind: 'failed'; failure: UpstreamFailure }
+	| { kind: 'client-gone' };
+
+interface Request_ {
+	body: JsonBody;
+	model: string;
+	stream: boolean;
+	clientWantsUsage: boolean;
+}
+
 /**
- * One proxied call: read and check the body, pick a channel, call it, translate the answer,
- * settle. Every path out of here after the body was accepted settles exactly once.
+ * One proxied call: check the key's rate limits and the body, then try the candidate channels
+ * in order, each at most once, until one answers (failover happens only before anything reached
+ * the client). Every path out of here after the body was accepted settles exactly once.
  */
 export async function proxyCall(input: CallInput): Promise<Response> {
 	const { request, door, caller, snap } = input;
@@ -40,155 +57,254 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 			'retry-after': '1'
 		});
 	}
+	const rate = ctx.limiter.admit(caller.key, Date.now());
+	Object.assign(input.headers, rate.headers);
+	if (!rate.ok) {
+		throw new RelayError(
+			429,
+			`Rate limit reached for this API key: ${rate.what === 'requests' ? `${caller.key.rpmLimit} requests` : `${caller.key.tpmLimit} tokens`} per minute. Try again in ${rate.retryAfterSeconds} s.`,
+			'rate_limit_exceeded',
+			null,
+			'rate_limit_error',
+			rate.headers
+		);
+	}
 	const body = await readJsonBody(request, ctx.bodyLimit);
 	const model = requireModel(body.json);
 	assertModelAllowed(caller, model);
-	const stream = body.json.stream === true && door !== 'embeddings';
-	const clientWantsUsage = includesUsage(body.json.stream_options);
-
-	const channel = candidateChannels(snap, caller.user.group, model, Date.now())[0];
-	const adaptor = channel && adaptorFor(channel.type);
-	const secret = channel && pickKey(channel);
-	if (!channel || !adaptor || !secret || !adaptor.supports(door)) {
+	const req: Request_ = {
+		body,
+		model,
+		stream: body.json.stream === true && door !== 'embeddings',
+		clientWantsUsage: includesUsage(body.json.stream_options)
+	};
+	syncHealthSettings(snap.options);
+	const now = Date.now();
+	const candidates = candidateChannels(snap, caller.user.group, model, (c) => ctx.health.isCooling(c.id, now));
+	if (candidates.length === 0) {
 		throw new RelayError(404, `The model ${model} does not exist or you do not have access to it.`, 'model_not_found', 'model');
 	}
-	const upstreamModel = channel.modelMapping.get(model) ?? model;
-	const endCall = beginCall();
+
 	const call: CallRecord = {
 		requestId: input.requestId,
 		clientRequestId: input.clientRequestId,
 		startedAt: input.startedAt,
 		userId: caller.user.id,
 		apiKeyId: caller.key.id,
-		channelId: channel.id,
+		channelId: null,
+		channelType: null,
 		model,
-		upstreamModel,
+		priced: snap.prices.has(model),
+		upstreamModel: null,
 		door,
-		stream,
+		stream: req.stream,
 		clientIp: input.clientIp,
-		attempts: 1
+		attempts: 0,
+		onTokens: (tokens) => ctx.limiter.addTokens(caller.key, tokens, Date.now())
 	};
-	const outbound = adaptor.buildRequest({ channel, secret: secret.secret, door, body: body.json, rawBody: body.raw, upstreamModel, stream });
-
 	input.disableIdleTimeout?.();
-	const estimate = (outputText: string): NormalizedUsage => ({
-		inputUncached: estimatePromptTokens(body.json),
-		cacheRead: 0,
-		cacheWrite: 0,
-		output: countTextTokens(outputText),
-		reasoning: 0
-	});
-
-	let upstream: Response;
-	let streaming = false;
+	const endCall = beginCall();
+	let handedOff = false;
 	try {
-		// The request's own signal aborts when the client goes away, which cancels this fetch.
-		upstream = await fetch(outbound.url, { method: 'POST', headers: outbound.headers, body: outbound.body, signal: request.signal });
-	} catch (err) {
-		endCall();
+		const maxAttempts = 1 + snap.options['relay.retry_count'];
+		const attempted: Attempted[] = [];
+		channels: for (const channel of candidates) {
+			const adaptor = adaptorFor(channel.type);
+			if (!adaptor || !adaptor.supports(door)) continue;
+			if (ctx.health.usableKeys(channel).length === 0) continue;
+			if (ctx.health.admit(channel, model, Date.now()) === 'skip') continue;
+			// A channel is tried once, except that a key the upstream refused is no fault of the
+			// channel: its next usable key gets the call.
+			for (;;) {
+				if (call.attempts >= maxAttempts || request.signal.aborted) break channels;
+				const key = pickKey(channel, ctx.health.usableKeys(channel));
+				if (!key) {
+					ctx.health.onAbandoned(channel);
+					break;
+				}
+				if (call.attempts > 0) relayRetries.inc([]);
+				call.attempts++;
+				call.channelId = channel.id;
+				call.channelType = channel.type;
+				call.upstreamModel = channel.modelMapping.get(model) ?? model;
+				const midStreamFailure = (failure: UpstreamFailure) => {
+					// The client already has part of the answer: nothing to retry, but the channel failed.
+					upstreamFailures.inc([channel.type, failure.kind]);
+					ctx.health.onFailure(channel, key, model, failure, Date.now());
+				};
+				const outcome = await attempt(input, req, call, channel, key, adaptor, timeoutsFor(channel, snap.options), midStreamFailure);
+				if (outcome.kind === 'answered') {
+					ctx.health.onSuccess(channel);
+					handedOff = outcome.streaming;
+					return outcome.response;
+				}
+				if (outcome.kind === 'client-gone') {
+					ctx.health.onAbandoned(channel);
+					settle(call, { status: 499, error: 'The client went away before the answer started.' });
+					return new Response(null, { status: 499 });
+				}
+				upstreamFailures.inc([channel.type, outcome.failure.kind]);
+				const actions = ctx.health.onFailure(channel, key, model, outcome.failure, Date.now());
+				if (actions.length) ctx.persistHealth(actions);
+				attempted.push({ channel, failure: outcome.failure });
+				if (outcome.failure.kind === 'client') break channels;
+				if (outcome.failure.kind !== 'bad-key') break;
+			}
+		}
 		if (request.signal.aborted) {
-			settle(call, { status: 499, error: 'The client went away before the upstream answered.' });
+			settle(call, { status: 499, error: 'The client went away before the answer started.' });
 			return new Response(null, { status: 499 });
 		}
-		ctx.log.warn({ err, channel: channel.id, requestId: call.requestId }, 'upstream unreachable');
-		settle(call, { status: 502, error: 'The upstream could not be reached.' });
-		throw new RelayError(502, 'The upstream provider could not be reached.', 'upstream_unreachable', null, 'upstream_error');
-	}
-
-	try {
-		if (!upstream.ok) {
-			const failure = upstreamFailure(adaptor, upstream.status, await upstream.text(), upstream.headers);
-			settle(call, { status: failure.status, error: `upstream ${upstream.status}: ${failure.message}` });
-			throw failure;
-		}
-		if (stream) {
-			const response = await streamAnswer(input, call, adaptor, upstream, estimate, clientWantsUsage, endCall);
-			streaming = true;
-			return response;
-		}
-		return await jsonAnswer(input, call, adaptor, door, upstream, estimate);
-	} catch (err) {
-		if (err instanceof RelayError) throw err; // settled where it was raised
-		if (request.signal.aborted) {
-			settle(call, { status: 499, error: 'The client went away before the answer was complete.' });
-			return new Response(null, { status: 499 });
-		}
-		settle(call, { status: 502, error: 'The connection to the upstream broke.' });
-		throw new RelayError(502, 'The connection to the upstream provider broke.', 'upstream_disconnected', null, 'upstream_error');
+		const error = finalError(attempted, model, ctx.health, Date.now());
+		settle(call, { status: error.status, error: attemptsSummary(attempted) || error.message });
+		error.settled = true;
+		throw error;
 	} finally {
-		if (!streaming) endCall();
+		if (!handedOff) endCall();
 	}
 }
 
-async function jsonAnswer(
+/** One try on one channel: an answer (committed to the client), a classified failure, or a client gone. */
+async function attempt(
 	input: CallInput,
+	req: Request_,
 	call: CallRecord,
+	channel: ChannelState,
+	key: ChannelKeyState,
 	adaptor: ProviderAdaptor,
-	door: Door,
-	upstream: Response,
-	estimate: (text: string) => NormalizedUsage
-): Promise<Response> {
-	const text = await upstream.text();
-	let finished;
-	try {
-		finished = adaptor.finishResponse(door, text, call.model);
-	} catch {
-		settle(call, { status: 502, error: 'The upstream answered with an unreadable body.' });
-		throw new RelayError(502, 'The upstream provider answered with an unreadable body.', 'bad_response', null, 'upstream_error');
-	}
-	const usage = finished.usage ?? estimate(finished.outputText);
-	settle(call, { status: 200, usage, estimated: !finished.usage, firstTokenMs: Date.now() - call.startedAt });
-	return new Response(finished.body, {
-		status: 200,
-		headers: { 'content-type': 'application/json', ...input.headers }
+	timeouts: Timeouts,
+	midStreamFailure: (failure: UpstreamFailure) => void
+): Promise<Outcome> {
+	const { request } = input;
+	const outbound = adaptor.buildRequest({
+		channel,
+		secret: key.secret,
+		door: input.door,
+		body: req.body.json,
+		rawBody: req.body.raw,
+		upstreamModel: call.upstreamModel ?? req.model,
+		stream: req.stream
 	});
+	// One controller per attempt: a timeout here must not abort the client's own signal.
+	const controller = new AbortController();
+	const onClientGone = () => controller.abort('client');
+	request.signal.addEventListener('abort', onClientGone, { once: true });
+	const firstByte = setTimeout(() => controller.abort('timeout'), req.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs);
+	void checkReachable(outbound.url, timeouts.connectMs).then((r) => r && controller.abort('unreachable'));
+	let keepListening = false;
+	const failed = (failure: UpstreamFailure): Outcome => ({ kind: 'failed', failure });
+	const noAnswer = (): Outcome => {
+		if (request.signal.aborted) return { kind: 'client-gone' };
+		const reason = controller.signal.reason;
+		if (reason === 'timeout') {
+			return failed({ kind: 'retry', status: 0, cause: 'timeout', message: `No answer within ${Math.round((req.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs) / 1000)} s.` });
+		}
+		if (reason === 'unreachable') {
+			return failed({ kind: 'retry', status: 0, cause: 'unreachable', message: `Could not connect within ${Math.round(timeouts.connectMs / 1000)} s.` });
+		}
+		return failed({ kind: 'retry', status: 0, cause: 'unreachable', message: 'The upstream could not be reached.' });
+	};
+	try {
+		let upstream: Response;
+		try {
+			// Bun's own idle timer is off: the relay's first-byte and idle timeouts govern.
+			upstream = await fetch(outbound.url, { method: 'POST', headers: outbound.headers, body: outbound.body, signal: controller.signal, timeout: false } as RequestInit);
+		} catch {
+			return noAnswer();
+		}
+		markReachable(outbound.url);
+		if (!upstream.ok) {
+			const text = await upstream.text().catch(() => '');
+			return failed(adaptor.classifyFailure(upstream.status, upstream.headers, text));
+		}
+		if (req.stream) {
+			const streamed = await streamAnswer(input, req, call, adaptor, upstream, timeouts, controller, onClientGone, midStreamFailure);
+			if (streamed.kind === 'answered') keepListening = true;
+			if (streamed.kind === 'failed' && controller.signal.aborted) return noAnswer();
+			return streamed;
+		}
+		let text: string;
+		try {
+			text = await upstream.text();
+		} catch {
+			return noAnswer();
+		}
+		let finished;
+		try {
+			finished = adaptor.finishResponse(input.door, text, req.model);
+		} catch {
+			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
+		}
+		const usage = finished.usage ?? estimate(req, finished.outputText);
+		settle(call, { status: 200, usage, estimated: !finished.usage, firstTokenMs: Date.now() - call.startedAt });
+		return {
+			kind: 'answered',
+			streaming: false,
+			response: new Response(finished.body, { status: 200, headers: { 'content-type': 'application/json', ...input.headers } })
+		};
+	} finally {
+		clearTimeout(firstByte);
+		if (!keepListening) request.signal.removeEventListener('abort', onClientGone);
+	}
 }
 
 async function streamAnswer(
 	input: CallInput,
+	req: Request_,
 	call: CallRecord,
 	adaptor: ProviderAdaptor,
 	upstream: Response,
-	estimate: (text: string) => NormalizedUsage,
-	clientWantsUsage: boolean,
-	endCall: () => void
-): Promise<Response> {
+	timeouts: Timeouts,
+	controller: AbortController,
+	onClientGone: () => void,
+	midStreamFailure: (failure: UpstreamFailure) => void
+): Promise<Outcome> {
 	if (!upstream.body || !(upstream.headers.get('content-type') ?? '').includes('text/event-stream')) {
-		settle(call, { status: 502, error: 'The upstream did not stream its answer.' });
-		throw new RelayError(502, 'The upstream provider did not stream its answer.', 'bad_response', null, 'upstream_error');
+		upstream.body?.cancel().catch(() => {});
+		return { kind: 'failed', failure: { kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream did not stream its answer.' } };
 	}
-	const translator = adaptor.createStreamTranslator({
-		publicModel: call.model,
-		clientWantsUsage,
-		door: input.door
-	});
+	const translator = adaptor.createStreamTranslator({ publicModel: req.model, clientWantsUsage: req.clientWantsUsage, door: input.door });
 	let firstTokenMs: number | null = null;
 	try {
 		const response = await relayStream(
 			upstream.body,
 			translator,
 			{
+				idleTimeoutMs: timeouts.streamIdleMs,
+				abortUpstream: () => controller.abort('idle'),
 				clientGone: () => input.request.signal.aborted,
 				onEnd(end) {
+					input.request.signal.removeEventListener('abort', onClientGone);
 					const reported = translator.usage();
-					const usage = reported ?? estimate(translator.outputText());
+					const usage = reported ?? estimate(req, translator.outputText());
 					const status = end.kind === 'done' ? 200 : end.kind === 'client-gone' ? 499 : 502;
-					const error =
-						end.kind === 'done' ? null : end.kind === 'client-gone' ? 'The client went away mid-stream.' : end.message;
+					const error = end.kind === 'done' ? null : end.kind === 'client-gone' ? 'The client went away mid-stream.' : end.message;
 					settle(call, { status, usage, estimated: !reported, firstTokenMs, error });
-					endCall();
+					if (end.kind !== 'done' && end.kind !== 'client-gone') {
+						midStreamFailure({ kind: 'retry', status: 0, cause: end.kind === 'upstream-idle' ? 'timeout' : 'disconnected', message: end.message });
+					}
 				}
 			},
 			input.headers
 		);
 		firstTokenMs = Date.now() - call.startedAt;
-		return response;
+		return { kind: 'answered', response, streaming: true };
 	} catch (err) {
-		const failure =
-			err instanceof RelayError ? err : new RelayError(502, 'The upstream stream failed before it started.', 'bad_response', null, 'upstream_error');
-		settle(call, { status: failure.status, error: failure.message });
-		throw failure;
+		const message = err instanceof RelayError ? err.message : 'The upstream stream failed before it started.';
+		return { kind: 'failed', failure: { kind: 'retry', status: upstream.status, cause: 'bad-response', message } };
 	}
+}
+
+function estimate(req: Request_, outputText: string): NormalizedUsage {
+	return { inputUncached: estimatePromptTokens(req.body.json), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
+}
+
+/** "channel 3: 429 slow down; channel 5: no answer within 60 s", for the log row. */
+function attemptsSummary(attempted: Attempted[]): string {
+	return attempted
+		.map(({ channel, failure }) => `channel ${channel.id}: ${failure.status ? `${failure.status} ` : ''}${scrubUpstreamMessage(failure.message)}`)
+		.join('; ')
+		.slice(0, 1000);
 }
 
 /** The client's own stream_options.include_usage (we inject ours upstream regardless). */

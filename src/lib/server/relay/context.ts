@@ -1,6 +1,9 @@
 import type { Ledger } from '../billing/ledger';
 import type { TrustedProxy } from '../http/client-ip';
 import type { Logger } from '../observability/logger';
+import type { Options } from '../options/options';
+import { ChannelHealth, type HealthAction, type HealthSettings } from './health';
+import { KeyRateLimiter } from './rate-limit';
 
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {
@@ -9,15 +12,49 @@ export interface RelayContext {
 	/** Largest request body the relay reads (the server's own limit sits above it). */
 	bodyLimit: number;
 	trustedProxy: TrustedProxy | undefined;
+	health: ChannelHealth;
+	limiter: KeyRateLimiter;
+	/** Persists what failures decided (disable a key or channel), in the background. */
+	persistHealth(actions: HealthAction[]): void;
 }
 
 let current: RelayContext | undefined;
+let settingsFrom: Options | undefined;
 
-export function configureRelay(ctx: RelayContext): void {
-	current = ctx;
+export function configureRelay(ctx: Omit<RelayContext, 'health' | 'limiter'> & Partial<Pick<RelayContext, 'health' | 'limiter'>>): RelayContext {
+	current = {
+		...ctx,
+		health: ctx.health ?? new ChannelHealth(defaultHealthSettings),
+		limiter: ctx.limiter ?? new KeyRateLimiter()
+	};
+	settingsFrom = undefined;
+	return current;
+}
+
+export function relayContextIfConfigured(): RelayContext | undefined {
+	return current;
 }
 
 export function relayContext(): RelayContext {
 	if (!current) throw new Error('The relay is not configured yet');
 	return current;
+}
+
+const defaultHealthSettings: HealthSettings = {
+	breakerThreshold: 5,
+	breakerCooldownMs: 30_000,
+	rateLimitCooldownMs: 10_000,
+	modelUnavailableMs: 600_000
+};
+
+/** Keeps the health rules in step with the options (a new snapshot object after each change). */
+export function syncHealthSettings(options: Options): void {
+	if (options === settingsFrom || !current) return;
+	settingsFrom = options;
+	current.health.configure({
+		breakerThreshold: options['breaker.failure_threshold'],
+		breakerCooldownMs: options['breaker.cooldown_seconds'] * 1000,
+		rateLimitCooldownMs: options['relay.rate_limit_cooldown_seconds'] * 1000,
+		modelUnavailableMs: options['relay.model_unavailable_seconds'] * 1000
+	});
 }

@@ -26,6 +26,8 @@ export function errorTypeFor(status: number): string {
 /** A refusal or failure the relay answers with; thrown by any stage, rendered once. */
 export class RelayError extends Error {
 	override name = 'RelayError';
+	/** Already recorded in the ledger (the relay's entry must not count it again). */
+	settled = false;
 	constructor(
 		readonly status: number,
 		message: string,

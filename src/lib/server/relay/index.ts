@@ -1,6 +1,7 @@
+import { currentPhase } from '../app/phase';
 import { clientIp as resolveClientIp } from '../http/client-ip';
 import { acceptClientRequestId, newRequestId } from '../http/request-id';
-import { countRelayResponse } from '../observability/metrics';
+import { relayRequests, statusClass } from '../observability/relay-metrics';
 import { snapshot } from '../state/store';
 import { authenticate, type Caller } from './auth';
 import { proxyCall } from './call';
@@ -31,15 +32,18 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 		? { 'x-request-id': requestId, 'x-client-request-id': clientRequestId, ...cors }
 		: { 'x-request-id': requestId, ...cors };
 	const route = matchRelayRoute(request.method, pathOf(request.url));
-	const door = route.kind === 'call' ? route.door : route.kind;
-	const finish = (response: Response): Response => {
-		countRelayResponse(door, response.status);
+	// Settled calls count themselves (with their model and channel); everything else counts here.
+	const finish = (response: Response, counted = false): Response => {
+		if (!counted && route.kind === 'call' && response.status !== 200) relayRequests.inc(['other', 'none', statusClass(response.status)]);
 		return response;
 	};
-	const fail = (err: unknown): Response => finish(errorResponse(asRelayError(err, requestId), headers));
+	const fail = (err: unknown): Response => {
+		const error = asRelayError(err, requestId);
+		return finish(errorResponse(error, headers), error.settled);
+	};
 	try {
 		const answer = dispatch();
-		return answer instanceof Promise ? answer.then(finish, fail) : Promise.resolve(finish(answer));
+		return answer instanceof Promise ? answer.then((r) => finish(r, true), fail) : Promise.resolve(finish(answer));
 	} catch (err) {
 		return Promise.resolve(fail(err));
 	}
@@ -57,6 +61,12 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 				throw new RelayError(405, `Use ${route.allow} for ${pathOf(request.url)}.`, 'method_not_allowed', null, 'invalid_request_error', {
 					allow: route.allow
 				});
+		}
+		if (currentPhase() !== 'ready') {
+			throw new RelayError(503, 'The gateway is shutting down; retry on another instance.', 'shutting_down', null, 'server_error', {
+				'retry-after': '1',
+				connection: 'close'
+			});
 		}
 		const { trustedProxy } = relayContext();
 		const clientIp = resolveClientIp(request.headers, peer.address, trustedProxy);

@@ -1,4 +1,4 @@
-import { measureGauge } from '../observability/metrics';
+import { relayInflight } from '../observability/relay-metrics';
 
 let active = 0;
 let idleWaiters: Array<() => void> = [];
@@ -19,7 +19,7 @@ export function beginCall(): () => void {
 }
 
 export const activeCalls = (): number => active;
-measureGauge('inflight', activeCalls);
+relayInflight.setSource(() => [[[], active]]);
 
 /** Resolves when no call is running, or after `timeoutMs`; true if idle. */
 export function waitForIdle(timeoutMs: number): Promise<boolean> {

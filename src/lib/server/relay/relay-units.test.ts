@@ -1,29 +1,13 @@
 import { describe, expect, test } from 'vitest';
+import { defaultOptions } from '../options/options';
 import { buildRoutes, normalizeBaseUrl, type ChannelState, type Snapshot } from '../state/snapshot';
+import { channelState } from '../testing/channel-state';
 import { presentedKey } from './auth';
 import { corsHeaders, preflight } from './cors';
 import { matchRelayRoute, pathOf } from './routes';
 import { candidateChannels, pickKey, visibleModels, weightedOrder } from './select';
 
-function channel(id: number, over: Partial<ChannelState> = {}): ChannelState {
-	return {
-		id,
-		type: 'openai',
-		name: `c${id}`,
-		baseUrl: 'http://x/v1',
-		models: new Set(['m']),
-		modelMapping: new Map(),
-		groups: new Set(['default']),
-		priority: 0,
-		weight: 1,
-		enabled: true,
-		cooldownUntil: null,
-		config: {},
-		keys: [{ id, secret: `k${id}` }],
-		createdAt: id * 1000,
-		...over
-	};
-}
+const channel = channelState;
 
 function snap(channels: ChannelState[]): Snapshot {
 	return {
@@ -34,7 +18,7 @@ function snap(channels: ChannelState[]): Snapshot {
 		channels: new Map(channels.map((c) => [c.id, c])),
 		routes: buildRoutes(channels),
 		prices: new Map(),
-		options: { 'registration.enabled': true, 'relay.cors_origins': ['*'] },
+		options: defaultOptions(),
 		loadedAt: 0
 	};
 }
@@ -48,15 +32,15 @@ describe('routing', () => {
 			channel(4, { priority: 9, keys: [] }),
 			channel(5, { priority: 9, groups: new Set(['vip']) })
 		]);
-		expect(candidateChannels(s, 'default', 'm', 0).map((c) => c.id)).toEqual([2, 1]);
-		expect(candidateChannels(s, 'vip', 'm', 0).map((c) => c.id)).toEqual([5]);
-		expect(candidateChannels(s, 'default', 'other', 0)).toEqual([]);
+		expect(candidateChannels(s, 'default', 'm', () => false).map((c) => c.id)).toEqual([2, 1]);
+		expect(candidateChannels(s, 'vip', 'm', () => false).map((c) => c.id)).toEqual([5]);
+		expect(candidateChannels(s, 'default', 'other', () => false)).toEqual([]);
 	});
 
 	test('channels cooling down go last', () => {
-		const s = snap([channel(1, { priority: 5, cooldownUntil: 2_000 }), channel(2, { priority: 1 })]);
-		expect(candidateChannels(s, 'default', 'm', 1_000).map((c) => c.id)).toEqual([2, 1]);
-		expect(candidateChannels(s, 'default', 'm', 3_000).map((c) => c.id)).toEqual([1, 2]);
+		const s = snap([channel(1, { priority: 5 }), channel(2, { priority: 1 })]);
+		expect(candidateChannels(s, 'default', 'm', (c) => c.id === 1).map((c) => c.id)).toEqual([2, 1]);
+		expect(candidateChannels(s, 'default', 'm', () => false).map((c) => c.id)).toEqual([1, 2]);
 	});
 
 	test('weights set the odds of going first within a tier', () => {

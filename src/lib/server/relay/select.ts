@@ -4,14 +4,21 @@ import type { ChannelKeyState, ChannelState, Snapshot } from '../state/snapshot'
  * Channels that may serve `model` for `group`, in the order to try them: the highest
  * priority tier first, weighted-random within a tier; channels cooling down go last.
  */
-export function candidateChannels(snap: Snapshot, group: string, model: string, now: number, random = Math.random): ChannelState[] {
+export function candidateChannels(
+	snap: Snapshot,
+	group: string,
+	model: string,
+	isCooling: (channel: ChannelState) => boolean,
+	random = Math.random
+): ChannelState[] {
 	const tiers = snap.routes.get(group)?.get(model);
 	if (!tiers) return [];
+	// One channel (the common case): nothing to order.
+	if (tiers.length === 1 && tiers[0]!.length === 1) return [tiers[0]![0]!];
 	const ready: ChannelState[] = [];
 	const cooling: ChannelState[] = [];
 	for (const tier of tiers) {
-		const order = weightedOrder(tier, random);
-		for (const c of order) (c.cooldownUntil !== null && c.cooldownUntil > now ? cooling : ready).push(c);
+		for (const c of weightedOrder(tier, random)) (isCooling(c) ? cooling : ready).push(c);
 	}
 	return ready.concat(cooling);
 }
@@ -27,9 +34,8 @@ export function weightedOrder<T extends { weight: number }>(items: readonly T[],
 
 const nextKey = new WeakMap<ChannelState, number>();
 
-/** Round-robin over the channel's enabled upstream keys. */
-export function pickKey(channel: ChannelState): ChannelKeyState | undefined {
-	const keys = channel.keys;
+/** Round-robin over a channel's usable upstream keys. */
+export function pickKey(channel: ChannelState, keys: readonly ChannelKeyState[] = channel.keys): ChannelKeyState | undefined {
 	if (keys.length === 0) return undefined;
 	const i = nextKey.get(channel) ?? 0;
 	nextKey.set(channel, (i + 1) % keys.length);

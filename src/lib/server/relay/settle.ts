@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../billing/ledger';
 import { ZERO_USAGE, type NormalizedUsage } from '../providers/types';
+import { relayFirstToken, relayLatency, relayRequests, statusClass } from '../observability/relay-metrics';
 import { relayContext } from './context';
 
 /** What is known about a call when it ends, however it ended. */
@@ -9,13 +10,19 @@ export interface CallRecord {
 	startedAt: number;
 	userId: number;
 	apiKeyId: number;
+	/** The channel tried last (the one that answered, when one did). */
 	channelId: number | null;
+	channelType: string | null;
 	model: string;
+	/** Whether the model is in the price table (only priced models get their own metric label). */
+	priced: boolean;
 	upstreamModel: string | null;
 	door: string;
 	stream: boolean;
 	clientIp: string;
 	attempts: number;
+	/** Books the tokens used against the key's per-minute budget. */
+	onTokens?: (tokens: number) => void;
 }
 
 export interface CallOutcome {
@@ -27,9 +34,16 @@ export interface CallOutcome {
 	error?: string | null;
 }
 
-/** Every call ends here exactly once: one ledger entry, success or not. */
+/** Every call ends here exactly once: one ledger entry and its metrics, success or not. */
 export function settle(call: CallRecord, outcome: CallOutcome): void {
 	const usage = outcome.usage ?? ZERO_USAGE;
+	const elapsedMs = Date.now() - call.startedAt;
+	const model = call.priced ? call.model : 'other';
+	const channelType = call.channelType ?? 'none';
+	relayRequests.inc([model, channelType, statusClass(outcome.status)]);
+	relayLatency.observe([model, channelType], elapsedMs / 1000);
+	if (outcome.firstTokenMs != null) relayFirstToken.observe([model, channelType], outcome.firstTokenMs / 1000);
+	call.onTokens?.(usage.inputUncached + usage.cacheRead + usage.cacheWrite + usage.output);
 	const entry: LedgerEntry = {
 		requestId: call.requestId,
 		clientRequestId: call.clientRequestId,
@@ -55,7 +69,7 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		pricePerRequestUsd: null,
 		cost: 0,
 		status: outcome.status,
-		latencyMs: Math.round(Date.now() - call.startedAt),
+		latencyMs: Math.round(elapsedMs),
 		firstTokenMs: outcome.firstTokenMs ?? null,
 		attempts: call.attempts,
 		error: outcome.error ?? null,

@@ -1,18 +1,24 @@
 import type { StreamTranslator } from '../providers/types';
 import { RelayError, streamErrorEvent } from './errors';
+import { watchIdle } from './idle-watch';
 import { scrubUpstreamMessage } from './scrub';
 
 export type StreamEnd =
 	| { kind: 'done' }
 	| { kind: 'client-gone' }
 	| { kind: 'upstream-error'; message: string }
-	| { kind: 'upstream-cut'; message: string };
+	| { kind: 'upstream-cut'; message: string }
+	| { kind: 'upstream-idle'; message: string };
 
 export interface StreamHooks {
 	/** Called once, with how the stream ended (after the last byte went out). */
 	onEnd(end: StreamEnd): void;
 	/** Whether the client has gone (its request signal aborted, which also cut the upstream read). */
 	clientGone(): boolean;
+	/** Longest silence allowed from the upstream once the stream is committed. */
+	idleTimeoutMs: number;
+	/** Stops the upstream request (used when it has been silent too long). */
+	abortUpstream(): void;
 }
 
 // Bun's ReadableStream accepts `type: 'direct'` sources, but the DOM typings the app also
@@ -60,9 +66,15 @@ export async function relayStream(
 	// Phase 2: committed. Forward chunk by chunk.
 	let clientGone = false;
 	let ended = false;
+	let wentSilent = false;
+	const idle = watchIdle(hooks.idleTimeoutMs, () => {
+		wentSilent = true;
+		hooks.abortUpstream();
+	});
 	const finish = (end: StreamEnd) => {
 		if (ended) return;
 		ended = true;
+		idle.stop();
 		hooks.onEnd(end);
 	};
 	const source: Bun.DirectUnderlyingSource = {
@@ -92,6 +104,7 @@ export async function relayStream(
 				for (const out of pending.splice(0)) if (!(await sent(out))) end = { kind: 'client-gone' };
 				while (end.kind === 'done' && !translator.done()) {
 					const { done, value } = await reader.read();
+					idle.touch();
 					if (clientGone) {
 						end = { kind: 'client-gone' };
 						break;
@@ -109,10 +122,14 @@ export async function relayStream(
 				}
 			} catch {
 				clientGone ||= hooks.clientGone();
-				end = clientGone ? { kind: 'client-gone' } : { kind: 'upstream-cut', message: 'The connection to the upstream broke mid-stream.' };
+				end = clientGone
+					? { kind: 'client-gone' }
+					: wentSilent
+						? { kind: 'upstream-idle', message: `The upstream sent nothing for ${Math.round(hooks.idleTimeoutMs / 1000)} s.` }
+						: { kind: 'upstream-cut', message: 'The connection to the upstream broke mid-stream.' };
 			}
-			if (end.kind === 'upstream-cut' || end.kind === 'upstream-error') {
-				const code = end.kind === 'upstream-cut' ? 'upstream_disconnected' : 'upstream_error';
+			if (end.kind === 'upstream-cut' || end.kind === 'upstream-error' || end.kind === 'upstream-idle') {
+				const code = { 'upstream-cut': 'upstream_disconnected', 'upstream-error': 'upstream_error', 'upstream-idle': 'upstream_timeout' }[end.kind];
 				const message = scrubUpstreamMessage(end.message);
 				await sent(streamErrorEvent(new RelayError(502, message, code, null, 'server_error'))).catch(() => false);
 			}
@@ -127,6 +144,7 @@ export async function relayStream(
 		},
 		cancel() {
 			clientGone = true;
+			idle.stop();
 			reader.cancel().catch(() => {}); // closes the upstream connection
 			finish({ kind: 'client-gone' });
 		}

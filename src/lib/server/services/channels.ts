@@ -4,6 +4,7 @@ import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { channelKeys, channels, groups, type Channel, type ChannelKey } from '../db/schema';
 import { hasAdaptor } from '../providers/registry';
+import type { ChannelHealthView } from '../relay/health';
 import { maskSecret, type SecretBox } from '../security/crypto';
 import { checkChannelHost } from '../security/outbound';
 import { requireAdmin, requireReader, type Actor } from './actor';
@@ -17,17 +18,32 @@ export interface ChannelKeyView {
 	/** Masked secret; sending it back unchanged keeps the stored one. */
 	hint: string;
 	enabled: boolean;
+	disableKind: 'manual' | 'automatic' | null;
 	disableReason: string | null;
+	disabledAt: Date | null;
 }
 
-export type ChannelView = Omit<Channel, 'deletedAt'> & { keys: ChannelKeyView[] };
+export type ChannelView = Omit<Channel, 'deletedAt'> & { keys: ChannelKeyView[]; health: ChannelHealthView | null };
 
-function view(row: Channel, keys: ChannelKey[]): ChannelView {
+function view(ctx: ServiceContext, row: Channel, keys: ChannelKey[]): ChannelView {
 	const { deletedAt: _deleted, ...rest } = row;
 	return {
 		...rest,
-		keys: keys.map((k) => ({ id: k.id, hint: k.secretHint, enabled: k.status === 'enabled', disableReason: k.disableReason }))
+		keys: keys.map((k) => ({
+			id: k.id,
+			hint: k.secretHint,
+			enabled: k.status === 'enabled',
+			disableKind: k.disableKind,
+			disableReason: k.disableReason,
+			disabledAt: k.disabledAt
+		})),
+		health: ctx.channelHealth?.(row.id) ?? null
 	};
+}
+
+/** What the audit log keeps of a channel: no live health, which is no change of anyone's. */
+function audited({ health: _health, ...rest }: ChannelView): Omit<ChannelView, 'health'> {
+	return rest;
 }
 
 async function liveChannel(db: DbLike, id: number): Promise<Channel> {
@@ -101,8 +117,8 @@ export async function createChannel(ctx: ServiceContext, actor: Actor, input: un
 			.returning();
 		if (!row) throw new Error('insert returned no row');
 		const keyRows = await tx.insert(channelKeys).values(sealKeys(ctx.secrets, row.id, keys)).returning();
-		const result = view(row, keyRows);
-		await writeAudit(tx, actor, { action: 'channel.create', targetType: 'channel', targetId: row.id, after: result });
+		const result = view(ctx, row, keyRows);
+		await writeAudit(tx, actor, { action: 'channel.create', targetType: 'channel', targetId: row.id, after: audited(result) });
 		return { result, changes: [{ kind: 'channel', id: row.id }] };
 	});
 }
@@ -133,13 +149,13 @@ export async function updateChannel(ctx: ServiceContext, actor: Actor, id: numbe
 			for (const keyId of drop) await tx.delete(channelKeys).where(eq(channelKeys.id, keyId));
 			if (plan.add.length) await tx.insert(channelKeys).values(sealKeys(ctx.secrets, id, plan.add));
 		}
-		const result = view(row, await keysOf(tx, id));
+		const result = view(ctx, row, await keysOf(tx, id));
 		await writeAudit(tx, actor, {
 			action: 'channel.update',
 			targetType: 'channel',
 			targetId: id,
-			before: view(before, storedKeys),
-			after: result
+			before: audited(view(ctx, before, storedKeys)),
+			after: audited(result)
 		});
 		return { result, changes: [{ kind: 'channel', id }] };
 	});
@@ -166,6 +182,13 @@ export async function setChannelEnabled(
 			.where(eq(channels.id, id))
 			.returning();
 		if (!row) throw notFound('Channel');
+		if (enabled) {
+			// Enabling by hand means "serve again": keys the gateway took out come back with it.
+			await tx
+				.update(channelKeys)
+				.set({ status: 'enabled', disableKind: null, disableReason: null, disabledAt: null, updatedAt: new Date() })
+				.where(and(eq(channelKeys.channelId, id), eq(channelKeys.disableKind, 'automatic')));
+		}
 		const keys = await keysOf(tx, id);
 		await writeAudit(tx, actor, {
 			action: enabled ? 'channel.enable' : 'channel.disable',
@@ -174,7 +197,7 @@ export async function setChannelEnabled(
 			before: { status: before.status },
 			after: { status: row.status, reason: row.disableReason }
 		});
-		return { result: view(row, keys), changes: [{ kind: 'channel', id }] };
+		return { result: view(ctx, row, keys), changes: [{ kind: 'channel', id }] };
 	});
 }
 
@@ -192,7 +215,7 @@ export async function deleteChannel(ctx: ServiceContext, actor: Actor, id: numbe
 export async function getChannel(ctx: ServiceContext, actor: Actor, id: number): Promise<ChannelView> {
 	requireReader(actor);
 	const row = await liveChannel(ctx.db, id);
-	return view(row, await keysOf(ctx.db, id));
+	return view(ctx, row, await keysOf(ctx.db, id));
 }
 
 export async function listChannels(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<ChannelView>> {
@@ -216,5 +239,5 @@ export async function listChannels(ctx: ServiceContext, actor: Actor, query: Pag
 				.orderBy(channelKeys.id)
 		: [];
 	const byChannel = Map.groupBy(keys, (k) => k.channelId);
-	return { items: rows.map((r) => view(r, byChannel.get(r.id) ?? [])), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+	return { items: rows.map((r) => view(ctx, r, byChannel.get(r.id) ?? [])), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }

@@ -99,7 +99,8 @@ function toKey(row: ApiKey): KeyState {
 		ipAllowed: compileAllowList(row.allowedIps),
 		quotaLimit: row.quotaLimit,
 		usedQuota: row.usedQuota,
-		rpmLimit: row.rpmLimit
+		rpmLimit: row.rpmLimit,
+		tpmLimit: row.tpmLimit
 	};
 }
 
@@ -131,7 +132,7 @@ function toPrice(row: typeof modelPrices.$inferSelect): PriceState {
 	};
 }
 
-function toChannel(row: Channel, keys: ChannelKey[], secrets: SecretBox): ChannelState {
+export function toChannel(row: Channel, keys: ChannelKey[], secrets: SecretBox): ChannelState {
 	return {
 		id: row.id,
 		type: row.type,
@@ -143,9 +144,9 @@ function toChannel(row: Channel, keys: ChannelKey[], secrets: SecretBox): Channe
 		priority: row.priority,
 		weight: row.weight,
 		enabled: row.status === 'enabled',
-		cooldownUntil: row.cooldownUntil?.getTime() ?? null,
 		config: row.config,
 		keys: keys.map((k) => ({ id: k.id, secret: secrets.decrypt(k.secretEncrypted) })),
-		createdAt: row.createdAt.getTime()
+		createdAt: row.createdAt.getTime(),
+		loadedAt: Date.now()
 	};
 }

@@ -16,6 +16,7 @@ export interface KeyState {
 	quotaLimit: number | null;
 	usedQuota: number;
 	rpmLimit: number | null;
+	tpmLimit: number | null;
 }
 
 export interface UserState {
@@ -46,11 +47,12 @@ export interface ChannelState {
 	priority: number;
 	weight: number;
 	enabled: boolean;
-	cooldownUntil: number | null;
 	config: Readonly<Record<string, unknown>>;
 	/** Enabled upstream secrets, decrypted. */
 	keys: readonly ChannelKeyState[];
 	createdAt: number;
+	/** When this entry was loaded (keys found bad before it are back in the database's hands). */
+	loadedAt: number;
 }
 
 export interface GroupState {

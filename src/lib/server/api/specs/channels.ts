@@ -1,9 +1,12 @@
 import * as z from 'zod';
-import { channelCreate, channelUpdate } from '../../../schemas/channels';
+import { channelCreate, channelTestInput, channelUpdate } from '../../../schemas/channels';
+import { relayContextIfConfigured } from '../../relay/context';
+import { testAllChannels, testChannel } from '../../services/channel-health';
 import { createChannel, deleteChannel, getChannel, listChannels, setChannelEnabled, updateChannel } from '../../services/channels';
+import { snapshot } from '../../state/store';
 import { parseInput } from '../../services/errors';
 import { endpoint } from '../endpoint';
-import { channelView, pageOf } from '../views';
+import { channelTestResult, channelView, pageOf } from '../views';
 import { idParams, pageParams } from './common';
 
 const tag = 'Channels';
@@ -90,5 +93,45 @@ export const disableChannelEndpoint = endpoint({
 	handle: async ({ svc, actor, params, body }) => {
 		const { reason } = parseInput(disableBody, body);
 		return setChannelEnabled(svc, actor, params.id, false, reason);
+	}
+});
+
+/** A test waits as long as a real call would for its first byte, but not past a minute. */
+function testTimeoutMs(): number {
+	return Math.min(snapshot().options['relay.first_byte_timeout_ms'], 60_000);
+}
+
+/** This instance stops holding past failures against a channel that just passed a test. */
+function forgetFailures(channelId: number, ok: boolean): void {
+	if (ok) relayContextIfConfigured()?.health.forget(channelId);
+}
+
+export const testChannelEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/{id}/test',
+	summary: 'Send a minimal real request through the channel; records latency and result, and re-enables it if it was disabled automatically',
+	tag,
+	access: 'admin',
+	params: idParams,
+	body: channelTestInput,
+	response: channelTestResult,
+	handle: async ({ svc, actor, params, body }) => {
+		const result = await testChannel(svc, actor, params.id, body, testTimeoutMs());
+		forgetFailures(params.id, result.ok);
+		return result;
+	}
+});
+
+export const testAllChannelsEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/test',
+	summary: 'Test every channel not disabled by hand, a few at a time',
+	tag,
+	access: 'admin',
+	response: z.object({ results: z.array(channelTestResult.extend({ channelId: z.number().int() })) }).meta({ id: 'ChannelTestResults' }),
+	handle: async ({ svc, actor }) => {
+		const results = await testAllChannels(svc, actor, testTimeoutMs());
+		for (const r of results) forgetFailures(r.channelId, r.ok);
+		return { results };
 	}
 });

@@ -24,7 +24,6 @@ export const channels = t.pgTable(
 		disableKind: disableKind('disable_kind'),
 		disableReason: t.text('disable_reason'),
 		disabledAt: timestamptz('disabled_at'),
-		cooldownUntil: timestamptz('cooldown_until'),
 		/** Per-type settings (API version, deployment names, account id, timeouts). */
 		config: t.jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
 		usedQuota: quota('used_quota').notNull().default(0),

@@ -27,7 +27,9 @@ export const apiKeys = t.pgTable(
 		allowedModels: t.text('allowed_models').array().notNull().default([]),
 		/** IPs and CIDR ranges allowed to use the key; empty = any. */
 		allowedIps: t.text('allowed_ips').array().notNull().default([]),
+		/** Requests and tokens per minute, per instance (null = unlimited). */
 		rpmLimit: t.integer('rpm_limit'),
+		tpmLimit: t.integer('tpm_limit'),
 		lastUsedAt: timestamptz('last_used_at'),
 		...timestamps,
 		deletedAt

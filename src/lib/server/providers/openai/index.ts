@@ -1,6 +1,7 @@
 import type { ProviderAdaptor } from '../types';
 import { buildOpenAIRequest } from './request';
-import { finishOpenAIResponse, openAIErrorMessage } from './response';
+import { classifyOpenAIFailure } from './errors';
+import { finishOpenAIResponse } from './response';
 import { createOpenAIStreamTranslator } from './stream';
 
 /** OpenAI and every host that speaks its protocol (DeepSeek, Groq, OpenRouter, vLLM, Ollama, ...). */
@@ -10,5 +11,11 @@ export const openaiAdaptor: ProviderAdaptor = {
 	buildRequest: buildOpenAIRequest,
 	finishResponse: finishOpenAIResponse,
 	createStreamTranslator: createOpenAIStreamTranslator,
-	errorMessage: openAIErrorMessage
+	classifyFailure: classifyOpenAIFailure,
+	testBody: (door, model) =>
+		door === 'embeddings'
+			? { model, input: 'ping' }
+			: door === 'completions'
+				? { model, prompt: 'ping', max_tokens: 1 }
+				: { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }
 };

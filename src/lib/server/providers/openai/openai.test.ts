@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ChannelState } from '../../state/snapshot';
+import { channelState } from '../../testing/channel-state';
 import { openaiAdaptor } from '.';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
@@ -14,22 +14,7 @@ function sseEvents(text: string): Array<{ data?: string; comment?: string }> {
 		.map((block) => (block.startsWith(':') ? { comment: block.slice(1) } : { data: block.replace(/^data: /, '') }));
 }
 
-const channel: ChannelState = {
-	id: 1,
-	type: 'openai',
-	name: 'c',
-	baseUrl: 'https://api.example.com/v1',
-	models: new Set(['gpt-4o-mini']),
-	modelMapping: new Map(),
-	groups: new Set(['default']),
-	priority: 0,
-	weight: 1,
-	enabled: true,
-	cooldownUntil: null,
-	config: {},
-	keys: [{ id: 1, secret: 'sk-up' }],
-	createdAt: 0
-};
+const channel = channelState(1, { name: 'c', baseUrl: 'https://api.example.com/v1', models: new Set(['gpt-4o-mini']), keys: [{ id: 1, secret: 'sk-up' }], createdAt: 0 });
 
 describe('request', () => {
 	const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], temperature: 0.2 };
@@ -100,9 +85,38 @@ describe('non-stream response', () => {
 	});
 
 	test('error messages come from the OpenAI error body, or the text', () => {
-		expect(openaiAdaptor.errorMessage(400, '{"error":{"message":"Bad thing","type":"invalid_request_error"}}')).toBe('Bad thing');
-		expect(openaiAdaptor.errorMessage(502, '<html>Bad Gateway</html>')).toBe('<html>Bad Gateway</html>');
-		expect(openaiAdaptor.errorMessage(503, '')).toBe('The upstream answered with HTTP 503');
+		const h = new Headers();
+		expect(openaiAdaptor.classifyFailure(400, h, '{"error":{"message":"Bad thing","type":"invalid_request_error"}}').message).toBe('Bad thing');
+		expect(openaiAdaptor.classifyFailure(502, h, '<html>Bad Gateway</html>').message).toBe('<html>Bad Gateway</html>');
+		expect(openaiAdaptor.classifyFailure(503, h, '').message).toBe('The upstream answered with HTTP 503');
+	});
+});
+
+describe('failure classification (PROTOCOLS.md §10)', () => {
+	const classify = (status: number, body = '', headers: Record<string, string> = {}) =>
+		openaiAdaptor.classifyFailure(status, new Headers(headers), body);
+
+	test('rate limits cool the channel for retry-after; credit exhaustion disables the key', () => {
+		expect(classify(429, '{"error":{"message":"slow down","code":"rate_limit_exceeded"}}', { 'retry-after': '7' })).toMatchObject({
+			kind: 'cool',
+			retryAfterMs: 7000
+		});
+		expect(classify(429, '', { 'retry-after-ms': '250' }).retryAfterMs).toBe(250);
+		expect(classify(429, '{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}').kind).toBe(
+			'bad-key'
+		);
+		expect(classify(529).kind).toBe('cool');
+	});
+
+	test('credentials, missing models, server faults and client mistakes', () => {
+		expect(classify(401).kind).toBe('bad-key');
+		expect(classify(403).kind).toBe('bad-key');
+		expect(classify(402).kind).toBe('bad-key');
+		expect(classify(404).kind).toBe('model-unavailable');
+		for (const status of [500, 502, 503, 504, 408]) expect(classify(status).kind).toBe('retry');
+		const client = classify(400, '{"error":{"message":"too long","type":"invalid_request_error","code":"context_length_exceeded","param":"messages"}}');
+		expect(client).toMatchObject({ kind: 'client', code: 'context_length_exceeded', type: 'invalid_request_error', param: 'messages' });
+		expect(classify(413).kind).toBe('client');
 	});
 });
 

@@ -52,22 +52,3 @@ function choicesText(choices: unknown): string {
 	}
 	return text;
 }
-
-/** A message from an OpenAI-style error body, or the start of the body itself. */
-export function openAIErrorMessage(status: number, text: string): string {
-	try {
-		const parsed: unknown = JSON.parse(text);
-		const error = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>).error : undefined;
-		const message =
-			typeof error === 'string'
-				? error
-				: error !== null && typeof error === 'object'
-					? (error as Record<string, unknown>).message
-					: (parsed as Record<string, unknown> | null)?.message;
-		if (typeof message === 'string' && message.trim()) return message;
-	} catch {
-		// not JSON: fall through
-	}
-	const trimmed = text.trim();
-	return trimmed ? trimmed.slice(0, 300) : `The upstream answered with HTTP ${status}`;
-}

@@ -1,0 +1,3 @@
+import { testChannelEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = testChannelEndpoint;

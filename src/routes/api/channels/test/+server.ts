@@ -1,0 +1,3 @@
+import { testAllChannelsEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = testAllChannelsEndpoint;
