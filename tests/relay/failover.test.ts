@@ -401,12 +401,15 @@ describe('/metrics', () => {
 		expect((await rawCall(junk)).status).toBe(404);
 		const { model } = await pair();
 		await client.chat.completions.create(ask(model));
+		expect(await streamed(model)).toBe('Hello from the mock.');
 		const text = await scrapeMetrics(server.url);
 		expect(text).not.toContain(junk);
 		// Served but not in the price table: counted as "other".
 		expect(text).not.toContain(model);
 		expect(sample(text, 'elygate_relay_requests_total{model="other",channel_type="openai",status_class="2xx"}')).toBeGreaterThan(0);
 		expect(sample(text, 'elygate_relay_requests_total{model="other",channel_type="none",status_class="4xx"}')).toBeGreaterThan(0);
+		// Every call of this file has ended, streams included: none is still counted as running.
+		await eventually(async () => expect(sample(await scrapeMetrics(server.url), 'elygate_relay_inflight')).toBe(0));
 		for (const name of ['elygate_relay_latency_seconds_bucket', 'elygate_relay_first_token_seconds_bucket', 'elygate_upstream_failures_total', 'elygate_relay_retries_total', 'elygate_relay_inflight', 'elygate_ledger_queue_depth']) {
 			expect(text).toContain(name);
 		}

@@ -103,7 +103,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		onTokens: (tokens) => ctx.limiter.addTokens(caller.key, tokens, Date.now())
 	};
 	input.disableIdleTimeout?.();
-	const endCall = beginCall();
+	call.onSettled = beginCall();
 	let handedOff = false;
 	try {
 		const maxAttempts = 1 + snap.options['relay.retry_count'];
@@ -160,7 +160,8 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		error.settled = true;
 		throw error;
 	} finally {
-		if (!handedOff) endCall();
+		// A stream hands its end over to settle(); anything else that left without settling ends here.
+		if (!handedOff) call.onSettled();
 	}
 }
 

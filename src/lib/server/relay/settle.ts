@@ -23,6 +23,8 @@ export interface CallRecord {
 	attempts: number;
 	/** Books the tokens used against the key's per-minute budget. */
 	onTokens?: (tokens: number) => void;
+	/** The call is over (for streams: when the stream ended): it stops counting as in flight. */
+	onSettled?: () => void;
 }
 
 export interface CallOutcome {
@@ -76,4 +78,5 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		clientIp: call.clientIp || null
 	};
 	relayContext().ledger.push(entry);
+	call.onSettled?.();
 }
