@@ -6,6 +6,8 @@
  *   MOCK_PORT        port on 127.0.0.1 (default 19080)
  *   MOCK_CHUNKS      content chunks per streamed answer (default 20)
  *   MOCK_LATENCY_MS  delay before answering, to simulate a model thinking (default 0)
+ *   MOCK_FLAKY_PORT  if set, a second listener that answers the same way, except that
+ *   MOCK_FAIL_PERCENT  of its chat calls (default 0), evenly spread, get an HTTP 500
  */
 
 // A module, not a global script: its names stay its own when type-checked with the others.
@@ -14,6 +16,9 @@ export {};
 const port = intFromEnv('MOCK_PORT', 19080);
 const chunkCount = intFromEnv('MOCK_CHUNKS', 20);
 const latencyMs = intFromEnv('MOCK_LATENCY_MS', 0);
+const flakyPort = intFromEnv('MOCK_FLAKY_PORT', 0);
+const failPercent = intFromEnv('MOCK_FAIL_PERCENT', 0);
+if (failPercent > 100) throw new Error('MOCK_FAIL_PERCENT is a percentage (0-100)');
 
 function intFromEnv(name: string, fallback: number): number {
 	const raw = process.env[name];
@@ -102,11 +107,23 @@ function sseResponse(events: Uint8Array[]): Response {
 	return new Response(body, { headers: SSE_HEADERS });
 }
 
-const stats = { requests: 0, streams: 0, nonStreams: 0, notFound: 0, startedAt: new Date().toISOString() };
+const stats = { requests: 0, streams: 0, nonStreams: 0, failed: 0, flakyRequests: 0, notFound: 0, startedAt: new Date().toISOString() };
 
-async function chatCompletions(req: Request): Promise<Response> {
+const FAILURE = encoder.encode(JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } }));
+
+/** Exactly `failPercent` of every 100 calls fail, spread out (never two in a row below 50%). */
+function failsNext(): boolean {
+	const n = stats.flakyRequests++;
+	return Math.floor(((n + 1) * failPercent) / 100) > Math.floor((n * failPercent) / 100);
+}
+
+async function chatCompletions(req: Request, flaky: boolean): Promise<Response> {
 	const text = await req.text();
 	stats.requests++;
+	if (flaky && failsNext()) {
+		stats.failed++;
+		return new Response(FAILURE, { status: 500, headers: JSON_HEADERS });
+	}
 	if (latencyMs > 0) await Bun.sleep(latencyMs);
 	if (STREAM_RE.test(text)) {
 		stats.streams++;
@@ -116,19 +133,26 @@ async function chatCompletions(req: Request): Promise<Response> {
 	return new Response(COMPLETION, { headers: JSON_HEADERS });
 }
 
-const server = Bun.serve({
-	hostname: '127.0.0.1',
-	port,
-	// Long enough that wrk's keep-alive connections survive the pauses between cases.
-	idleTimeout: 120,
-	fetch(req) {
-		const path = req.url.slice(req.url.indexOf('/', 8));
-		if (req.method === 'POST' && path === '/v1/chat/completions') return chatCompletions(req);
-		if (req.method === 'GET' && path === '/health') return new Response('ok');
-		if (req.method === 'GET' && path === '/stats') return Response.json(stats);
-		stats.notFound++;
-		return Response.json({ error: { message: `no route for ${req.method} ${path}`, type: 'invalid_request_error' } }, { status: 404 });
-	}
-});
+function listen(on: number, flaky: boolean) {
+	return Bun.serve({
+		hostname: '127.0.0.1',
+		port: on,
+		// Long enough that wrk's keep-alive connections survive the pauses between cases.
+		idleTimeout: 120,
+		fetch(req) {
+			const path = req.url.slice(req.url.indexOf('/', 8));
+			if (req.method === 'POST' && path === '/v1/chat/completions') return chatCompletions(req, flaky);
+			if (req.method === 'GET' && path === '/health') return new Response('ok');
+			if (req.method === 'GET' && path === '/stats') return Response.json(stats);
+			stats.notFound++;
+			return Response.json({ error: { message: `no route for ${req.method} ${path}`, type: 'invalid_request_error' } }, { status: 404 });
+		}
+	});
+}
 
+const server = listen(port, false);
 console.log(`mock upstream on http://127.0.0.1:${server.port} (chunks=${chunkCount}, latency=${latencyMs}ms)`);
+if (flakyPort) {
+	const flaky = listen(flakyPort, true);
+	console.log(`flaky mock upstream on http://127.0.0.1:${flaky.port} (${failPercent}% of calls answer 500)`);
+}

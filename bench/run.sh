@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks Elygate's /v1/chat/completions relay against a bare Bun pass-through proxy, both
 # in front of the same mock upstream, in one run, and prints a Markdown table with the budget
-# verdicts. See bench/README.md for what is measured and the knobs.
+# verdicts. With SCENARIO=failover it measures Elygate alone over two channels, healthy and then
+# with one channel failing FAIL_PERCENT of its calls. See bench/README.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +21,11 @@ ELYGATE_PORT=${ELYGATE_PORT:-19090}
 LOAD_CPU=${LOAD_CPU:-0}
 TARGET_CPU=${TARGET_CPU:-1}
 BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+SCENARIO=${SCENARIO:-relay}
+FAIL_PERCENT=${FAIL_PERCENT:-10}
+FAILOVER_CONNECTIONS=${FAILOVER_CONNECTIONS:-50}
+FAILOVER_ROUNDS=${FAILOVER_ROUNDS:-3}
+MOCK_FLAKY_PORT=${MOCK_FLAKY_PORT:-19082}
 
 # The budgets the table is judged against.
 MIN_RPS_RATIO=0.7
@@ -91,10 +97,13 @@ wait_http() {
 	die "$name did not answer $url within 60 s; see $RUN_DIR/$name.log"
 }
 
+# start_mock LATENCY_MS [FAIL_PERCENT] — the failover scenario adds the flaky listener.
 start_mock() {
-	local latency=$1
+	local latency=$1 fail=${2:-0} flaky=''
+	[[ $SCENARIO == failover ]] && flaky=$MOCK_FLAKY_PORT
 	start_proc mock "$LOAD_CPU" "$RUN_DIR/mock.log" \
-		env MOCK_PORT="$MOCK_PORT" MOCK_CHUNKS="$MOCK_CHUNKS" MOCK_LATENCY_MS="$latency" bun --no-env-file bench/mock-upstream.ts
+		env MOCK_PORT="$MOCK_PORT" MOCK_CHUNKS="$MOCK_CHUNKS" MOCK_LATENCY_MS="$latency" \
+		MOCK_FLAKY_PORT="$flaky" MOCK_FAIL_PERCENT="$fail" bun --no-env-file bench/mock-upstream.ts
 	wait_http mock "http://127.0.0.1:$MOCK_PORT/health"
 }
 
@@ -252,6 +261,35 @@ bench_target() {
 	stop_proc mock
 }
 
+# Elygate alone over two channels of equal weight: both healthy, then one failing FAIL_PERCENT
+# of its calls (HTTP 500), each with a fresh Elygate (no breaker state carried over); the pair
+# is repeated FAILOVER_ROUNDS times, alternating, so that drift on a shared machine hits both.
+bench_failover() {
+	local round fail label mode before
+	for ((round = 1; round <= FAILOVER_ROUNDS; round++)); do
+		for fail in 0 "$FAIL_PERCENT"; do
+			label=healthy
+			((fail > 0)) && label="${fail}% failing"
+			log "== round $round: elygate, two channels, $label"
+			start_mock 0 "$fail"
+			start_target elygate
+			for mode in "${MODES[@]}"; do smoke elygate "$mode"; done
+			if ((FIRST_WARMUP > 0)); then
+				run_wrk elygate nonstream "$FAILOVER_CONNECTIONS" "$FIRST_WARMUP" "$RUN_DIR/wrk-elygate-first-warmup-$round-$fail.txt"
+				note_errors "elygate first warm-up ($label)" "$RUN_DIR/wrk-elygate-first-warmup-$round-$fail.txt"
+			fi
+			before=$(curl -fsS "http://127.0.0.1:$MOCK_PORT/stats")
+			for mode in "${MODES[@]}"; do
+				measure elygate "$label" "$mode" "$FAILOVER_CONNECTIONS" "$mode c=$FAILOVER_CONNECTIONS, $label"
+			done
+			printf '%s\t%s\t%s\n' "$label" "$before" "$(curl -fsS "http://127.0.0.1:$MOCK_PORT/stats")" >>"$RUN_DIR/mock-stats.tsv"
+			printf '%s\t%s\n' "elygate ($label, round $round)" "$(peak_rss_kb "${PIDS[elygate]}")" >>"$RSS"
+			stop_proc elygate
+			stop_proc mock
+		done
+	done
+}
+
 # ---------------------------------------------------------------- report
 
 results_table() {
@@ -340,6 +378,80 @@ elygate_log_notes() {
 	fi
 }
 
+# Memory, smoke checks and notes: the end of every report.
+report_tail() {
+	echo '## Memory'
+	echo
+	rss_table
+	echo
+	echo '## Smoke checks'
+	echo
+	cat "$SMOKE"
+	echo
+	echo '## Notes'
+	echo
+	if [[ -s $NOTES ]]; then cat "$NOTES"; else echo '- No failed requests or socket errors in any run (warm-ups included).'; fi
+	elygate_log_notes
+}
+
+# Medians over the rounds; each failing case against the healthy one of the same mode.
+failover_table() {
+	awk -F'\t' '
+		function ms(us) { return sprintf("%.2f", us / 1000) }
+		function median(list,   a, k, i, j, t, m) {
+			k = split(list, a, " ")
+			for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			m = int((k + 1) / 2); return (k % 2) ? a[m] : (a[m] + a[m + 1]) / 2
+		}
+		{
+			if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1; phase[$1] = $2; mode[$1] = $3 }
+			rps[$1] = rps[$1] " " $6; p50[$1] = p50[$1] " " $7; p99[$1] = p99[$1] " " $9; cpu[$1] = cpu[$1] " " $13
+			all[$1] = all[$1] " " sprintf("%.0f", $6); errs[$1] += $11 + $12
+		}
+		END {
+			for (i = 1; i <= n; i++) { c = order[i]; R[c] = median(rps[c]); P50[c] = median(p50[c]); P99[c] = median(p99[c]); C[c] = median(cpu[c])
+				if (phase[c] == "healthy") { hr[mode[c]] = R[c]; h99[mode[c]] = P99[c] } }
+			print "| case (median of rounds) | rps | each round | p50 ms | p99 ms | CPU µs/req | rps vs healthy | p99 vs healthy | non-2xx |"
+			print "|---|--:|---|--:|--:|--:|--:|--:|--:|"
+			for (i = 1; i <= n; i++) {
+				c = order[i]; r = "—"; d = "—"
+				if (phase[c] != "healthy" && (mode[c] in hr)) { r = sprintf("%.2f×", R[c] / hr[mode[c]]); d = sprintf("%+.2f ms", (P99[c] - h99[mode[c]]) / 1000) }
+				printf "| %s | %.0f | %s | %s | %s | %.0f | %s | %s | %s |\n", c, R[c], substr(all[c], 2), ms(P50[c]), ms(P99[c]), C[c], r, d, errs[c]
+			}
+		}' "$ROWS"
+}
+
+# Upstream calls and failures during the measured cases, summed over the rounds.
+failover_upstream_table() {
+	echo '| run | upstream calls | of which failed (HTTP 500) |'
+	echo '|---|--:|--:|'
+	bun --no-env-file -e '
+		const totals = new Map();
+		for (const line of (await Bun.file(process.argv[1]).text()).trim().split("\n")) {
+			const [label, a, b] = line.split("\t"); const x = JSON.parse(a), y = JSON.parse(b);
+			const t = totals.get(label) ?? { calls: 0, failed: 0 };
+			t.calls += y.requests - x.requests; t.failed += y.failed - x.failed; totals.set(label, t);
+		}
+		for (const [label, t] of totals) console.log(`| ${label} | ${t.calls} | ${t.failed} |`);' "$RUN_DIR/mock-stats.tsv"
+}
+
+write_failover_report() {
+	{
+		echo '# Elygate failover benchmark'
+		echo
+		echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S') UTC; Bun $(bun --version); commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+		echo "- Two \`openai\` channels of equal priority and weight; in the failing run one answers HTTP 500 to ${FAIL_PERCENT}% of its calls (evenly spread); every failed first attempt is retried on the other channel"
+		echo "- c=$FAILOVER_CONNECTIONS; ${WARMUP}s warm-up, ${DURATION}s measured per case; $FAILOVER_ROUNDS rounds, healthy and failing alternating; mock and wrk on CPU $LOAD_CPU, Elygate alone on CPU $TARGET_CPU"
+		echo
+		failover_table
+		echo
+		failover_upstream_table
+		echo
+		report_tail
+	} >"$RUN_DIR/results.md"
+	cat "$RUN_DIR/results.md"
+}
+
 write_report() {
 	local commit build_note=''
 	commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -366,18 +478,7 @@ write_report() {
 		echo
 		budget_table
 		echo
-		echo '## Memory'
-		echo
-		rss_table
-		echo
-		echo '## Smoke checks'
-		echo
-		cat "$SMOKE"
-		echo
-		echo '## Notes'
-		echo
-		if [[ -s $NOTES ]]; then cat "$NOTES"; else echo '- No failed requests or socket errors in any run (warm-ups included).'; fi
-		elygate_log_notes
+		report_tail
 	} >"$RUN_DIR/results.md"
 	cat "$RUN_DIR/results.md"
 }
@@ -387,7 +488,7 @@ write_report() {
 for tool in wrk taskset curl bun awk getconf lscpu; do
 	command -v "$tool" >/dev/null || die "$tool is required"
 done
-for port in "$MOCK_PORT" "$BARE_PORT" "$ELYGATE_PORT"; do
+for port in "$MOCK_PORT" "$BARE_PORT" "$ELYGATE_PORT" "$MOCK_FLAKY_PORT"; do
 	! port_in_use "$port" || die "port $port is in use; set MOCK_PORT / BARE_PORT / ELYGATE_PORT"
 done
 
@@ -410,14 +511,25 @@ touch "$ROWS" "$RSS" "$SMOKE" "$NOTES"
 write_bodies
 
 log "preparing a bench database on $BENCH_DATABASE_URL"
-SETUP=$(DATABASE_URL=$BENCH_DATABASE_URL MOCK_PORT=$MOCK_PORT bun --no-env-file bench/setup-elygate.ts)
+flaky_channel=''
+[[ $SCENARIO == failover ]] && flaky_channel=$MOCK_FLAKY_PORT
+SETUP=$(DATABASE_URL=$BENCH_DATABASE_URL MOCK_PORT=$MOCK_PORT MOCK_FLAKY_PORT=$flaky_channel bun --no-env-file bench/setup-elygate.ts)
 json_field() { bun --no-env-file -e 'console.log(JSON.parse(process.argv[1])[process.argv[2]])' "$SETUP" "$1"; }
 DB_URL=$(json_field databaseUrl)
 API_KEY=$(json_field apiKey)
 SECRET_KEY=$(json_field secretKey)
 log "bench database: $DB_URL"
 
-for target in "${TARGETS[@]}"; do bench_target "$target"; done
-
-log "results in $RUN_DIR"
-write_report
+case $SCENARIO in
+relay)
+	for target in "${TARGETS[@]}"; do bench_target "$target"; done
+	log "results in $RUN_DIR"
+	write_report
+	;;
+failover)
+	bench_failover
+	log "results in $RUN_DIR"
+	write_failover_report
+	;;
+*) die "SCENARIO must be relay or failover" ;;
+esac

@@ -9,6 +9,7 @@
  *
  *   DATABASE_URL  any database on the PostgreSQL server to use (only the server is kept)
  *   MOCK_PORT     where the mock upstream listens (default 19080)
+ *   MOCK_FLAKY_PORT  if set, a second channel of the same priority and weight in front of it
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -60,19 +61,23 @@ async function dropDatabase(adminUrl: string, url: string): Promise<void> {
 }
 
 /** The user, key and channel the benchmark sends its load through. */
-async function seed(databaseUrl: string, mockPort: number): Promise<string> {
+async function seed(databaseUrl: string, mockPort: number, flakyPort: number): Promise<string> {
 	const { sql, db } = createPool(databaseUrl, { max: 2 });
 	const ctx: ServiceContext = { db, secrets: new SecretBox(Buffer.from(SECRET_KEY, 'base64')) };
 	try {
 		const user = await createUser(ctx, SYSTEM, { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}` });
 		const { key } = await createApiKey(ctx, SYSTEM, { userId: user.id, name: 'bench' });
-		await createChannel(ctx, SYSTEM, {
-			type: 'openai',
-			name: 'bench mock',
-			baseUrl: `http://127.0.0.1:${mockPort}/v1`,
-			models: ['gpt-4o-mini'],
-			keys: ['sk-bench-upstream-key']
-		});
+		const upstreams: Array<[name: string, port: number]> = [['bench mock', mockPort]];
+		if (flakyPort) upstreams.push(['bench flaky mock', flakyPort]);
+		for (const [name, port] of upstreams) {
+			await createChannel(ctx, SYSTEM, {
+				type: 'openai',
+				name,
+				baseUrl: `http://127.0.0.1:${port}/v1`,
+				models: ['gpt-4o-mini'],
+				keys: ['sk-bench-upstream-key']
+			});
+		}
 		return key;
 	} finally {
 		await sql.end({ timeout: 5 });
@@ -85,7 +90,7 @@ async function setup(adminUrl: string): Promise<void> {
 	console.error(`created ${databaseUrl}`);
 	try {
 		await applyMigrations(databaseUrl, MIGRATIONS);
-		const apiKey = await seed(databaseUrl, mockPort);
+		const apiKey = await seed(databaseUrl, mockPort, Number(process.env.MOCK_FLAKY_PORT || 0));
 		console.log(JSON.stringify({ databaseUrl, apiKey, secretKey: SECRET_KEY }));
 	} catch (err) {
 		await dropDatabase(adminUrl, databaseUrl);

@@ -9,7 +9,7 @@ import { relayContext, syncHealthSettings } from './context';
 import { RelayError } from './errors';
 import { finalError, type Attempted } from './final-error';
 import { beginCall } from './inflight';
-import { checkReachable, markReachable } from './reachability';
+import { checkReachable, isProven, markReachable } from './reachability';
 import { scrubUpstreamMessage } from './scrub';
 import { candidateChannels, pickKey } from './select';
 import { settle, type CallRecord } from './settle';
@@ -191,7 +191,7 @@ async function attempt(
 	const onClientGone = () => controller.abort('client');
 	request.signal.addEventListener('abort', onClientGone, { once: true });
 	const firstByte = setTimeout(() => controller.abort('timeout'), req.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs);
-	void checkReachable(outbound.url, timeouts.connectMs).then((r) => r && controller.abort('unreachable'));
+	if (!isProven(outbound.url)) void checkReachable(outbound.url, timeouts.connectMs).then((r) => r && controller.abort('unreachable'));
 	let keepListening = false;
 	const failed = (failure: UpstreamFailure): Outcome => ({ kind: 'failed', failure });
 	const noAnswer = (): Outcome => {

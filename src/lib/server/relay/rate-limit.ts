@@ -58,6 +58,8 @@ function duration(ms: number): string {
 	return s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
 }
 
+const UNLIMITED: RateDecision = Object.freeze({ ok: true, headers: Object.freeze({}) });
+
 /**
  * Per-key requests-per-minute and tokens-per-minute limits, per instance (several instances
  * each allow the full rate). A request is counted when admitted; tokens when the call settles,
@@ -69,7 +71,7 @@ export class KeyRateLimiter {
 
 	/** Admits a call (and counts it) or refuses it, with OpenAI's x-ratelimit-* headers either way. */
 	admit(key: KeyState, now: number): RateDecision {
-		if (key.rpmLimit === null && key.tpmLimit === null) return { ok: true, headers: {} };
+		if (key.rpmLimit === null && key.tpmLimit === null) return UNLIMITED;
 		const headers: Record<string, string> = {};
 		let refusal: { what: 'requests' | 'tokens'; waitMs: number } | undefined;
 		if (key.tpmLimit !== null) {

@@ -5,15 +5,36 @@ const PROVEN_MS = 60_000;
 const provenAt = new Map<string, number>();
 const viaProxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => Boolean(process.env[name]));
 
-function originOf(url: string): { key: string; host: string; port: number } {
+interface Origin {
+	key: string;
+	host: string;
+	port: number;
+}
+
+// Upstream URLs repeat (a channel's base URL and a few paths): parse each once.
+const origins = new Map<string, Origin>();
+
+function originOf(url: string): Origin {
+	let origin = origins.get(url);
+	if (origin) return origin;
 	const u = new URL(url);
 	const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-	return { key: `${u.hostname}:${port}`, host: u.hostname.replace(/^\[|\]$/g, ''), port };
+	origin = { key: `${u.hostname}:${port}`, host: u.hostname.replace(/^\[|\]$/g, ''), port };
+	if (origins.size >= 10_000) origins.clear();
+	origins.set(url, origin);
+	return origin;
 }
 
 /** Records that the host behind `url` answered. */
 export function markReachable(url: string, now = Date.now()): void {
 	provenAt.set(originOf(url).key, now);
+}
+
+/** Whether the host answered recently enough that no connect check is needed. */
+export function isProven(url: string, now = Date.now()): boolean {
+	if (viaProxy) return true;
+	const seen = provenAt.get(originOf(url).key);
+	return seen !== undefined && now - seen < PROVEN_MS;
 }
 
 /**
@@ -24,10 +45,8 @@ export function markReachable(url: string, now = Date.now()): void {
 export function checkReachable(url: string, timeoutMs: number, now = Date.now()): Promise<'unreachable' | undefined> {
 	// Behind an egress proxy the upstream host may not be reachable directly at all; the
 	// first-byte timeout still bounds the wait.
-	if (viaProxy) return Promise.resolve(undefined);
+	if (isProven(url, now)) return Promise.resolve(undefined);
 	const origin = originOf(url);
-	const seen = provenAt.get(origin.key);
-	if (seen !== undefined && now - seen < PROVEN_MS) return Promise.resolve(undefined);
 	return new Promise((resolve) => {
 		const socket = connect({ host: origin.host, port: origin.port });
 		const done = (result: 'unreachable' | undefined) => {
