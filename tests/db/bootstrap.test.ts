@@ -5,16 +5,21 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../scripts/build-state';
 import { register, signIn } from '../harness/accounts';
 import { freshDatabase, type TestDatabase } from '../harness/database';
+import { eventually } from '../harness/eventually';
 import { startServer, type TestServer } from '../harness/server';
 import { WebClient } from '../harness/web-client';
 
 const roots = async (db: TestDatabase) => (await db.sql`select username from users where role = 'root'`).map((r) => r.username);
 
-function setupToken(server: TestServer): string {
-	const record = server.records().find((r) => typeof r.setupUrl === 'string');
-	const url = new URL(String(record?.setupUrl));
-	expect(url.pathname).toBe('/setup');
-	return url.searchParams.get('token') ?? '';
+/** The token in the setup URL, logged just after the "listening" line the harness waits for. */
+function setupToken(server: TestServer): Promise<string> {
+	return eventually(() => {
+		const record = server.records().find((r) => typeof r.setupUrl === 'string');
+		expect(record).toBeDefined();
+		const url = new URL(String(record?.setupUrl));
+		expect(url.pathname).toBe('/setup');
+		return url.searchParams.get('token') ?? '';
+	});
 }
 
 describe('first start without ELYGATE_ROOT_PASSWORD', () => {
@@ -30,7 +35,7 @@ describe('first start without ELYGATE_ROOT_PASSWORD', () => {
 	});
 
 	test('prints a setup URL whose token is the only way in, and works once', async () => {
-		const token = setupToken(server);
+		const token = await setupToken(server);
 		expect(token).toMatch(/^[a-z2-7]{32}$/);
 		expect(server.records().find((r) => r.setupUrl)?.setupUrl).toBe(`${server.url}/setup?token=${token}`);
 
