@@ -7,6 +7,8 @@ import { finalError } from './final-error';
 import { ChannelHealth } from './health';
 import { KeyRateLimiter } from './rate-limit';
 import { checkReachable } from './reachability';
+import { watchIdle } from './idle-watch';
+import { eventually } from '../../../../tests/harness/eventually';
 
 const settings = { breakerThreshold: 3, breakerCooldownMs: 1_000, rateLimitCooldownMs: 10_000, modelUnavailableMs: 60_000 };
 
@@ -254,6 +256,28 @@ describe('connect check', () => {
 			expect(await checkReachable(url, 2_000)).toBeUndefined();
 		} finally {
 			listener.stop(true);
+		}
+	});
+});
+
+describe('stream idle watch', () => {
+	test('a stream that keeps sending is never idle; one that stops is ended once, after its limit', async () => {
+		let chatty = 0;
+		let silent = 0;
+		const busy = watchIdle(200, () => chatty++);
+		const quiet = watchIdle(200, () => silent++);
+		const started = performance.now();
+		const ticker = setInterval(() => busy.touch(), 20);
+		try {
+			await eventually(() => expect(silent).toBe(1), { timeout: 3_000, interval: 20 });
+			expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+			await Bun.sleep(300);
+			expect(silent).toBe(1);
+			expect(chatty).toBe(0);
+		} finally {
+			clearInterval(ticker);
+			busy.stop();
+			quiet.stop();
 		}
 	});
 });
