@@ -22,6 +22,7 @@ const TABLES = [
 	'redemption_codes',
 	'request_logs',
 	'sessions',
+	'usage_daily',
 	'users'
 ];
 
@@ -58,8 +59,12 @@ describe('migrations', () => {
 		expect(money.length).toBeGreaterThanOrEqual(8);
 		for (const col of money) expect(`${col.table_name}.${col.column_name}: ${col.data_type}`).toMatch(/: bigint$/);
 		const [index] = await db.sql<{ indexdef: string }[]>`
-			select indexdef from pg_indexes where indexname = 'request_logs_user_time_idx'`;
-		expect(index?.indexdef).toMatch(/\(user_id, created_at DESC/);
+			select indexdef from pg_indexes where indexname = 'request_logs_user_idx'`;
+		// Request ids are time-ordered, so this index reads a user's calls newest first.
+		expect(index?.indexdef).toMatch(/\(user_id, request_id\)/);
+		const [rollup] = await db.sql<{ indexdef: string }[]>`
+			select indexdef from pg_indexes where indexname = 'usage_daily_user_day_idx'`;
+		expect(rollup?.indexdef).toMatch(/\(user_id, day\)/);
 	});
 });
 

@@ -9,7 +9,9 @@ export const userCreate = z.object({
 	email: optionalEmail,
 	password: newPassword,
 	role: userRole.default('user'),
-	group: groupName.default('default')
+	group: groupName.default('default'),
+	/** Starting balance in quota units (500,000 = 1 USD). */
+	quota: z.number().int('quota: whole quota units (500,000 = 1 USD).').min(0, 'quota: a starting balance cannot be negative.').max(1e15).default(0)
 });
 
 export const userUpdate = z.object({

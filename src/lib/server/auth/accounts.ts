@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
-import { users, type UserRole } from '../db/schema';
+import { balanceChanges, users, type UserRole } from '../db/schema';
 import type { LoginLimiter } from './login-limiter';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
 import { invalidateUserSessions } from './session';
@@ -11,6 +11,10 @@ export interface NewAccount {
 	email?: string;
 	password: string;
 	role?: UserRole;
+	/** Starting balance in quota units (0 when absent). */
+	initialQuota?: number;
+	/** Who created the account (an admin), for the balance history; null when self-registered. */
+	actorId?: number | null;
 }
 
 export type FieldFailure = { ok: false; field: 'username' | 'email'; message: string };
@@ -21,18 +25,26 @@ export const EMAIL_TAKEN = 'An account with this email address already exists.';
 /** Inserts an account; a taken username or email is an answer, not an exception. */
 export async function createAccount(db: DbLike, account: NewAccount): Promise<{ ok: true; userId: number } | FieldFailure> {
 	const passwordHash = await hashPassword(account.password);
+	const initial = account.initialQuota ?? 0;
 	try {
-		const [row] = await db
-			.insert(users)
-			.values({
-				username: account.username,
-				email: account.email || null,
-				passwordHash,
-				role: account.role ?? 'user'
-			})
-			.returning({ id: users.id });
-		if (!row) throw new Error('insert returned no row');
-		return { ok: true, userId: row.id };
+		// The starting balance is a balance change like any other: its row and the balance together.
+		const userId = await db.transaction(async (tx) => {
+			const [row] = await tx
+				.insert(users)
+				.values({
+					username: account.username,
+					email: account.email || null,
+					passwordHash,
+					role: account.role ?? 'user',
+					quota: initial,
+					balanceVersion: 1
+				})
+				.returning({ id: users.id });
+			if (!row) throw new Error('insert returned no row');
+			await tx.insert(balanceChanges).values({ userId: row.id, delta: initial, balanceAfter: initial, reason: 'initial', actorId: account.actorId ?? null });
+			return row.id;
+		});
+		return { ok: true, userId };
 	} catch (err) {
 		const taken = takenField(err);
 		if (taken) return taken;

@@ -30,7 +30,13 @@ export const optionDefinitions = {
 	'relay.model_unavailable_seconds': { schema: seconds(86_400), default: 600 },
 	/** First wait before probing an automatically disabled channel or key; doubles up to the max. */
 	'health.probe_initial_seconds': { schema: seconds(86_400), default: 60 },
-	'health.probe_max_seconds': { schema: seconds(86_400), default: 3600 }
+	'health.probe_max_seconds': { schema: seconds(86_400), default: 3600 },
+	/** Serve models with no row in the price table, free of charge (otherwise they are refused). */
+	'billing.allow_unpriced_models': { schema: z.boolean(), default: false },
+	/** Starting balance of self-registered users, in quota units (500,000 = 1 USD). */
+	'billing.signup_quota': { schema: z.number().int().min(0).max(1e15), default: 0 },
+	/** Request log rows older than this many days are deleted (daily usage totals are kept); 0 = keep forever. */
+	'logs.retention_days': { schema: z.number().int().min(0).max(36_500), default: 0 }
 } as const;
 
 export type OptionKey = keyof typeof optionDefinitions;

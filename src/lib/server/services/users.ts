@@ -36,7 +36,14 @@ export async function createUser(ctx: ServiceContext, actor: Actor, input: unkno
 	const data = parseInput(userCreate, input);
 	assertMayGrant(actor, null, data.role);
 	await assertGroupExists(ctx.db, data.group);
-	const created = await createAccount(ctx.db, { username: data.username, email: data.email, password: data.password, role: data.role });
+	const created = await createAccount(ctx.db, {
+		username: data.username,
+		email: data.email,
+		password: data.password,
+		role: data.role,
+		initialQuota: data.quota,
+		actorId: actor.kind === 'user' ? actor.id : null
+	});
 	if (!created.ok) throw new ServiceError('conflict', `${created.field}: ${created.message}`, created.field);
 	return withChanges(ctx.db, async (tx) => {
 		const [row] = await tx.update(users).set({ group: data.group }).where(eq(users.id, created.userId)).returning();

@@ -12,7 +12,13 @@ export const stateChange = z.discriminatedUnion('kind', [
 	z.object({ kind: z.literal('groups') }),
 	z.object({ kind: z.literal('prices') }),
 	z.object({ kind: z.literal('options') }),
-	z.object({ kind: z.literal('all') })
+	z.object({ kind: z.literal('all') }),
+	// Balances written by a ledger flush, carried as values so no instance has to query for them.
+	z.object({
+		kind: z.literal('balances'),
+		users: z.array(z.tuple([z.number().int(), z.number(), z.number(), z.number().int()])).max(1000),
+		keys: z.array(z.tuple([z.number().int(), z.number()])).max(1000)
+	})
 ]);
 
 export type StateChange = z.infer<typeof stateChange>;

@@ -112,7 +112,8 @@ function toUser(row: typeof users.$inferSelect): UserState {
 		status: row.status,
 		group: row.group,
 		quota: row.quota,
-		usedQuota: row.usedQuota
+		usedQuota: row.usedQuota,
+		balanceVersion: row.balanceVersion
 	};
 }
 

@@ -28,6 +28,8 @@ export interface UserState {
 	/** Balance in quota units as of the last flush or NOTIFY. */
 	quota: number;
 	usedQuota: number;
+	/** The database's balance version these two come from (higher = fresher). */
+	balanceVersion: number;
 }
 
 export interface ChannelKeyState {

@@ -6,6 +6,7 @@ import { loadOptions } from '../options/options';
 import type { SecretBox } from '../security/crypto';
 import { STATE_CHANNEL, onLocalChange, stateChange, type StateChange } from './changes';
 import { dropKey, loadChannel, loadGroups, loadKey, loadPrices, loadSnapshot, loadUsers, putKey } from './loader';
+import { applyBalances, fresherKey, fresherUser, keepFresherBalances } from './balances';
 import { buildRoutes, type Snapshot } from './snapshot';
 
 let current: Snapshot | undefined;
@@ -50,7 +51,9 @@ export async function startStateSync({ db, sql, secrets, log }: StateSyncOptions
 		(payload) => {
 			stateNotifications.inc();
 			const parsed = stateChange.safeParse(safeJson(payload));
-			if (parsed.success) void apply(parsed.data);
+			// Balances carry their values and only move forward: no need to wait behind reloads.
+			if (parsed.success && parsed.data.kind === 'balances' && current) applyBalances(current, parsed.data.users, parsed.data.keys);
+			else if (parsed.success) void apply(parsed.data);
 			else log.warn('ignoring a malformed state notification');
 		},
 		() => {
@@ -70,20 +73,28 @@ export async function startStateSync({ db, sql, secrets, log }: StateSyncOptions
 async function applyChange(change: StateChange, db: DbLike, secrets: SecretBox): Promise<void> {
 	const snap = snapshot();
 	switch (change.kind) {
-		case 'all':
-			current = await loadSnapshot(db, secrets);
-			return;
-		case 'key': {
-			const loaded = await loadKey(db, change.id);
-			if (loaded) putKey(snap, loaded.hash, loaded.key);
-			else dropKey(snap, change.id);
+		case 'all': {
+			const next = await loadSnapshot(db, secrets);
+			keepFresherBalances(next, current);
+			current = next;
 			return;
 		}
+		case 'key': {
+			const loaded = await loadKey(db, change.id);
+			if (loaded) {
+				const hash = snap.keyHashById.get(change.id);
+				putKey(snap, loaded.hash, fresherKey(loaded.key, hash ? snap.keysByHash.get(hash) : undefined));
+			} else dropKey(snap, change.id);
+			return;
+		}
+		case 'balances':
+			applyBalances(snap, change.users, change.keys);
+			return;
 		case 'user':
 		case 'users': {
 			const ids = change.kind === 'user' ? [change.id] : change.ids;
 			for (const [id, user] of await loadUsers(db, ids)) {
-				if (user) snap.users.set(id, user);
+				if (user) snap.users.set(id, fresherUser(user, snap.users.get(id)));
 				else snap.users.delete(id);
 			}
 			return;

@@ -2,6 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { services } from '$lib/server/app/services';
+import { getOption } from '$lib/server/options/options';
 import { createAccount } from '$lib/server/auth/accounts';
 import { registrationState } from '$lib/server/auth/registration';
 import { createSession, generateSessionToken } from '$lib/server/auth/session';
@@ -30,7 +31,8 @@ export const actions: Actions = {
 		if (state !== 'open') return message(form, CLOSED[state], { status: 403 });
 		if (!form.valid) return fail(400, { form });
 
-		const created = await createAccount(db, { username: form.data.username, email: form.data.email, password });
+		const initialQuota = await getOption(db, 'billing.signup_quota');
+		const created = await createAccount(db, { username: form.data.username, email: form.data.email, password, initialQuota });
 		if (!created.ok) return setError(form, created.field, created.message, { status: 409 });
 
 		const token = generateSessionToken();

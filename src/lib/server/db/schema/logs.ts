@@ -48,10 +48,40 @@ export const requestLogs = t.pgTable(
 		clientIp: t.text('client_ip')
 	},
 	(tbl) => [
-		t.index('request_logs_user_time_idx').on(tbl.userId, tbl.createdAt.desc()),
+		// Request ids are time-ordered: "a user's calls, newest first" and time ranges are id ranges.
+		t.index('request_logs_user_idx').on(tbl.userId, tbl.requestId),
 		t.index('request_logs_time_brin').using('brin', tbl.createdAt)
+	]
+);
+
+/**
+ * Daily totals per (user, key, channel, model), kept by the ledger in the same transaction as
+ * the log rows they sum, so usage dashboards never scan the log and survive its retention.
+ * Key and channel 0 stand for "none".
+ */
+export const usageDaily = t.pgTable(
+	'usage_daily',
+	{
+		/** UTC day. */
+		day: t.date('day', { mode: 'string' }).notNull(),
+		userId: t.integer('user_id').notNull(),
+		apiKeyId: t.integer('api_key_id').notNull().default(0),
+		channelId: t.integer('channel_id').notNull().default(0),
+		model: t.text('model').notNull(),
+		requests: t.bigint('requests', { mode: 'number' }).notNull().default(0),
+		/** Calls that did not end with status 200. */
+		failures: t.bigint('failures', { mode: 'number' }).notNull().default(0),
+		promptTokens: t.bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+		completionTokens: t.bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+		cacheReadTokens: t.bigint('cache_read_tokens', { mode: 'number' }).notNull().default(0),
+		cost: quota('cost').notNull().default(0)
+	},
+	(tbl) => [
+		t.primaryKey({ columns: [tbl.day, tbl.userId, tbl.apiKeyId, tbl.channelId, tbl.model] }),
+		t.index('usage_daily_user_day_idx').on(tbl.userId, tbl.day)
 	]
 );
 
 export type RequestLog = typeof requestLogs.$inferSelect;
 export type NewRequestLog = typeof requestLogs.$inferInsert;
+export type UsageDay = typeof usageDaily.$inferSelect;

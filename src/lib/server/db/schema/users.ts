@@ -18,6 +18,11 @@ export const users = t.pgTable(
 		/** Balance in quota units; may dip below zero by at most one call's overrun. */
 		quota: quota('quota').notNull().default(0),
 		usedQuota: quota('used_quota').notNull().default(0),
+		/**
+		 * Bumped by every statement that changes quota, so an instance can tell a fresher
+		 * balance from a stale one when reloads and ledger flushes cross.
+		 */
+		balanceVersion: t.bigint('balance_version', { mode: 'number' }).notNull().default(0),
 		requestCount: t.bigint('request_count', { mode: 'number' }).notNull().default(0),
 		lastLoginAt: timestamptz('last_login_at'),
 		...timestamps,
