@@ -37,7 +37,7 @@ test('provisioning over HTTP with only ELYGATE_ADMIN_TOKEN, then a call with the
 	});
 	expect(channel.status).toBe(201);
 	expect((await api.post('/api/prices', { model: 'gpt-4o-mini', modelRatio: 0.075, completionRatio: 4 })).status).toBe(200);
-	const user = await api.post('/api/users', { username: 'customer', password: 'customer-password' });
+	const user = await api.post('/api/users', { username: 'customer', password: 'customer-password', quota: 5_000_000 });
 	expect(user.status).toBe(201);
 	const key = await api.post('/api/keys', { name: 'production', userId: user.body.id });
 	expect(key.status).toBe(201);

@@ -4,7 +4,7 @@ import { SYSTEM } from '../../src/lib/server/services/actor';
 import { setChannelEnabled } from '../../src/lib/server/services/channels';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, userWithKey, type Fixtures } from '../harness/fixtures';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
@@ -39,6 +39,7 @@ test('two instances on one database: a change made through the service layer rea
 	const [a, b] = servers as [TestServer, TestServer];
 	const main = await openaiChannel(fx, `${primary.url}/v1`, { priority: 10 });
 	await openaiChannel(fx, `${backup.url}/v1`, { priority: 0 });
+	await priceModels(fx, ['gpt-4o-mini']);
 	const { key } = await userWithKey(fx);
 	await keyIsLive(a.url, key);
 	await keyIsLive(b.url, key);
@@ -91,6 +92,7 @@ test('a LISTEN connection that drops and comes back reloads the whole snapshot (
 			await proxy.cut();
 			// Made while the instance cannot hear it: only a full reload can reveal it.
 			await openaiChannel(fx, `${mock.url}/v1`, { models: ['late-model'] });
+			await priceModels(fx, ['late-model']);
 			await proxy.open();
 			await modelIsListed(cut.url, key, 'late-model');
 			expect(cut.records().some((r) => r.msg === 'state LISTEN reconnected: reloading the whole snapshot')).toBe(true);

@@ -9,6 +9,8 @@ import type { ServiceContext } from '../../src/lib/server/services/context';
 import { createUser } from '../../src/lib/server/services/users';
 import type { ChannelCreate } from '../../src/lib/schemas/channels';
 import type { ApiKeyCreate } from '../../src/lib/schemas/api-keys';
+import type { PriceUpsert } from '../../src/lib/schemas/admin';
+import { upsertPrice } from '../../src/lib/server/services/prices';
 import { eventually } from './eventually';
 
 /** The secret key test servers are started with, so fixtures can seal channel secrets for them. */
@@ -27,18 +29,27 @@ export function fixtures(databaseUrl: string): Fixtures {
 
 let serial = 0;
 
-/** A user and one API key for them. */
+/** Quota units a test user starts with unless told otherwise: USD 1,000. */
+export const TEST_STARTING_QUOTA = 500_000_000;
+
+/** A user (with a starting balance, journaled as an `initial` change) and one API key for them. */
 export async function userWithKey(
 	fx: Fixtures,
-	opts: { group?: string; key?: Partial<ApiKeyCreate> } = {}
+	opts: { group?: string; quota?: number; key?: Partial<ApiKeyCreate> } = {}
 ): Promise<{ userId: number; key: string; keyId: number }> {
 	const user = await createUser(fx, SYSTEM, {
 		username: `user${Date.now().toString(36)}${serial++}`,
 		password: 'user-password-1',
-		group: opts.group ?? 'default'
+		group: opts.group ?? 'default',
+		quota: opts.quota ?? TEST_STARTING_QUOTA
 	});
 	const created = await createApiKey(fx, SYSTEM, { userId: user.id, name: 'test key', ...opts.key });
 	return { userId: user.id, key: created.key, keyId: created.apiKey.id };
+}
+
+/** Prices models (ratio 1 = USD 2 per million tokens) through the service layer, which announces it. */
+export async function priceModels(fx: Fixtures, models: string[], price: Omit<PriceUpsert, 'model'> = { modelRatio: 1, completionRatio: 1 }): Promise<void> {
+	for (const model of models) await upsertPrice(fx, SYSTEM, { model, ...price });
 }
 
 /** An OpenAI-type channel in front of a mock upstream. */

@@ -31,7 +31,9 @@ beforeAll(async () => {
 		'breaker.failure_threshold': 3,
 		'breaker.cooldown_seconds': 1,
 		'health.probe_initial_seconds': 1,
-		'health.probe_max_seconds': 2
+		'health.probe_max_seconds': 2,
+		// These tests are about failover on throwaway model names, not about what calls cost.
+		'billing.allow_unpriced_models': true
 	});
 	expect(patched.status).toBe(200);
 	({ key } = await userWithKey(fx));

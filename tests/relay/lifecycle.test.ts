@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY, fixtures, keyIsLive, openaiChannel, userWithKey, type Fixtures } from '../harness/fixtures';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { startServer } from '../harness/server';
 
@@ -22,6 +22,7 @@ beforeAll(async () => {
 	mock = await startMockUpstream();
 	// A bare host: the gateway adds /v1 itself.
 	await openaiChannel(fx, mock.url, { models: ['gpt-4o-mini'] });
+	await priceModels(fx, ['gpt-4o-mini']);
 	({ key } = await userWithKey(fx));
 });
 

@@ -4,7 +4,7 @@ import { SYSTEM } from '../../src/lib/server/services/actor';
 import { createApiKey } from '../../src/lib/server/services/api-keys';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY, fixtures, keyIsLive, openaiChannel, userWithKey, type Fixtures } from '../harness/fixtures';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
@@ -25,8 +25,10 @@ beforeAll(async () => {
 		models: ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct', 'house-model'],
 		modelMapping: { 'house-model': 'vendor/real-model-7b' }
 	});
+	await priceModels(fx, ['gpt-4o-mini', 'text-embedding-3-small', 'gpt-3.5-turbo-instruct', 'house-model']);
 	({ key } = await userWithKey(fx));
 	await keyIsLive(server.url, key);
+	await modelIsListed(server.url, key, 'house-model');
 	client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 15_000 });
 });
 

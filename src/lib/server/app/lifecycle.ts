@@ -11,6 +11,8 @@ import { options } from '../db/schema';
 import { createLogger, setLogger, type Logger } from '../observability/logger';
 import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
+import { Wallet } from '../billing/wallet';
+import { applyBalances } from '../state/balances';
 import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
 import { configureRelay } from '../relay/context';
@@ -54,7 +56,14 @@ export async function startApp(): Promise<void> {
 	}
 
 	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
-	const ledger = new Ledger(ledgerPool.sql, log);
+	const wallet = new Wallet();
+	const ledger = new Ledger(ledgerPool.sql, log, {
+		onFlushed(batch, result) {
+			// One synchronous step: the snapshot shows the written balances as the wallet lets go.
+			applyBalances(snapshot(), result.users, result.keys);
+			wallet.flushed(batch);
+		}
+	});
 	let stopStateSync: () => Promise<void>;
 	try {
 		stopStateSync = await startStateSync({ db: database.db, sql: database.sql, secrets, log });
@@ -67,6 +76,7 @@ export async function startApp(): Promise<void> {
 	const healthWriter = createHealthWriter(serviceCtx, log);
 	const relay = configureRelay({
 		ledger,
+		wallet,
 		log,
 		bodyLimit: cfg.relayBodyLimit,
 		trustedProxy: cfg.trustedProxy,

@@ -1,6 +1,9 @@
 import type { Sql } from 'postgres';
 import type { Logger } from '../observability/logger';
-import { ledgerFlushSeconds, ledgerFlushes, ledgerRows } from '../observability/metrics';
+import * as z from 'zod';
+import { ledgerBatchRows, ledgerFlushSeconds, ledgerFlushes, ledgerRows } from '../observability/metrics';
+import { STATE_CHANNEL } from '../state/changes';
+import type { KeyBalance, UserBalance } from '../state/balances';
 
 /** One settled call: a request_logs row and the balance deltas it implies. */
 export interface LedgerEntry {
@@ -44,8 +47,12 @@ export interface LedgerOptions {
 	batchSize?: number;
 	/** Beyond this many waiting entries the relay refuses new calls (503) rather than serve unbilled. */
 	maxQueue?: number;
-	/** Called with the new balances of users whose balance changed in a flush. */
-	onBalances?: (balances: Array<{ id: number; quota: number; usedQuota: number }>) => void;
+	/**
+	 * Called synchronously once a batch is safely in the database, with the balances the
+	 * flush read back: the snapshot takes them and the wallet stops holding the batch's costs
+	 * in the same step, so no instant sees a cost counted twice or not at all.
+	 */
+	onFlushed?: (batch: readonly LedgerEntry[], result: BatchResult) => void;
 }
 
 /**
@@ -61,7 +68,7 @@ export class Ledger {
 	readonly #intervalMs: number;
 	readonly #batchSize: number;
 	readonly #maxQueue: number;
-	readonly #onBalances: LedgerOptions['onBalances'];
+	readonly #onFlushed: LedgerOptions['onFlushed'];
 	#queue: LedgerEntry[] = [];
 	#flushing: Promise<void> | undefined;
 	#timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,7 +82,7 @@ export class Ledger {
 		this.#intervalMs = opts.intervalMs ?? 100;
 		this.#batchSize = opts.batchSize ?? 1000;
 		this.#maxQueue = opts.maxQueue ?? 100_000;
-		this.#onBalances = opts.onBalances;
+		this.#onFlushed = opts.onFlushed;
 	}
 
 	get depth(): number {
@@ -153,12 +160,13 @@ export class Ledger {
 			(result) => {
 				// Only now are the entries safely in the database.
 				this.#queue.splice(0, batch.length);
-						ledgerRows.inc(result.inserted);
+				ledgerRows.inc(result.inserted);
+				ledgerBatchRows.observe(batch.length);
 				ledgerFlushes.labels('ok').inc();
 				ledgerFlushSeconds.observe((performance.now() - started) / 1000);
 				this.#failures = 0;
 				ok = true;
-				if (result.balances.length) this.#onBalances?.(result.balances);
+				this.#onFlushed?.(batch, result);
 			},
 			(err: unknown) => {
 				this.#failures++;
@@ -173,9 +181,11 @@ export class Ledger {
 	}
 }
 
-interface BatchResult {
+/** What a flush wrote: rows inserted, and the balances of every user and key in its batch. */
+export interface BatchResult {
 	inserted: number;
-	balances: Array<{ id: number; quota: number; usedQuota: number }>;
+	users: UserBalance[];
+	keys: KeyBalance[];
 }
 
 type Cell = string | number | boolean | null;
@@ -250,9 +260,12 @@ export function encodeBatch(batch: readonly LedgerEntry[]): string[] {
 }
 
 /**
- * The flush statement: the batch travels column by column (one prepared statement whatever
- * the batch size) and is unnested into rows. Data-modifying CTEs run exactly once, inside the
- * statement's single transaction, and every delta is computed from the rows actually inserted.
+ * The flush statement: the batch travels column by column and is unnested into rows.
+ * Data-modifying CTEs run exactly once, inside the statement's single transaction, and every
+ * delta (balances, spend, counts, the daily rollup) is computed from the rows *actually
+ * inserted*. It answers with the current balance of every user and key in the batch, charged
+ * now or by an earlier attempt whose commit was never acknowledged, and sends them to every
+ * instance with NOTIFY (delivered at commit; chunks of 100 stay far below NOTIFY's 8 kB limit).
  */
 const FLUSH_SQL = `
 	with input as (
@@ -262,13 +275,14 @@ const FLUSH_SQL = `
 		insert into request_logs (${COLUMN_LIST})
 		select * from input
 		on conflict (request_id) do nothing
-		returning user_id, api_key_id, channel_id, cost, created_at
+		returning user_id, api_key_id, channel_id, model, status, cost, created_at, prompt_tokens, completion_tokens, cache_read_tokens
 	),
 	per_user as (
-		update users u set quota = u.quota - d.cost, used_quota = u.used_quota + d.cost, request_count = u.request_count + d.n
+		update users u set quota = u.quota - d.cost, used_quota = u.used_quota + d.cost, request_count = u.request_count + d.n,
+			balance_version = u.balance_version + 1
 		from (select user_id, count(*) as n, sum(cost) as cost from inserted group by user_id) d
 		where u.id = d.user_id
-		returning u.id, u.quota, u.used_quota, d.cost as delta
+		returning u.id, u.quota, u.used_quota, u.balance_version
 	),
 	per_key as (
 		update api_keys k set used_quota = k.used_quota + d.cost, request_count = k.request_count + d.n,
@@ -276,25 +290,62 @@ const FLUSH_SQL = `
 		from (select api_key_id, count(*) as n, sum(cost) as cost, max(created_at) as last
 			from inserted where api_key_id is not null group by api_key_id) d
 		where k.id = d.api_key_id
-		returning k.id
+		returning k.id, k.used_quota
 	),
 	per_channel as (
 		update channels c set used_quota = c.used_quota + d.cost, request_count = c.request_count + d.n
 		from (select channel_id, count(*) as n, sum(cost) as cost from inserted where channel_id is not null group by channel_id) d
 		where c.id = d.channel_id
 		returning c.id
+	),
+	per_day as (
+		insert into usage_daily as u (day, user_id, api_key_id, channel_id, model, requests, failures,
+			prompt_tokens, completion_tokens, cache_read_tokens, cost)
+		select (created_at at time zone 'UTC')::date, user_id, coalesce(api_key_id, 0), coalesce(channel_id, 0), model,
+			count(*), count(*) filter (where status <> 200), sum(prompt_tokens), sum(completion_tokens), sum(cache_read_tokens), sum(cost)
+		from inserted group by 1, 2, 3, 4, 5
+		on conflict (day, user_id, api_key_id, channel_id, model) do update set
+			requests = u.requests + excluded.requests, failures = u.failures + excluded.failures,
+			prompt_tokens = u.prompt_tokens + excluded.prompt_tokens, completion_tokens = u.completion_tokens + excluded.completion_tokens,
+			cache_read_tokens = u.cache_read_tokens + excluded.cache_read_tokens, cost = u.cost + excluded.cost
+		returning 1
+	),
+	user_balances as (
+		select id, quota, used_quota, balance_version from per_user
+		union all
+		select id, quota, used_quota, balance_version from users
+		where id in (select user_id from input) and id not in (select id from per_user)
+	),
+	key_spend as (
+		select id, used_quota from per_key
+		union all
+		select id, used_quota from api_keys
+		where id in (select api_key_id from input) and id not in (select id from per_key)
+	),
+	notified as (
+		select pg_notify('${STATE_CHANNEL}', json_build_object('kind', 'balances',
+			'users', json_agg(json_build_array(id, quota, used_quota, balance_version)), 'keys', '[]'::json)::text)
+		from (select *, (row_number() over (order by id) - 1) / 100 as chunk from user_balances) b group by chunk
+		union all
+		select pg_notify('${STATE_CHANNEL}', json_build_object('kind', 'balances',
+			'users', '[]'::json, 'keys', json_agg(json_build_array(id, used_quota)))::text)
+		from (select *, (row_number() over (order by id) - 1) / 100 as chunk from key_spend) k group by chunk
 	)
 	select (select count(*)::int from inserted) as inserted,
-		(select json_agg(json_build_object('id', id, 'quota', quota::text, 'used_quota', used_quota::text))
-			from per_user where delta <> 0) as balances`;
+		(select count(*)::int from per_channel) + (select count(*)::int from per_day) + (select count(*)::int from notified) as touched,
+		(select json_agg(json_build_array(id, quota, used_quota, balance_version)) from user_balances) as users,
+		(select json_agg(json_build_array(id, used_quota)) from key_spend) as keys`;
 
-type FlushRow = { inserted: number; balances: Array<{ id: number; quota: string; used_quota: string }> | null };
+const flushRow = z.object({
+	inserted: z.number().int(),
+	users: z.array(z.tuple([z.number().int(), z.number(), z.number(), z.number().int()])).nullable(),
+	keys: z.array(z.tuple([z.number().int(), z.number()])).nullable()
+});
 
 async function writeBatch(sql: Sql, batch: LedgerEntry[]): Promise<BatchResult> {
-	const rows = await sql.unsafe<FlushRow[]>(FLUSH_SQL, encodeBatch(batch), { prepare: true });
-	const row = rows[0];
-	return {
-		inserted: row?.inserted ?? 0,
-		balances: (row?.balances ?? []).map((b) => ({ id: b.id, quota: Number(b.quota), usedQuota: Number(b.used_quota) }))
-	};
+	// Not prepared: at ~10 flushes a second the re-planning costs nothing, and each flush then
+	// carries its statement text, which is what a fault-injecting proxy in the tests looks for.
+	const rows = await sql.unsafe(FLUSH_SQL, encodeBatch(batch), { prepare: false });
+	const row = flushRow.parse(rows[0]);
+	return { inserted: row.inserted, users: row.users ?? [], keys: row.keys ?? [] };
 }

@@ -30,6 +30,13 @@ export const ledgerRows = new Counter({
 	registers: [registry]
 });
 
+export const ledgerBatchRows = new Histogram({
+	name: 'elygate_ledger_batch_rows',
+	help: 'Entries written per ledger flush transaction.',
+	buckets: [1, 10, 50, 100, 250, 500, 1000],
+	registers: [registry]
+});
+
 export const ledgerFlushSeconds = new Histogram({
 	name: 'elygate_ledger_flush_seconds',
 	help: 'Duration of one ledger flush transaction.',

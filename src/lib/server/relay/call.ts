@@ -15,7 +15,9 @@ import { candidateChannels, pickKey } from './select';
 import { settle, type CallRecord } from './settle';
 import { relayStream } from './stream';
 import { timeoutsFor, type Timeouts } from './timeouts';
-import { countTextTokens, estimatePromptTokens } from './token-count';
+import { countTextTokens, estimatePromptTokens, reservePromptTokens } from './token-count';
+import { outputReserveOf, quoteFor, reservationOf, type Quote } from '../billing/pricing';
+import { formatUsd } from '../../money';
 
 export interface CallInput {
 	request: Request;
@@ -84,6 +86,11 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	if (candidates.length === 0) {
 		throw new RelayError(404, `The model ${model} does not exist or you do not have access to it.`, 'model_not_found', 'model');
 	}
+	const quote = quoteFor(snap, model, caller.user.group);
+	if (!quote) {
+		throw new RelayError(403, `The model ${model} has no price set, so calls to it cannot be billed. An administrator must price it first.`, 'model_not_priced', 'model');
+	}
+	const reserved = reserve(caller, quote, body.json, door);
 
 	const call: CallRecord = {
 		requestId: input.requestId,
@@ -94,7 +101,8 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		channelId: null,
 		channelType: null,
 		model,
-		priced: snap.prices.has(model),
+		quote,
+		reserved,
 		upstreamModel: null,
 		door,
 		stream: req.stream,
@@ -160,9 +168,34 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		error.settled = true;
 		throw error;
 	} finally {
-		// A stream hands its end over to settle(); anything else that left without settling ends here.
-		if (!handedOff) call.onSettled();
+		// A stream hands its end over to settle(); anything else that left without settling ends
+		// here, and a call that escaped every settle (a bug) still gives back its reservation.
+		if (!handedOff) {
+			if (!call.settled) settle(call, { status: 500, error: 'The gateway failed while handling this call.' });
+			call.onSettled();
+		}
 	}
+}
+
+/**
+ * Holds the call's worst-case cost against the user's balance and the key's limit, or
+ * refuses it. Nothing has been sent upstream yet, so a refusal costs nothing.
+ */
+function reserve(caller: Caller, quote: Quote, body: JsonBody['json'], door: Door): number {
+	const amount = reservationOf(quote, reservePromptTokens(body), outputReserveOf(body, quote.price, door !== 'embeddings'));
+	const { wallet } = relayContext();
+	if (wallet.reserve(caller.user, caller.key, amount)) return amount;
+	const keyShort = wallet.availableToKey(caller.key) < amount;
+	const available = Math.max(0, keyShort ? wallet.availableToKey(caller.key) : wallet.availableToUser(caller.user));
+	const what = keyShort ? "This API key's spending limit" : 'Your balance';
+	throw new RelayError(
+		429,
+		`${what} cannot cover this request: it may cost up to ${formatUsd(amount)} and ${formatUsd(available)} is available. Top up, lower max_tokens, or raise the key's limit.`,
+		'insufficient_quota',
+		null,
+		'insufficient_quota',
+		{ 'x-should-retry': 'false' }
+	);
 }
 
 /** One try on one channel: an answer (committed to the client), a classified failure, or a client gone. */

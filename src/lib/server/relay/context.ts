@@ -1,4 +1,5 @@
 import type { Ledger } from '../billing/ledger';
+import { Wallet } from '../billing/wallet';
 import type { TrustedProxy } from '../http/client-ip';
 import type { Logger } from '../observability/logger';
 import type { Options } from '../options/options';
@@ -8,6 +9,8 @@ import { KeyRateLimiter } from './rate-limit';
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {
 	ledger: Ledger;
+	/** Reservations and unflushed costs held against balances. */
+	wallet: Wallet;
 	log: Logger;
 	/** Largest request body the relay reads (the server's own limit sits above it). */
 	bodyLimit: number;
@@ -21,9 +24,12 @@ export interface RelayContext {
 let current: RelayContext | undefined;
 let settingsFrom: Options | undefined;
 
-export function configureRelay(ctx: Omit<RelayContext, 'health' | 'limiter'> & Partial<Pick<RelayContext, 'health' | 'limiter'>>): RelayContext {
+export function configureRelay(
+	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet'> & Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet'>>
+): RelayContext {
 	current = {
 		...ctx,
+		wallet: ctx.wallet ?? new Wallet(),
 		health: ctx.health ?? new ChannelHealth(defaultHealthSettings),
 		limiter: ctx.limiter ?? new KeyRateLimiter()
 	};

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { defaultOptions } from '../options/options';
-import { buildRoutes, normalizeBaseUrl, type ChannelState, type Snapshot } from '../state/snapshot';
+import { buildRoutes, normalizeBaseUrl, type ChannelState, type PriceState, type Snapshot } from '../state/snapshot';
 import { channelState } from '../testing/channel-state';
 import { presentedKey } from './auth';
 import { corsHeaders, preflight } from './cors';
@@ -9,7 +9,17 @@ import { candidateChannels, pickKey, visibleModels, weightedOrder } from './sele
 
 const channel = channelState;
 
-function snap(channels: ChannelState[]): Snapshot {
+const price = (model: string): PriceState => ({
+	model,
+	modelRatio: 1,
+	completionRatio: 1,
+	cacheReadRatio: null,
+	cacheWriteRatio: null,
+	pricePerRequestUsd: null,
+	defaultOutputReserve: 4096
+});
+
+function snap(channels: ChannelState[], priced = ['a', 'b', 'c', 'm']): Snapshot {
 	return {
 		keysByHash: new Map(),
 		keyHashById: new Map(),
@@ -17,7 +27,7 @@ function snap(channels: ChannelState[]): Snapshot {
 		groups: new Map(),
 		channels: new Map(channels.map((c) => [c.id, c])),
 		routes: buildRoutes(channels),
-		prices: new Map(),
+		prices: new Map(priced.map((m) => [m, price(m)])),
 		options: defaultOptions(),
 		loadedAt: 0
 	};
@@ -63,6 +73,13 @@ describe('routing', () => {
 		expect([...visibleModels(s, 'default', null).keys()].sort()).toEqual(['a', 'b']);
 		expect([...visibleModels(s, 'default', new Set(['b', 'c'])).keys()]).toEqual(['b']);
 		expect(visibleModels(s, 'default', null).get('a')).toBe(1);
+	});
+
+	test('models without a price are not offered unless unpriced models are served', () => {
+		const s = snap([channel(1, { models: new Set(['a', 'free']) })]);
+		expect([...visibleModels(s, 'default', null).keys()]).toEqual(['a']);
+		s.options = { ...s.options, 'billing.allow_unpriced_models': true };
+		expect([...visibleModels(s, 'default', null).keys()].sort()).toEqual(['a', 'free']);
 	});
 
 	test('base URLs with or without /v1 mean the same upstream', () => {

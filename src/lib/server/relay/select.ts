@@ -45,8 +45,11 @@ export function pickKey(channel: ChannelState, keys: readonly ChannelKeyState[] 
 /** Public model names a caller may use: its group's channels, narrowed by the key's allow-list. */
 export function visibleModels(snap: Snapshot, group: string, allowed: ReadonlySet<string> | null): Map<string, number> {
 	const models = new Map<string, number>();
+	// A model that would be refused for having no price is not offered either.
+	const unpricedServed = snap.options['billing.allow_unpriced_models'];
 	for (const [model, tiers] of snap.routes.get(group) ?? []) {
 		if (allowed && !allowed.has(model)) continue;
+		if (!unpricedServed && !snap.prices.has(model)) continue;
 		const created = Math.min(...tiers.flat().map((c) => c.createdAt));
 		models.set(model, Math.floor(created / 1000));
 	}

@@ -1,4 +1,5 @@
 import type { LedgerEntry } from '../billing/ledger';
+import { costOf, type Quote } from '../billing/pricing';
 import { ZERO_USAGE, type NormalizedUsage } from '../providers/types';
 import { relayFirstToken, relayLatency, relayRequests, statusClass } from '../observability/relay-metrics';
 import { relayContext } from './context';
@@ -14,8 +15,12 @@ export interface CallRecord {
 	channelId: number | null;
 	channelType: string | null;
 	model: string;
-	/** Whether the model is in the price table (only priced models get their own metric label). */
-	priced: boolean;
+	/** The price and group ratio the call is billed at, fixed when it started. */
+	quote: Quote;
+	/** What the wallet holds for this call until it settles. */
+	reserved: number;
+	/** Set by settle(): a call is settled once, whatever paths race to end it. */
+	settled?: boolean;
 	upstreamModel: string | null;
 	door: string;
 	stream: boolean;
@@ -36,11 +41,27 @@ export interface CallOutcome {
 	error?: string | null;
 }
 
+/**
+ * What is billed: a call that delivered output (a complete answer, or part of a stream) pays
+ * for the usage delivered; one that delivered nothing (every channel failed, the client left
+ * before output, the upstream died before output) costs 0 and is still logged.
+ */
+export function billedCost(call: CallRecord, outcome: CallOutcome, usage: NormalizedUsage): number {
+	const delivered = outcome.status === 200 || usage.output > 0;
+	return delivered ? costOf(call.quote, usage) : 0;
+}
+
 /** Every call ends here exactly once: one ledger entry and its metrics, success or not. */
 export function settle(call: CallRecord, outcome: CallOutcome): void {
+	if (call.settled) return;
+	call.settled = true;
+	const ctx = relayContext();
 	const usage = outcome.usage ?? ZERO_USAGE;
+	const cost = billedCost(call, outcome, usage);
+	ctx.wallet.settle(call.userId, call.apiKeyId, call.reserved, cost);
+	const price = call.quote.price;
 	const elapsedMs = Date.now() - call.startedAt;
-	const model = call.priced ? call.model : 'other';
+	const model = price ? call.model : 'other';
 	const channelType = call.channelType ?? 'none';
 	relayRequests.inc([model, channelType, statusClass(outcome.status)]);
 	relayLatency.observe([model, channelType], elapsedMs / 1000);
@@ -63,13 +84,13 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		cacheWriteTokens: usage.cacheWrite,
 		reasoningTokens: usage.reasoning,
 		estimated: outcome.estimated ?? false,
-		modelRatio: null,
-		completionRatio: null,
-		groupRatio: null,
-		cacheReadRatio: null,
-		cacheWriteRatio: null,
-		pricePerRequestUsd: null,
-		cost: 0,
+		modelRatio: price?.modelRatio ?? null,
+		completionRatio: price?.completionRatio ?? null,
+		groupRatio: call.quote.groupRatio,
+		cacheReadRatio: price?.cacheReadRatio ?? null,
+		cacheWriteRatio: price?.cacheWriteRatio ?? null,
+		pricePerRequestUsd: price?.pricePerRequestUsd ?? null,
+		cost,
 		status: outcome.status,
 		latencyMs: Math.round(elapsedMs),
 		firstTokenMs: outcome.firstTokenMs ?? null,
@@ -77,6 +98,6 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		error: outcome.error ?? null,
 		clientIp: call.clientIp || null
 	};
-	relayContext().ledger.push(entry);
+	ctx.ledger.push(entry);
 	call.onSettled?.();
 }

@@ -45,43 +45,63 @@ export function countTextTokens(text: string): number {
  * unrecognised counts as 0 rather than throwing.
  */
 export function estimatePromptTokens(body: unknown): number {
+	return walkPrompt(body, countTextTokens);
+}
+
+/**
+ * An upper-bound guess of the prompt's tokens without the tokenizer, for reservations on the
+ * hot path: one token per 3 UTF-8 bytes of text. Real tokens run at about 4 bytes each for
+ * English and 3 for CJK, so this errs high, which is the safe side for a reservation.
+ */
+export function reservePromptTokens(body: unknown): number {
+	return walkPrompt(body, boundTextTokens);
+}
+
+export function boundTextTokens(text: string): number {
+	return text.length === 0 ? 0 : Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
+}
+
+type TextCounter = (text: string) => number;
+
+/** Walks an OpenAI request body's prompt, counting its text with `count` and its other parts flat. */
+function walkPrompt(body: unknown, count: TextCounter): number {
 	if (!isRecord(body)) return 0;
-	if ('messages' in body) return Array.isArray(body.messages) ? countChat(body.messages, body) : 0;
-	if ('prompt' in body) return countInput(body.prompt);
-	if ('input' in body) return countInput(body.input);
+	if ('messages' in body) return Array.isArray(body.messages) ? countChat(body.messages, body, count) : 0;
+	if ('prompt' in body) return countInput(body.prompt, count);
+	if ('input' in body) return countInput(body.input, count);
 	return 0;
 }
 
-function countChat(messages: readonly unknown[], body: Record<string, unknown>): number {
-	let total = REPLY_PRIMING_TOKENS + countJson(body.tools) + countJson(body.functions);
-	for (const message of messages) total += countMessage(message);
+function countChat(messages: readonly unknown[], body: Record<string, unknown>, count: TextCounter): number {
+	let total = REPLY_PRIMING_TOKENS + countJson(body.tools, count) + countJson(body.functions, count);
+	for (const message of messages) total += countMessage(message, count);
 	return total;
 }
 
-function countMessage(message: unknown): number {
+function countMessage(message: unknown, count: TextCounter): number {
 	if (!isRecord(message)) return 0;
-	let total = TOKENS_PER_MESSAGE + countString(message.role) + countContent(message.content);
-	if (typeof message.name === 'string') total += TOKENS_PER_NAME + countTextTokens(message.name);
+	let total = TOKENS_PER_MESSAGE + countString(message.role, count) + countContent(message.content, count);
+	if (typeof message.name === 'string') total += TOKENS_PER_NAME + count(message.name);
 	// Earlier assistant turns' tool calls are replayed to the model as part of the prompt.
-	total += countJson(message.tool_calls) + countJson(message.function_call) + countString(message.tool_call_id);
+	total += countJson(message.tool_calls, count) + countJson(message.function_call, count) + countString(message.tool_call_id, count);
 	return total;
 }
 
-function countContent(content: unknown): number {
-	if (typeof content === 'string') return countTextTokens(content);
+function countContent(content: unknown, count: TextCounter): number {
+	if (typeof content === 'string') return count(content);
 	if (!Array.isArray(content)) return 0;
 	let total = 0;
-	for (const part of content) total += countPart(part);
+	for (const part of content) total += countPart(part, count);
 	return total;
 }
 
-function countPart(part: unknown): number {
+function countPart(part: unknown, count: TextCounter): number {
 	if (!isRecord(part)) return 0;
 	switch (part.type) {
 		case 'text':
-			return countString(part.text);
+			return countString(part.text, count);
 		case 'refusal':
-			return countString(part.refusal);
+			return countString(part.refusal, count);
 		case 'image_url':
 			return IMAGE_PART_TOKENS;
 		case 'input_audio':
@@ -92,27 +112,27 @@ function countPart(part: unknown): number {
 }
 
 /** `prompt` and `input`: a string, strings, a token array, or token arrays. */
-function countInput(input: unknown): number {
-	if (typeof input === 'string') return countTextTokens(input);
+function countInput(input: unknown, count: TextCounter): number {
+	if (typeof input === 'string') return count(input);
 	if (!Array.isArray(input)) return 0;
 	let total = 0;
 	for (const item of input) {
-		if (typeof item === 'string') total += countTextTokens(item);
+		if (typeof item === 'string') total += count(item);
 		else if (typeof item === 'number') total += 1;
 		else if (Array.isArray(item)) total += item.filter((token) => typeof token === 'number').length;
 	}
 	return total;
 }
 
-function countString(value: unknown): number {
-	return typeof value === 'string' ? countTextTokens(value) : 0;
+function countString(value: unknown, count: TextCounter): number {
+	return typeof value === 'string' ? count(value) : 0;
 }
 
 /** Tool schemas reach the model as text; their JSON is a fair stand-in for that text. */
-function countJson(value: unknown): number {
+function countJson(value: unknown, count: TextCounter): number {
 	if (value === undefined || value === null) return 0;
 	try {
-		return countTextTokens(JSON.stringify(value) ?? '');
+		return count(JSON.stringify(value) ?? '');
 	} catch {
 		// Only reachable with values JSON cannot hold (cycles, BigInt), never from a parsed body.
 		return 0;
