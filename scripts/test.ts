@@ -11,7 +11,7 @@ import { ensureBuilt, projectRoot } from './build-state';
 
 const SUITES: Record<string, string[]> = {
 	all: [],
-	db: ['tests/db']
+	db: ['tests/db', 'tests/billing']
 };
 
 const [suite = 'all', ...extra] = Bun.argv.slice(2);

@@ -58,6 +58,7 @@ export async function startApp(): Promise<void> {
 	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
 	const wallet = new Wallet();
 	const ledger = new Ledger(ledgerPool.sql, log, {
+		...cfg.ledger,
 		onFlushed(batch, result) {
 			// One synchronous step: the snapshot shows the written balances as the wallet lets go.
 			applyBalances(snapshot(), result.users, result.keys);

@@ -98,6 +98,8 @@ const envSchema = z
 	IDLE_TIMEOUT: intInRange(1, 255, 255),
 	SHUTDOWN_DRAIN_SECONDS: intInRange(0, 3600, 30),
 	DB_POOL_SIZE: intInRange(1, 200, 10),
+	LEDGER_FLUSH_MS: intInRange(10, 10_000, 100),
+	LEDGER_MAX_QUEUE: intInRange(100, 10_000_000, 100_000),
 	LOGIN_MAX_FAILURES: intInRange(1, 1000, 5),
 	LOGIN_WINDOW_SECONDS: intInRange(1, 86400, 900),
 	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
@@ -130,6 +132,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 		idleTimeoutSeconds: env.IDLE_TIMEOUT,
 		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
 		dbPoolSize: env.DB_POOL_SIZE,
+		/** How often the ledger writes settled calls, and how many may wait before calls get 503. */
+		ledger: { intervalMs: env.LEDGER_FLUSH_MS, maxQueue: env.LEDGER_MAX_QUEUE },
 		login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
 		/** Test suites trade crash safety for speed; never set in production. */
 		embeddedNoFsync: env.ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC
