@@ -100,6 +100,9 @@ const envSchema = z
 	DB_POOL_SIZE: intInRange(1, 200, 10),
 	LOGIN_MAX_FAILURES: intInRange(1, 1000, 5),
 	LOGIN_WINDOW_SECONDS: intInRange(1, 86400, 900),
+	REDEEM_MAX_FAILURES: intInRange(1, 1000, 10),
+	REDEEM_MAX_FAILURES_PER_IP: intInRange(1, 100_000, 100),
+	REDEEM_WINDOW_SECONDS: intInRange(1, 86400, 600),
 	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
 	})
 	.refine((env) => env.BODY_SIZE_LIMIT > env.RELAY_MAX_BODY, {
@@ -131,6 +134,12 @@ function toConfig(env: z.output<typeof envSchema>) {
 		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
 		dbPoolSize: env.DB_POOL_SIZE,
 		login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+		/** Failed redemption attempts, so nobody can guess codes. */
+		redeem: {
+			maxFailures: env.REDEEM_MAX_FAILURES,
+			maxFailuresPerIp: env.REDEEM_MAX_FAILURES_PER_IP,
+			windowMs: env.REDEEM_WINDOW_SECONDS * 1000
+		},
 		/** Test suites trade crash safety for speed; never set in production. */
 		embeddedNoFsync: env.ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC
 	};
