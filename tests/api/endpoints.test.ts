@@ -66,10 +66,13 @@ interface Endpoint {
 	/** The caller that must be refused with 403 (undefined: any signed-in caller may). */
 	forbidden?: () => ApiClient;
 	bad?: { body: unknown; field: string; table: string };
+	/** Who makes the bad and the good request (root unless said): redeeming needs a user. */
+	as?: () => ApiClient;
 	check?: (body: Record<string, any>) => void;
 }
 
 const ids: Record<string, number> = {};
+const codes: string[] = [];
 
 const endpoints: Endpoint[] = [
 	{
@@ -222,6 +225,67 @@ const endpoints: Endpoint[] = [
 	{ name: 'delete a price', method: 'DELETE', path: () => '/api/prices/gpt-4o', ok: 204, forbidden: () => reader },
 	{ name: 'delete a channel', method: 'DELETE', path: () => `/api/channels/${ids.channel}`, ok: 204, forbidden: () => reader },
 	{ name: 'delete a group', method: 'DELETE', path: () => '/api/groups/vip', ok: 204, forbidden: () => reader },
+	{
+		name: 'create redemption codes',
+		method: 'POST',
+		path: () => '/api/redemptions',
+		body: () => ({ name: 'promo', amountUsd: 5, count: 2 }),
+		ok: 201,
+		forbidden: () => reader,
+		bad: { body: { name: 'promo', amountUsd: 0.001 }, field: 'amountUsd', table: 'redemption_codes' },
+		check: (b) => {
+			expect(b.redemption).toMatchObject({ name: 'promo', amountUsd: 5, quota: 2_500_000, count: 2 });
+			codes.push(...b.codes.map((c: { code: string }) => c.code));
+			ids.redemption = b.codes[1].id;
+		}
+	},
+	{ name: 'list redemption codes', method: 'GET', path: () => '/api/redemptions?status=unused&name=promo', ok: 200, forbidden: () => user, check: (b) => expect(b.total).toBe(2) },
+	{
+		name: 'redeem a code',
+		method: 'POST',
+		path: () => '/api/redeem',
+		body: () => ({ code: codes[0] }),
+		ok: 200,
+		forbidden: () => admin,
+		as: () => user,
+		bad: { body: { code: '' }, field: 'code', table: 'redemption_codes' },
+		check: (b) => expect(b).toEqual({ credited: 2_500_000, creditedUsd: 5, balance: 2_500_000 })
+	},
+	{
+		name: 'disable a redemption code',
+		method: 'POST',
+		path: () => `/api/redemptions/${ids.redemption}/disable`,
+		ok: 200,
+		forbidden: () => reader,
+		check: (b) => expect(b).toMatchObject({ status: 'disabled', prefix: codes[1]!.slice(0, 8) })
+	},
+	{
+		name: "adjust a user's balance",
+		method: 'POST',
+		path: () => `/api/users/${userId}/balance`,
+		body: () => ({ delta: -500_000, reason: 'correction' }),
+		ok: 200,
+		forbidden: () => reader,
+		bad: { body: { delta: 0, reason: 'nothing' }, field: 'delta', table: 'balance_changes' },
+		check: (b) => expect(b).toMatchObject({ userId, delta: -500_000, balance: 2_000_000 })
+	},
+	{
+		name: "read a user's balance history",
+		method: 'GET',
+		path: () => `/api/users/${userId}/balance-history?limit=2`,
+		ok: 200,
+		forbidden: () => user,
+		check: (b) => expect(b.items.map((i: { reason: string }) => i.reason)).toEqual(['admin', 'redeem'])
+	},
+	{
+		name: 'read my balance history',
+		method: 'GET',
+		path: () => '/api/me/balance-history',
+		ok: 200,
+		forbidden: () => admin,
+		as: () => user,
+		check: (b) => expect(b).toMatchObject({ items: [{ reason: 'admin' }, { reason: 'redeem' }, { reason: 'initial' }], next: null })
+	},
 	{ name: 'who am I', method: 'GET', path: () => '/api/me', ok: 200, check: (b) => expect(b).toMatchObject({ kind: 'token', scope: 'root' }) }
 ];
 
@@ -235,10 +299,10 @@ describe('every endpoint', () => {
 			// Bad body: 400 naming the field, and no change.
 			if (e.bad) {
 				const before = await fingerprint(e.bad.table);
-				expectError(await root.call(e.method, e.path(), e.bad.body), 400, 'invalid_request', e.bad.field);
+				expectError(await (e.as?.() ?? root).call(e.method, e.path(), e.bad.body), 400, 'invalid_request', e.bad.field);
 				expect(await fingerprint(e.bad.table)).toEqual(before);
 			}
-			const res = await root.call(e.method, e.path(), e.body?.());
+			const res = await (e.as?.() ?? root).call(e.method, e.path(), e.body?.());
 			expect(res.status, JSON.stringify(res.body)).toBe(e.ok);
 			e.check?.(res.body);
 		});

@@ -47,6 +47,10 @@ export interface EndpointSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodTy
 	status?: 200 | 201;
 	/** Creates: honour Idempotency-Key. */
 	idempotent?: boolean;
+	/** Can also answer as a CSV download (`?format=csv` or `Accept: text/csv`); the handler returns that Response itself. */
+	csv?: boolean;
+	/** Error statuses beyond the ones every endpoint of its kind may give (e.g. 429). */
+	errors?: number[];
 	handle(ctx: EndpointContext<z.output<P>, z.output<Q>>): Promise<unknown>;
 }
 
@@ -71,10 +75,13 @@ export function endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType = 
 			const { db, secrets } = services();
 			const run = async () => {
 				const result = await spec.handle({ actor, params, query, body, event, svc: { db, secrets, channelHealth: liveChannelHealth } });
+				if (result instanceof Response) return { status: result.status, body: result };
 				return { status: result === undefined ? 204 : (spec.status ?? 200), body: result };
 			};
 			const key = spec.idempotent ? event.request.headers.get('idempotency-key') : null;
-			const answer = key ? await withIdempotency(db, secrets, `${actorKey(actor)} ${spec.method} ${spec.path}`, key, body, run) : await run();
+			// The concrete path, not the template: the same key sent to /users/1 and /users/2 is two requests.
+			const answer = key ? await withIdempotency(db, secrets, `${actorKey(actor)} ${spec.method} ${event.url.pathname}`, key, body, run) : await run();
+			if (answer.body instanceof Response) return answer.body;
 			return answer.status === 204 ? new Response(null, { status: 204 }) : Response.json(answer.body, { status: answer.status });
 		} catch (err) {
 			return toErrorResponse(err, event.locals.requestId);

@@ -1,6 +1,6 @@
 import { pgErrorOf } from '../db/errors';
 import { logger } from '../observability/logger';
-import { ServiceError } from '../services/errors';
+import { RateLimitedError, ServiceError } from '../services/errors';
 
 /** The management API's error body. */
 export interface ApiErrorBody {
@@ -27,6 +27,10 @@ export function apiErrorResponse(status: number, code: string, message: string, 
 /** Every failure leaves in the same shape; unexpected ones are logged and not explained. */
 export function toErrorResponse(err: unknown, requestId: string): Response {
 	if (err instanceof ApiError) return apiErrorResponse(err.status, err.code, err.message, err.field);
+	if (err instanceof RateLimitedError) {
+		const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+		return apiErrorResponse(err.status, err.code, err.message, err.field, { 'retry-after': String(seconds) });
+	}
 	if (err instanceof ServiceError) return apiErrorResponse(err.status, err.code, err.message, err.field);
 	if (pgErrorOf(err)?.code === '23505') return apiErrorResponse(409, 'conflict', 'That already exists.');
 	logger().error({ err, requestId }, 'management API failure');

@@ -16,6 +16,7 @@ const STATUS_TEXT: Record<number, string> = {
 	409: 'Conflicts with existing data, or the same Idempotency-Key is still being processed',
 	415: 'The body is not JSON',
 	422: 'The Idempotency-Key was used with a different body',
+	429: 'Too many failed attempts; try again after `retry-after` seconds',
 	503: 'Not ready'
 };
 
@@ -26,6 +27,7 @@ function errorsFor(spec: EndpointSpec): number[] {
 	if (spec.body || spec.query) codes.push(400);
 	if (spec.body) codes.push(415, 409);
 	if (spec.idempotent) codes.push(422);
+	codes.push(...(spec.errors ?? []));
 	return [...new Set(codes)].sort();
 }
 
@@ -33,7 +35,13 @@ function operation(spec: EndpointSpec): ZodOpenApiOperationObject {
 	const status = spec.response ? (`${spec.status ?? 200}` as const) : ('204' as const);
 	const responses: ZodOpenApiOperationObject['responses'] = {
 		[status]: spec.response
-			? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
+			? {
+					description: spec.csv ? 'OK (CSV with `?format=csv` or `Accept: text/csv`)' : 'OK',
+					content: {
+						'application/json': { schema: spec.response },
+						...(spec.csv ? { 'text/csv': { schema: z.string() } } : {})
+					}
+				}
 			: { description: 'Done, nothing to return' }
 	};
 	for (const code of errorsFor(spec)) {

@@ -175,3 +175,67 @@ export const actorView = z
 		username: z.string().optional()
 	})
 	.meta({ id: 'Caller' });
+
+export const redemptionView = z
+	.object({
+		id: z.number().int(),
+		name: z.string(),
+		prefix: z.string().meta({ description: 'The start of the code, to tell codes apart; the code itself is never stored.' }),
+		quota: z.number().int(),
+		amountUsd: z.number(),
+		status: z.enum(['unused', 'used', 'disabled']),
+		expired: z.boolean().meta({ description: 'Unused but past expiresAt: it can no longer be redeemed.' }),
+		createdBy: z.number().int().nullable(),
+		redeemedBy: z.number().int().nullable(),
+		redeemedByUsername: z.string().nullable(),
+		redeemedAt: when,
+		expiresAt: when,
+		createdAt: z.date(),
+		updatedAt: z.date()
+	})
+	.meta({ id: 'RedemptionCode' });
+
+export const createdRedemptions = z
+	.object({
+		codes: z
+			.array(z.object({ id: z.number().int(), code: z.string(), prefix: z.string() }))
+			.meta({ description: 'The codes in full. They are shown this once and never again (only hashes are stored).' }),
+		redemption: z.object({
+			name: z.string(),
+			amountUsd: z.number(),
+			quota: z.number().int(),
+			count: z.number().int(),
+			expiresAt: when
+		})
+	})
+	.meta({ id: 'CreatedRedemptionCodes' });
+
+export const redeemedView = z
+	.object({
+		credited: z.number().int().meta({ description: 'Quota units added to the balance.' }),
+		creditedUsd: z.number(),
+		balance: z.number().int().meta({ description: 'The balance right after the credit, in quota units.' })
+	})
+	.meta({ id: 'Redeemed' });
+
+export const balanceAdjustedView = z
+	.object({ userId: z.number().int(), delta: z.number().int(), balance: z.number().int(), changeId: z.number().int() })
+	.meta({ id: 'BalanceAdjusted' });
+
+export const balanceHistoryView = z
+	.object({
+		items: z.array(
+			z.object({
+				id: z.number().int(),
+				delta: z.number().int(),
+				deltaUsd: z.number(),
+				balanceAfter: z.number().int().nullable(),
+				reason: z.enum(['initial', 'redeem', 'admin', 'refund', 'topup']),
+				reference: z.string().nullable(),
+				note: z.string().nullable(),
+				createdAt: z.date()
+			})
+		),
+		next: z.number().int().nullable().meta({ description: 'Pass as ?before= for older changes; null when there are none.' })
+	})
+	.meta({ id: 'BalanceHistory' });

@@ -99,6 +99,7 @@ export async function startApp(): Promise<void> {
 		database,
 		db: database.db,
 		loginLimiter: new LoginLimiter(cfg.login),
+		redeemLimiter: new LoginLimiter(cfg.redeem),
 		secrets,
 		expectedMigrations: countMigrations(migrationsDir)
 	});

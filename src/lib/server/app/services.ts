@@ -11,6 +11,8 @@ export interface Services {
 	database: Database;
 	db: Db;
 	loginLimiter: LoginLimiter;
+	/** Failed redemption-code attempts, per user id and per client IP. */
+	redeemLimiter: LoginLimiter;
 	secrets: SecretBox;
 	/** Migrations in the folder, to compare with those applied (readiness). */
 	expectedMigrations: number;

@@ -32,6 +32,13 @@ describe('LoginLimiter', () => {
 		expect(l.check('8.8.8.8', 'fresh-name').allowed).toBe(true);
 	});
 
+	test('an IP allowance can be set apart from the per-account one', () => {
+		const l = new LoginLimiter({ maxFailures: 5, maxFailuresPerIp: 4, windowMs: 60_000, now: () => 0 });
+		for (let i = 0; i < 4; i++) l.recordFailure('9.9.9.9', `user${i}`);
+		expect(l.check('9.9.9.9', 'fresh-name')).toEqual({ allowed: false, retryAfterMs: 60_000 });
+		expect(l.check('8.8.8.8', 'user0').allowed).toBe(true);
+	});
+
 	test('a success clears the username count', () => {
 		const { l } = limiter();
 		l.recordFailure('1.1.1.1', 'bob');

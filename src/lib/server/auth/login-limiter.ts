@@ -1,6 +1,8 @@
 export interface LoginLimiterOptions {
 	/** Failed attempts allowed per username inside one window. */
 	maxFailures: number;
+	/** Failed attempts allowed per client IP; ten times `maxFailures` unless given. */
+	maxFailuresPerIp?: number;
 	windowMs: number;
 	/** Injected clock for tests. */
 	now?: () => number;
@@ -14,18 +16,21 @@ interface Bucket {
 }
 
 /**
- * Counts failed sign-ins per username and per client IP in fixed windows (in memory, per
- * instance). An IP gets ten times a username's allowance, since many people may share one.
+ * Counts failed attempts (sign-ins, redemption codes) per account and per client IP in fixed
+ * windows (in memory, per instance). An IP gets more allowance than one account (ten times by
+ * default), since many people may share one.
  */
 export class LoginLimiter {
 	readonly #byUser = new Map<string, Bucket>();
 	readonly #byIp = new Map<string, Bucket>();
 	readonly #maxFailures: number;
+	readonly #maxFailuresPerIp: number;
 	readonly #windowMs: number;
 	readonly #now: () => number;
 
-	constructor({ maxFailures, windowMs, now = Date.now }: LoginLimiterOptions) {
+	constructor({ maxFailures, maxFailuresPerIp = maxFailures * 10, windowMs, now = Date.now }: LoginLimiterOptions) {
 		this.#maxFailures = maxFailures;
+		this.#maxFailuresPerIp = maxFailuresPerIp;
 		this.#windowMs = windowMs;
 		this.#now = now;
 	}
@@ -34,7 +39,7 @@ export class LoginLimiter {
 		const now = this.#now();
 		const waits = [
 			this.#wait(this.#byUser, username.toLowerCase(), this.#maxFailures, now),
-			this.#wait(this.#byIp, ip, this.#maxFailures * 10, now)
+			this.#wait(this.#byIp, ip, this.#maxFailuresPerIp, now)
 		];
 		const retryAfterMs = Math.max(...waits);
 		return retryAfterMs > 0 ? { allowed: false, retryAfterMs } : { allowed: true };

@@ -31,7 +31,10 @@ describe('parseConfig', () => {
 			IDLE_TIMEOUT: '120',
 			SHUTDOWN_DRAIN_SECONDS: '5',
 			LOGIN_MAX_FAILURES: '3',
-			LOGIN_WINDOW_SECONDS: '60'
+			LOGIN_WINDOW_SECONDS: '60',
+			REDEEM_MAX_FAILURES: '4',
+			REDEEM_MAX_FAILURES_PER_IP: '40',
+			REDEEM_WINDOW_SECONDS: '120'
 		});
 		expect(c).toMatchObject({
 			port: 8080,
@@ -47,7 +50,8 @@ describe('parseConfig', () => {
 			metricsToken: 'a-long-metrics-token',
 			idleTimeoutSeconds: 120,
 			shutdownDrainMs: 5000,
-			login: { maxFailures: 3, windowMs: 60_000 }
+			login: { maxFailures: 3, windowMs: 60_000 },
+			redeem: { maxFailures: 4, maxFailuresPerIp: 40, windowMs: 120_000 }
 		});
 	});
 

@@ -102,6 +102,9 @@ const envSchema = z
 	LEDGER_MAX_QUEUE: intInRange(100, 10_000_000, 100_000),
 	LOGIN_MAX_FAILURES: intInRange(1, 1000, 5),
 	LOGIN_WINDOW_SECONDS: intInRange(1, 86400, 900),
+	REDEEM_MAX_FAILURES: intInRange(1, 1000, 10),
+	REDEEM_MAX_FAILURES_PER_IP: intInRange(1, 100_000, 100),
+	REDEEM_WINDOW_SECONDS: intInRange(1, 86400, 600),
 	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
 	})
 	.refine((env) => env.BODY_SIZE_LIMIT > env.RELAY_MAX_BODY, {
@@ -135,6 +138,12 @@ function toConfig(env: z.output<typeof envSchema>) {
 		/** How often the ledger writes settled calls, and how many may wait before calls get 503. */
 		ledger: { intervalMs: env.LEDGER_FLUSH_MS, maxQueue: env.LEDGER_MAX_QUEUE },
 		login: { maxFailures: env.LOGIN_MAX_FAILURES, windowMs: env.LOGIN_WINDOW_SECONDS * 1000 },
+		/** Failed redemption attempts, so nobody can guess codes. */
+		redeem: {
+			maxFailures: env.REDEEM_MAX_FAILURES,
+			maxFailuresPerIp: env.REDEEM_MAX_FAILURES_PER_IP,
+			windowMs: env.REDEEM_WINDOW_SECONDS * 1000
+		},
 		/** Test suites trade crash safety for speed; never set in production. */
 		embeddedNoFsync: env.ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC
 	};

@@ -5,14 +5,24 @@ export type ServiceErrorCode =
 	| 'forbidden'
 	| 'not_found'
 	| 'conflict'
-	| 'unauthenticated';
+	| 'unauthenticated'
+	| 'rate_limited'
+	| 'code_invalid'
+	| 'code_used'
+	| 'code_expired'
+	| 'code_disabled';
 
 const STATUS: Record<ServiceErrorCode, number> = {
 	invalid_request: 400,
 	unauthenticated: 401,
 	forbidden: 403,
 	not_found: 404,
-	conflict: 409
+	conflict: 409,
+	rate_limited: 429,
+	code_invalid: 400,
+	code_used: 409,
+	code_expired: 400,
+	code_disabled: 400
 };
 
 /** A refusal the caller can show as is: the API as JSON, the UI beside the field. */
@@ -37,6 +47,16 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 	const issue = result.error.issues[0];
 	const field = issue?.path.map(String).join('.') || undefined;
 	throw new ServiceError('invalid_request', field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input'), field);
+}
+
+/** Too many failed attempts; the caller may try again after `retryAfterMs`. */
+export class RateLimitedError extends ServiceError {
+	constructor(
+		message: string,
+		readonly retryAfterMs: number
+	) {
+		super('rate_limited', message);
+	}
 }
 
 export const notFound = (what: string) => new ServiceError('not_found', `${what} not found`);

@@ -1,5 +1,6 @@
 // Every management API endpoint, so the OpenAPI document sees them all.
 export * from './admin';
+export * from './billing';
 export * from './channels';
 export * from './keys';
 export * from './system';

@@ -1,0 +1,3 @@
+import { myBalanceHistoryEndpoint } from '$lib/server/api/specs/billing';
+
+export const GET = myBalanceHistoryEndpoint;

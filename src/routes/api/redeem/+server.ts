@@ -1,0 +1,3 @@
+import { redeemEndpoint } from '$lib/server/api/specs/billing';
+
+export const POST = redeemEndpoint;

@@ -1,0 +1,3 @@
+import { disableRedemptionEndpoint } from '$lib/server/api/specs/billing';
+
+export const POST = disableRedemptionEndpoint;

@@ -1,0 +1,3 @@
+import { userBalanceHistoryEndpoint } from '$lib/server/api/specs/billing';
+
+export const GET = userBalanceHistoryEndpoint;

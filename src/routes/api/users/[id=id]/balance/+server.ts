@@ -1,0 +1,3 @@
+import { adjustBalanceEndpoint } from '$lib/server/api/specs/billing';
+
+export const POST = adjustBalanceEndpoint;
