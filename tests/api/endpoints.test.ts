@@ -141,7 +141,25 @@ const endpoints: Endpoint[] = [
 		bad: { body: { model: 'gpt-4o' }, field: 'modelRatio', table: 'model_prices' },
 		check: (b) => expect(b).toMatchObject({ model: 'gpt-4o', modelRatio: 1.25, completionRatio: 4, defaultOutputReserve: 4096 })
 	},
-	{ name: 'list prices', method: 'GET', path: () => '/api/prices', ok: 200, forbidden: () => user, check: (b) => expect(b.items[0].model).toBe('gpt-4o') },
+	{
+		name: 'list prices',
+		method: 'GET',
+		path: () => '/api/prices?perPage=200',
+		ok: 200,
+		forbidden: () => user,
+		// gpt-4o is in the default table seeded at first start; the row above overwrote it.
+		check: (b) => expect(b.items.find((p: { model: string }) => p.model === 'gpt-4o')).toMatchObject({ modelRatio: 1.25, source: 'openai.com/pricing 2026-11' })
+	},
+	{
+		name: 'import New-API prices',
+		method: 'POST',
+		path: () => '/api/prices/import',
+		body: () => ({ ModelRatio: '{"house-model": 0.5}', CompletionRatio: { 'house-model': 2 }, GroupRatio: { vip: 0.75 } }),
+		ok: 200,
+		forbidden: () => reader,
+		bad: { body: { ModelRatio: { 'house-model': 0.5, 'gpt-4o': 'cheap' } }, field: 'ModelRatio.gpt-4o', table: 'model_prices' },
+		check: (b) => expect(b).toEqual({ prices: 1, groups: 1 })
+	},
 	{
 		name: 'create a user',
 		method: 'POST',
@@ -223,6 +241,17 @@ const endpoints: Endpoint[] = [
 	{ name: 'read the audit log', method: 'GET', path: () => '/api/audit?targetType=channel', ok: 200, forbidden: () => user, check: (b) => expect(b.items.length).toBeGreaterThanOrEqual(4) },
 	{ name: 'delete a key', method: 'DELETE', path: () => `/api/keys/${ids.key}`, ok: 204, forbidden: () => user },
 	{ name: 'delete a price', method: 'DELETE', path: () => '/api/prices/gpt-4o', ok: 204, forbidden: () => reader },
+	{
+		name: 'apply the default prices',
+		method: 'POST',
+		path: () => '/api/prices/defaults',
+		body: () => ({}),
+		ok: 200,
+		forbidden: () => reader,
+		bad: { body: { overwrite: 'yes' }, field: 'overwrite', table: 'model_prices' },
+		// Only the price deleted just above was missing.
+		check: (b) => expect(b).toEqual({ added: 1, updated: 0 })
+	},
 	{ name: 'delete a channel', method: 'DELETE', path: () => `/api/channels/${ids.channel}`, ok: 204, forbidden: () => reader },
 	{ name: 'delete a group', method: 'DELETE', path: () => '/api/groups/vip', ok: 204, forbidden: () => reader },
 	{

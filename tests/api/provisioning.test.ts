@@ -36,7 +36,10 @@ test('provisioning over HTTP with only ELYGATE_ADMIN_TOKEN, then a call with the
 		keys: ['sk-upstream-provisioned-0001']
 	});
 	expect(channel.status).toBe(201);
-	expect((await api.post('/api/prices', { model: 'gpt-4o-mini', modelRatio: 0.075, completionRatio: 4 })).status).toBe(200);
+	// gpt-4o-mini is in the default table seeded at first start: this sets the admin's own price over it.
+	const priced = await api.post('/api/prices', { model: 'gpt-4o-mini', modelRatio: 0.1, completionRatio: 4 });
+	expect(priced.status).toBe(200);
+	expect(priced.body).toMatchObject({ model: 'gpt-4o-mini', modelRatio: 0.1, source: null });
 	const user = await api.post('/api/users', { username: 'customer', password: 'customer-password', quota: 5_000_000 });
 	expect(user.status).toBe(201);
 	const key = await api.post('/api/keys', { name: 'production', userId: user.body.id });
@@ -71,7 +74,7 @@ test('provisioning over HTTP with only ELYGATE_ADMIN_TOKEN, then a call with the
 	// And the audit log saw every write, without the secrets.
 	const audit = await api.get('/api/audit?perPage=100');
 	expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(
-		expect.arrayContaining(['channel.create', 'channel.update', 'price.create', 'user.create', 'api_key.create', 'user.update', 'api_key.delete'])
+		expect.arrayContaining(['channel.create', 'channel.update', 'price.update', 'user.create', 'api_key.create', 'user.update', 'api_key.delete'])
 	);
 	expect(JSON.stringify(audit.body)).not.toContain('sk-upstream-provisioned');
 	expect(JSON.stringify(audit.body)).not.toContain(key.body.key);

@@ -20,3 +20,29 @@ export const priceUpsert = z.object({
 
 export type GroupUpsert = z.input<typeof groupUpsert>;
 export type PriceUpsert = z.input<typeof priceUpsert>;
+
+export const priceDefaultsApply = z.object({
+	/** false: add only models that have no price yet; true: also reset those rows to the default table. */
+	overwrite: z.boolean().default(false)
+});
+
+export type PriceDefaultsApply = z.input<typeof priceDefaultsApply>;
+
+// Documents the import body; the service reads it with the New-API parser, which names the
+// exact entry at fault (a zod union would only say "invalid input" for the whole option).
+const newApiOption = z.union([z.string(), z.record(z.string(), z.number())]);
+
+export const newApiPriceImport = z
+	.object({
+		ModelRatio: newApiOption.optional(),
+		CompletionRatio: newApiOption.optional(),
+		CacheRatio: newApiOption.optional(),
+		CreateCacheRatio: newApiOption.optional(),
+		ModelPrice: newApiOption.optional(),
+		GroupRatio: newApiOption.optional()
+	})
+	.meta({
+		id: 'NewApiPriceImport',
+		description:
+			"New-API's price options: each an object of model (or group) name to number, or a JSON string of one, as New-API stores them. Ratio 1 = USD 2 per million tokens; ModelPrice is USD per request."
+	});

@@ -128,6 +128,17 @@ export const priceView = z
 	})
 	.meta({ id: 'ModelPrice' });
 
+export const priceDefaultsResult = z
+	.object({ added: z.number().int(), updated: z.number().int() })
+	.meta({ id: 'PriceDefaultsResult' });
+
+export const priceImportResult = z
+	.object({
+		prices: z.number().int().meta({ description: 'Model prices written (created or overwritten).' }),
+		groups: z.number().int().meta({ description: 'Groups written (created or their ratio overwritten).' })
+	})
+	.meta({ id: 'PriceImportResult' });
+
 export const tokenView = z
 	.object({
 		id: z.number().int(),

@@ -19,6 +19,7 @@ import { configureRelay } from '../relay/context';
 import { activeCalls, waitForIdle } from '../relay/inflight';
 import { snapshot, startStateSync } from '../state/store';
 import { startChannelProber } from '../services/channel-prober';
+import { seedDefaultPricesOnce } from '../services/price-defaults';
 import { createHealthWriter } from '../services/health-writer';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
@@ -28,7 +29,8 @@ import { servicesIfStarted, setServices } from './services';
 
 /**
  * Brings Elygate up, in order: config, logger, database (embedded or external), migrations,
- * secret key check, root bootstrap. Runs from hooks.server.ts `init`, before the first request.
+ * secret key check, root bootstrap, default prices (first start only), state snapshot. Runs
+ * from hooks.server.ts `init`, before the first request.
  */
 export async function startApp(): Promise<void> {
 	if (servicesIfStarted()) return;
@@ -50,6 +52,8 @@ export async function startApp(): Promise<void> {
 		await applyMigrations(database.url, migrationsDir);
 		await checkSecretKey(database, secrets);
 		setupToken = await bootstrap(database, cfg, log);
+		// Before the snapshot loads, so the first request already sees the seeded prices.
+		await seedDefaultPricesOnce(database.db, log);
 	} catch (err) {
 		await database.close().catch(() => {});
 		throw err;

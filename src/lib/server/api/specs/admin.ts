@@ -1,15 +1,17 @@
 import * as z from 'zod';
-import { groupUpsert, priceUpsert } from '../../../schemas/admin';
+import { groupUpsert, newApiPriceImport, priceDefaultsApply, priceUpsert } from '../../../schemas/admin';
 import { groupName, modelName } from '../../../schemas/common';
 import { optionDefinitions, type OptionKey } from '../../options/options';
 import { listAudit } from '../../services/audit';
 import { deleteGroup, listGroups, upsertGroup } from '../../services/groups';
 import { getOptions, patchOptions } from '../../services/options';
+import { applyDefaultPrices } from '../../services/price-defaults';
+import { importNewApiPrices } from '../../services/price-import';
 import { deletePrice, listPrices, upsertPrice } from '../../services/prices';
 import { createManagementToken, listManagementTokens, revokeManagementToken } from '../../services/tokens';
 import { managementTokenCreate } from '../../../schemas/tokens';
 import { endpoint } from '../endpoint';
-import { auditView, createdToken, groupView, optionsView, pageOf, priceView, tokenView } from '../views';
+import { auditView, createdToken, groupView, optionsView, pageOf, priceDefaultsResult, priceImportResult, priceView, tokenView } from '../views';
 import { idParams, pageParams } from './common';
 
 export const listGroupsEndpoint = endpoint({
@@ -76,6 +78,30 @@ export const deletePriceEndpoint = endpoint({
 	access: 'admin',
 	params: z.object({ model: modelName }),
 	handle: ({ svc, actor, params }) => deletePrice(svc, actor, params.model)
+});
+
+export const applyDefaultPricesEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/prices/defaults',
+	summary:
+		'Apply the built-in default price table: adds models that have no price; with overwrite, also resets the rows of models in the table (other models are left alone)',
+	tag: 'Prices',
+	access: 'admin',
+	body: priceDefaultsApply,
+	response: priceDefaultsResult,
+	handle: ({ svc, actor, body }) => applyDefaultPrices(svc, actor, body)
+});
+
+export const importPricesEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/prices/import',
+	summary:
+		"Import New-API's ModelRatio, CompletionRatio, CacheRatio, CreateCacheRatio, ModelPrice and GroupRatio options, all or nothing: imported models and groups are overwritten, others are left alone",
+	tag: 'Prices',
+	access: 'admin',
+	body: newApiPriceImport,
+	response: priceImportResult,
+	handle: ({ svc, actor, body }) => importNewApiPrices(svc, actor, body)
 });
 
 export const getOptionsEndpoint = endpoint({

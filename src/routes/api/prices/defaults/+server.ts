@@ -1,0 +1,3 @@
+import { applyDefaultPricesEndpoint } from '$lib/server/api/specs/admin';
+
+export const POST = applyDefaultPricesEndpoint;

@@ -1,0 +1,3 @@
+import { importPricesEndpoint } from '$lib/server/api/specs/admin';
+
+export const POST = importPricesEndpoint;
