@@ -222,6 +222,18 @@ const endpoints: Endpoint[] = [
 	{ name: 'delete a price', method: 'DELETE', path: () => '/api/prices/gpt-4o', ok: 204, forbidden: () => reader },
 	{ name: 'delete a channel', method: 'DELETE', path: () => `/api/channels/${ids.channel}`, ok: 204, forbidden: () => reader },
 	{ name: 'delete a group', method: 'DELETE', path: () => '/api/groups/vip', ok: 204, forbidden: () => reader },
+	{ name: 'read the request log', method: 'GET', path: () => '/api/logs?limit=5&status=error', ok: 200, check: (b) => expect(b).toEqual({ items: [], next: null }) },
+	{ name: 'read usage totals', method: 'GET', path: () => '/api/usage?groupBy=day,model', ok: 200, check: (b) => expect(b).toMatchObject({ rows: [], totals: { requests: 0, cost: 0 } }) },
+	{
+		name: 'run log retention now',
+		method: 'POST',
+		path: () => '/api/logs/retention/run',
+		body: () => ({ batchSize: 1000 }),
+		ok: 200,
+		forbidden: () => reader,
+		bad: { body: { batchSize: 0 }, field: 'batchSize', table: 'request_logs' },
+		check: (b) => expect(b).toEqual({ deleted: 0, batches: 0, retentionDays: 0 })
+	},
 	{ name: 'who am I', method: 'GET', path: () => '/api/me', ok: 200, check: (b) => expect(b).toMatchObject({ kind: 'token', scope: 'root' }) }
 ];
 

@@ -47,6 +47,8 @@ export interface EndpointSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodTy
 	status?: 200 | 201;
 	/** Creates: honour Idempotency-Key. */
 	idempotent?: boolean;
+	/** Also answers `text/csv` (a handler returns a ready Response for it). */
+	csv?: boolean;
 	handle(ctx: EndpointContext<z.output<P>, z.output<Q>>): Promise<unknown>;
 }
 
@@ -75,6 +77,8 @@ export function endpoint<P extends z.ZodType = z.ZodType, Q extends z.ZodType = 
 			};
 			const key = spec.idempotent ? event.request.headers.get('idempotency-key') : null;
 			const answer = key ? await withIdempotency(db, secrets, `${actorKey(actor)} ${spec.method} ${spec.path}`, key, body, run) : await run();
+			// Downloads (CSV) are built by the handler, streamed as they are.
+			if (answer.body instanceof Response) return answer.body;
 			return answer.status === 204 ? new Response(null, { status: 204 }) : Response.json(answer.body, { status: answer.status });
 		} catch (err) {
 			return toErrorResponse(err, event.locals.requestId);

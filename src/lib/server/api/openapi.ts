@@ -33,7 +33,13 @@ function operation(spec: EndpointSpec): ZodOpenApiOperationObject {
 	const status = spec.response ? (`${spec.status ?? 200}` as const) : ('204' as const);
 	const responses: ZodOpenApiOperationObject['responses'] = {
 		[status]: spec.response
-			? { description: 'OK', content: { 'application/json': { schema: spec.response } } }
+			? {
+					description: 'OK',
+					content: {
+						'application/json': { schema: spec.response },
+						...(spec.csv ? { 'text/csv': { schema: z.string().meta({ description: 'With format=csv: a header line, then one line per row.' }) } } : {})
+					}
+				}
 			: { description: 'Done, nothing to return' }
 	};
 	for (const code of errorsFor(spec)) {

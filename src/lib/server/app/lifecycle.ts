@@ -18,6 +18,7 @@ import { activeCalls, waitForIdle } from '../relay/inflight';
 import { snapshot, startStateSync } from '../state/store';
 import { startChannelProber } from '../services/channel-prober';
 import { createHealthWriter } from '../services/health-writer';
+import { startRetentionJob } from '../services/retention';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
 import { entryInfo, registerApp } from './bridge';
@@ -79,6 +80,7 @@ export async function startApp(): Promise<void> {
 		options: () => snapshot().options,
 		onRecovered: (channelId) => relay.health.forget(channelId)
 	});
+	const retention = startRetentionJob({ db: database.db, log });
 	ledgerQueueDepth.setSource(() => [[[], ledger.depth]]);
 	breakerStates.setSource(() => relay.health.breakerStates().map(([id, state]) => [[String(id)], state]));
 
@@ -92,6 +94,7 @@ export async function startApp(): Promise<void> {
 		expectedMigrations: countMigrations(migrationsDir)
 	});
 	closers = [
+		() => retention.stop(),
 		() => prober.stop(),
 		() => healthWriter.drain(),
 		() => stopStateSync(),

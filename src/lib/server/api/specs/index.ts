@@ -2,5 +2,6 @@
 export * from './admin';
 export * from './channels';
 export * from './keys';
+export * from './reports';
 export * from './system';
 export * from './users';
