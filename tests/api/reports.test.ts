@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPool } from '../../src/lib/server/db/client';
 import { newRequestId } from '../../src/lib/server/http/request-id';
+import { createLogger } from '../../src/lib/server/observability/logger';
+import { startRetentionJob } from '../../src/lib/server/services/retention';
 import { register } from '../harness/accounts';
 import { ApiClient } from '../harness/api-client';
 import { freshDatabase, type TestDatabase } from '../harness/database';
+import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
 import { startServer, type TestServer } from '../harness/server';
 import { WebClient } from '../harness/web-client';
@@ -417,5 +421,30 @@ describe('retention', () => {
 		expect((await root.post('/api/logs/retention/run', {})).body).toEqual({ deleted: 0, batches: 0, retentionDays: 30 });
 		const audit = await root.get('/api/audit?targetType=request_logs');
 		expect(audit.body.items[0]).toMatchObject({ action: 'logs.retention_run', after: { deleted: 0 } });
+	});
+
+	test('one run at a time: a run finding the lock taken is refused and deletes nothing', async () => {
+		const holder = await db.sql.reserve();
+		try {
+			await holder`select pg_advisory_lock(7146201904::bigint)`;
+			const old = row(ids.me, now - 50 * DAY);
+			await db.sql`insert into request_logs ${db.sql([old], Object.keys(old) as Array<keyof Row>)}`;
+			expectError(await root.post('/api/logs/retention/run', {}), 409);
+			expect(await db.sql`select 1 from request_logs where request_id = ${old.request_id}`).toHaveLength(1);
+		} finally {
+			await holder`select pg_advisory_unlock(7146201904::bigint)`;
+			holder.release();
+		}
+	});
+
+	test('the background job prunes soon after it starts, and stops cleanly', async () => {
+		const pool = createPool(db.url, { max: 2 });
+		const job = startRetentionJob({ db: pool.db, log: createLogger('silent', { json: true }), firstDelayMs: 10, intervalMs: 60_000 });
+		try {
+			await eventually(async () => expect(await db.sql`select 1 from request_logs where created_at < now() - interval '30 days'`).toHaveLength(0));
+		} finally {
+			await job.stop();
+			await pool.sql.end({ timeout: 5 });
+		}
 	});
 });

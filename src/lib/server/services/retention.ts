@@ -50,9 +50,12 @@ export async function pruneRequestLogs(db: Db, settings: PruneSettings = {}): Pr
 			let deleted = 0;
 			let batches = 0;
 			while (!settings.signal?.aborted) {
+				// "= any(array(...))" rather than "in (select ...)": the planner may hash-join an IN
+				// against the whole table, while an array is looked up in the primary key.
 				const result = await conn`
 					delete from request_logs
-					where request_id in (select request_id from request_logs where request_id < ${cutoff} limit ${batchSize})`;
+					where request_id = any(array(
+						select request_id from request_logs where request_id < ${cutoff} order by request_id limit ${batchSize}))`;
 				if (result.count > 0) batches++;
 				deleted += result.count;
 				if (result.count < batchSize) break;
