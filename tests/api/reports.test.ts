@@ -235,6 +235,7 @@ describe('GET /api/logs', () => {
 			['to=2026-01-01', 'to'],
 			[`from=${new Date(now).toISOString()}&to=${new Date(now - HOUR).toISOString()}`, 'to'],
 			['userId=-1', 'userId'],
+			['userId=99999999999', 'userId'],
 			['keyId=x', 'keyId'],
 			['format=xlsx', 'format']
 		]) {

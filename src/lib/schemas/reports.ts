@@ -9,7 +9,7 @@ const rowId = z.coerce.number().int().min(0).max(2_147_483_647);
 const requestId = z.string().regex(/^req_[0-9A-HJKMNP-TV-Z]{26}$/, 'Use the `next` cursor of the previous page.');
 
 const filters = {
-	userId: z.coerce.number().int().positive().optional().meta({ description: "Someone's calls (administrators and readers; others always see only their own)." }),
+	userId: z.coerce.number().int().positive().max(2_147_483_647).optional().meta({ description: "Someone's calls (administrators and readers; others always see only their own)." }),
 	keyId: rowId.optional().meta({ description: 'Calls made with this API key; 0 = calls made without one.' }),
 	model: z.string().trim().min(1).max(200).optional().meta({ description: 'The model name the client asked for.' }),
 	channelId: rowId.optional().meta({ description: 'Calls served by this channel (administrators and readers only).' })
