@@ -315,6 +315,18 @@ const endpoints: Endpoint[] = [
 		as: () => user,
 		check: (b) => expect(b).toMatchObject({ items: [{ reason: 'admin' }, { reason: 'redeem' }, { reason: 'initial' }], next: null })
 	},
+	{ name: 'read the request log', method: 'GET', path: () => '/api/logs?limit=5&status=error', ok: 200, check: (b) => expect(b).toEqual({ items: [], next: null }) },
+	{ name: 'read usage totals', method: 'GET', path: () => '/api/usage?groupBy=day,model', ok: 200, check: (b) => expect(b).toMatchObject({ rows: [], totals: { requests: 0, cost: 0 } }) },
+	{
+		name: 'run log retention now',
+		method: 'POST',
+		path: () => '/api/logs/retention/run',
+		body: () => ({ batchSize: 1000 }),
+		ok: 200,
+		forbidden: () => reader,
+		bad: { body: { batchSize: 0 }, field: 'batchSize', table: 'request_logs' },
+		check: (b) => expect(b).toEqual({ deleted: 0, batches: 0, retentionDays: 0 })
+	},
 	{ name: 'who am I', method: 'GET', path: () => '/api/me', ok: 200, check: (b) => expect(b).toMatchObject({ kind: 'token', scope: 'root' }) }
 ];
 

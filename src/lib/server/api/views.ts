@@ -250,3 +250,88 @@ export const balanceHistoryView = z
 		next: z.number().int().nullable().meta({ description: 'Pass as ?before= for older changes; null when there are none.' })
 	})
 	.meta({ id: 'BalanceHistory' });
+
+const adminOnly = <T extends z.ZodType>(schema: T) => schema.optional().meta({ description: 'Administrators and readers only.' });
+const ratio = z.number().nullable();
+
+export const logItemView = z
+	.object({
+		requestId: z.string().meta({ description: 'Made by the server; time-ordered.' }),
+		clientRequestId: z.string().nullable(),
+		createdAt: z.date(),
+		userId: z.number().int(),
+		username: adminOnly(z.string().nullable()),
+		keyId: z.number().int().nullable(),
+		keyName: z.string().nullable(),
+		channelId: adminOnly(z.number().int().nullable()),
+		channelName: adminOnly(z.string().nullable()),
+		model: z.string(),
+		upstreamModel: adminOnly(z.string().nullable()),
+		door: z.string(),
+		stream: z.boolean(),
+		promptTokens: z.number().int(),
+		completionTokens: z.number().int(),
+		cacheReadTokens: z.number().int(),
+		cacheWriteTokens: z.number().int(),
+		reasoningTokens: z.number().int(),
+		estimated: z.boolean().meta({ description: 'Usage counted locally: the upstream reported none.' }),
+		modelRatio: ratio,
+		completionRatio: ratio,
+		groupRatio: ratio,
+		cacheReadRatio: ratio,
+		cacheWriteRatio: ratio,
+		pricePerRequestUsd: ratio,
+		cost: z.number().int().meta({ description: 'Quota units charged (500,000 = 1 USD).' }),
+		costUsd: z.number(),
+		status: z.number().int(),
+		latencyMs: z.number().int().nullable(),
+		firstTokenMs: z.number().int().nullable(),
+		attempts: adminOnly(z.number().int()),
+		error: z.string().nullable(),
+		clientIp: z.string().nullable()
+	})
+	.meta({ id: 'RequestLog' });
+
+export const logPageView = z
+	.object({
+		items: z.array(logItemView),
+		next: z.string().nullable().meta({ description: 'Pass as `before` for the next, older page; null on the last page.' })
+	})
+	.meta({ id: 'RequestLogPage' });
+
+const usageSums = {
+	requests: z.number().int(),
+	failures: z.number().int().meta({ description: 'Calls that did not end with status 200.' }),
+	promptTokens: z.number().int(),
+	completionTokens: z.number().int(),
+	cacheReadTokens: z.number().int(),
+	cost: z.number().int().meta({ description: 'Quota units (500,000 = 1 USD).' }),
+	costUsd: z.number()
+};
+
+export const usageReportView = z
+	.object({
+		from: z.string(),
+		to: z.string(),
+		groupBy: z.array(z.enum(['day', 'model', 'channel', 'user', 'key'])),
+		rows: z.array(
+			z.object({
+				day: z.string().optional(),
+				model: z.string().optional(),
+				channelId: z.number().int().optional().meta({ description: '0 = no channel (refused before routing).' }),
+				userId: z.number().int().optional(),
+				keyId: z.number().int().optional().meta({ description: '0 = no API key.' }),
+				...usageSums
+			})
+		),
+		totals: z.object(usageSums)
+	})
+	.meta({ id: 'UsageReport' });
+
+export const retentionResultView = z
+	.object({
+		deleted: z.number().int(),
+		batches: z.number().int(),
+		retentionDays: z.number().int().meta({ description: '0 = retention is off and nothing was deleted.' })
+	})
+	.meta({ id: 'RetentionRun' });

@@ -21,6 +21,7 @@ import { snapshot, startStateSync } from '../state/store';
 import { startChannelProber } from '../services/channel-prober';
 import { seedDefaultPricesOnce } from '../services/price-defaults';
 import { createHealthWriter } from '../services/health-writer';
+import { startRetentionJob } from '../services/retention';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
 import { entryInfo, registerApp } from './bridge';
@@ -94,6 +95,7 @@ export async function startApp(): Promise<void> {
 		options: () => snapshot().options,
 		onRecovered: (channelId) => relay.health.forget(channelId)
 	});
+	const retention = startRetentionJob({ db: database.db, log });
 	ledgerQueueDepth.setSource(() => [[[], ledger.depth]]);
 	breakerStates.setSource(() => relay.health.breakerStates().map(([id, state]) => [[String(id)], state]));
 
@@ -108,6 +110,7 @@ export async function startApp(): Promise<void> {
 		expectedMigrations: countMigrations(migrationsDir)
 	});
 	closers = [
+		() => retention.stop(),
 		() => prober.stop(),
 		() => healthWriter.drain(),
 		() => stopStateSync(),

@@ -4,7 +4,8 @@ import { dbQueries } from '../observability/metrics';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
-export type Db = PostgresJsDatabase<Schema>;
+/** `$client` is the pool under it, for what needs one connection to itself (session advisory locks). */
+export type Db = PostgresJsDatabase<Schema> & { $client: Sql };
 
 export interface PoolOptions {
 	max: number;

@@ -9,12 +9,7 @@ const random = new Uint8Array(10);
  * Made for every /v1 call, hence the hand-rolled encoding into reused buffers.
  */
 export function newRequestId(now = Date.now()): string {
-	let time = '';
-	let t = now;
-	for (let i = 0; i < 10; i++) {
-		time = ALPHABET[t % 32] + time;
-		t = Math.floor(t / 32);
-	}
+	const time = encodeTime(now);
 	crypto.getRandomValues(random);
 	let rest = '';
 	// 10 bytes = 80 bits = 16 groups of 5 bits, taken 5 bytes (40 bits) at a time.
@@ -25,6 +20,36 @@ export function newRequestId(now = Date.now()): string {
 	}
 	return `req_${time}${rest}`;
 }
+
+/** 48 bits of milliseconds as 10 base32 characters, most significant first. */
+function encodeTime(ms: number): string {
+	let time = '';
+	let t = Math.max(0, Math.min(MAX_TIME, Math.floor(ms)));
+	for (let i = 0; i < 10; i++) {
+		time = ALPHABET[t % 32] + time;
+		t = Math.floor(t / 32);
+	}
+	return time;
+}
+
+const MAX_TIME = 2 ** 48 - 1;
+
+/**
+ * The smallest request id made in millisecond `ms`: every id of that millisecond or later is
+ * >= it, every earlier one is <. So "created at or after t" is "request_id >= firstRequestIdAt(t)",
+ * a range on the index instead of a scan.
+ */
+export function firstRequestIdAt(ms: number): string {
+	return `req_${encodeTime(ms)}`;
+}
+
+/** The largest request id made in millisecond `ms`: ids of that millisecond or earlier are <= it. */
+export function lastRequestIdAt(ms: number): string {
+	return `req_${encodeTime(ms)}${'Z'.repeat(16)}`;
+}
+
+/** Well-formed server request ids (cursors and filters are checked against this). */
+export const REQUEST_ID = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const CLIENT_ID = /^[\w.=:-]{1,128}$/;
 

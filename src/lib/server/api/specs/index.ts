@@ -3,5 +3,6 @@ export * from './admin';
 export * from './billing';
 export * from './channels';
 export * from './keys';
+export * from './reports';
 export * from './system';
 export * from './users';

@@ -77,6 +77,8 @@ export const usageDaily = t.pgTable(
 		cost: quota('cost').notNull().default(0)
 	},
 	(tbl) => [
+		// The key leads with day, so it serves reports over all users by day range; a separate
+		// (day) index would only add work to every ledger flush.
 		t.primaryKey({ columns: [tbl.day, tbl.userId, tbl.apiKeyId, tbl.channelId, tbl.model] }),
 		t.index('usage_daily_user_day_idx').on(tbl.userId, tbl.day)
 	]

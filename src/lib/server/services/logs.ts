@@ -1,0 +1,247 @@
+import { and, desc, eq, gte, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
+import { quotaToUsd } from '../../money';
+import { logQuery, type LogQuery } from '../../schemas/reports';
+import { csvLine, type CsvCell } from '../api/csv';
+import type { DbLike } from '../db';
+import { apiKeys, channels, requestLogs, users, type RequestLog } from '../db/schema';
+import { firstRequestIdAt } from '../http/request-id';
+import { canRead, type Actor } from './actor';
+import type { ServiceContext } from './context';
+import { ServiceError, parseInput } from './errors';
+
+/** One request log row as the API shows it; the optional fields are for administrators only. */
+export interface LogItem {
+	requestId: string;
+	clientRequestId: string | null;
+	createdAt: Date;
+	userId: number;
+	username?: string | null;
+	keyId: number | null;
+	keyName: string | null;
+	channelId?: number | null;
+	channelName?: string | null;
+	model: string;
+	upstreamModel?: string | null;
+	door: string;
+	stream: boolean;
+	promptTokens: number;
+	completionTokens: number;
+	cacheReadTokens: number;
+	cacheWriteTokens: number;
+	reasoningTokens: number;
+	estimated: boolean;
+	modelRatio: number | null;
+	completionRatio: number | null;
+	groupRatio: number | null;
+	cacheReadRatio: number | null;
+	cacheWriteRatio: number | null;
+	pricePerRequestUsd: number | null;
+	cost: number;
+	costUsd: number;
+	status: number;
+	latencyMs: number | null;
+	firstTokenMs: number | null;
+	attempts?: number;
+	error: string | null;
+	clientIp: string | null;
+}
+
+export interface LogPage {
+	items: LogItem[];
+	/** Pass as `before` for the next (older) page; null on the last page. */
+	next: string | null;
+}
+
+/** Column order of the JSON item and the CSV export; `admin` columns are left out for users. */
+const COLUMNS: Array<{ key: keyof LogItem; admin?: true }> = [
+	{ key: 'requestId' },
+	{ key: 'clientRequestId' },
+	{ key: 'createdAt' },
+	{ key: 'userId' },
+	{ key: 'username', admin: true },
+	{ key: 'keyId' },
+	{ key: 'keyName' },
+	{ key: 'channelId', admin: true },
+	{ key: 'channelName', admin: true },
+	{ key: 'model' },
+	{ key: 'upstreamModel', admin: true },
+	{ key: 'door' },
+	{ key: 'stream' },
+	{ key: 'promptTokens' },
+	{ key: 'completionTokens' },
+	{ key: 'cacheReadTokens' },
+	{ key: 'cacheWriteTokens' },
+	{ key: 'reasoningTokens' },
+	{ key: 'estimated' },
+	{ key: 'modelRatio' },
+	{ key: 'completionRatio' },
+	{ key: 'groupRatio' },
+	{ key: 'cacheReadRatio' },
+	{ key: 'cacheWriteRatio' },
+	{ key: 'pricePerRequestUsd' },
+	{ key: 'cost' },
+	{ key: 'costUsd' },
+	{ key: 'status' },
+	{ key: 'latencyMs' },
+	{ key: 'firstTokenMs' },
+	{ key: 'attempts', admin: true },
+	{ key: 'error' },
+	{ key: 'clientIp' }
+];
+
+// The ledger stamps created_at with the call's start and makes the id a moment later, on the
+// same clock; this slack keeps the id range a superset of the created_at range all the same.
+const ID_SLACK_MS = 60_000;
+
+interface Scope {
+	where: SQL | undefined;
+	/** Sees other users' names and the channel internals. */
+	admin: boolean;
+}
+
+/** Readers see everything they filter for; a user sees only their own calls and never channels. */
+function scopeOf(actor: Actor, q: LogQuery): Scope {
+	const admin = canRead(actor);
+	let userId = q.userId;
+	if (!admin) {
+		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
+		if (q.channelId !== undefined) throw new ServiceError('forbidden', 'channelId: channels are internal to the gateway.', 'channelId');
+		userId = actor.id;
+	}
+	const from = q.from ? Date.parse(q.from) : undefined;
+	const to = q.to ? Date.parse(q.to) : undefined;
+	const where = and(
+		userId !== undefined ? eq(requestLogs.userId, userId) : undefined,
+		q.keyId === undefined ? undefined : q.keyId === 0 ? isNull(requestLogs.apiKeyId) : eq(requestLogs.apiKeyId, q.keyId),
+		q.channelId === undefined ? undefined : q.channelId === 0 ? isNull(requestLogs.channelId) : eq(requestLogs.channelId, q.channelId),
+		q.model !== undefined ? eq(requestLogs.model, q.model) : undefined,
+		statusCondition(q.status),
+		// The id bounds let the (user_id, request_id) index or the primary key narrow the scan;
+		// the created_at conditions make the answer exact.
+		from !== undefined ? gte(requestLogs.requestId, firstRequestIdAt(from - ID_SLACK_MS)) : undefined,
+		from !== undefined ? gte(requestLogs.createdAt, new Date(from)) : undefined,
+		to !== undefined ? lt(requestLogs.requestId, firstRequestIdAt(to + ID_SLACK_MS)) : undefined,
+		to !== undefined ? lt(requestLogs.createdAt, new Date(to)) : undefined
+	);
+	return { where, admin };
+}
+
+function statusCondition(status: string | undefined): SQL | undefined {
+	if (status === undefined) return undefined;
+	if (status === 'ok') return eq(requestLogs.status, 200);
+	if (status === 'error') return ne(requestLogs.status, 200);
+	return eq(requestLogs.status, Number(status));
+}
+
+/** Newest first: request ids are time-ordered, so this walks an index backwards. */
+function fetchPage(db: DbLike, where: SQL | undefined, before: string | undefined, limit: number): Promise<RequestLog[]> {
+	return db
+		.select()
+		.from(requestLogs)
+		.where(and(where, before ? lt(requestLogs.requestId, before) : undefined))
+		.orderBy(desc(requestLogs.requestId))
+		.limit(limit);
+}
+
+async function namesOf(db: DbLike, table: typeof users | typeof apiKeys | typeof channels, ids: Set<number | null>): Promise<Map<number, string>> {
+	const wanted = [...ids].filter((id): id is number => id !== null);
+	if (wanted.length === 0) return new Map();
+	const name = table === users ? users.username : table === apiKeys ? apiKeys.name : channels.name;
+	const rows = await db.select({ id: table.id, name }).from(table).where(inArray(table.id, wanted));
+	return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Names are looked up per page by primary key rather than joined, so the page query keeps its plan. */
+async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise<LogItem[]> {
+	const [keyNames, usernames, channelNames] = await Promise.all([
+		namesOf(db, apiKeys, new Set(rows.map((r) => r.apiKeyId))),
+		admin ? namesOf(db, users, new Set(rows.map((r) => r.userId))) : new Map<number, string>(),
+		admin ? namesOf(db, channels, new Set(rows.map((r) => r.channelId))) : new Map<number, string>()
+	]);
+	return rows.map((r) => {
+		const item: LogItem = {
+			requestId: r.requestId,
+			clientRequestId: r.clientRequestId,
+			createdAt: r.createdAt,
+			userId: r.userId,
+			keyId: r.apiKeyId,
+			keyName: r.apiKeyId === null ? null : (keyNames.get(r.apiKeyId) ?? null),
+			model: r.model,
+			door: r.door,
+			stream: r.stream,
+			promptTokens: r.promptTokens,
+			completionTokens: r.completionTokens,
+			cacheReadTokens: r.cacheReadTokens,
+			cacheWriteTokens: r.cacheWriteTokens,
+			reasoningTokens: r.reasoningTokens,
+			estimated: r.estimated,
+			modelRatio: r.modelRatio,
+			completionRatio: r.completionRatio,
+			groupRatio: r.groupRatio,
+			cacheReadRatio: r.cacheReadRatio,
+			cacheWriteRatio: r.cacheWriteRatio,
+			pricePerRequestUsd: r.pricePerRequestUsd,
+			cost: r.cost,
+			costUsd: quotaToUsd(r.cost),
+			status: r.status,
+			latencyMs: r.latencyMs,
+			firstTokenMs: r.firstTokenMs,
+			error: r.error,
+			clientIp: r.clientIp
+		};
+		if (admin) {
+			item.username = usernames.get(r.userId) ?? null;
+			item.channelId = r.channelId;
+			item.channelName = r.channelId === null ? null : (channelNames.get(r.channelId) ?? null);
+			item.upstreamModel = r.upstreamModel;
+			item.attempts = r.attempts;
+		}
+		return item;
+	});
+}
+
+/** One page of the request log, newest first, with a cursor for the next. */
+export async function listLogs(ctx: ServiceContext, actor: Actor, input: unknown): Promise<LogPage> {
+	const q = parseInput(logQuery, input);
+	const scope = scopeOf(actor, q);
+	const rows = await fetchPage(ctx.db, scope.where, q.before, q.limit + 1);
+	const page = rows.slice(0, q.limit);
+	return { items: await describe(ctx.db, page, scope.admin), next: rows.length > q.limit ? page[page.length - 1]!.requestId : null };
+}
+
+export const CSV_PAGE_ROWS = 1000;
+export const CSV_MAX_ROWS = 1_000_000;
+
+/**
+ * Every matching row as CSV, newest first. Pages are read as the client consumes the stream,
+ * so memory holds one page whatever the export's size; the cap bounds how long one export
+ * can keep a connection busy. Access and filters are checked before the first byte.
+ */
+export function exportLogsCsv(ctx: ServiceContext, actor: Actor, input: unknown): ReadableStream<Uint8Array> {
+	const q = parseInput(logQuery, input);
+	const scope = scopeOf(actor, q);
+	const columns = COLUMNS.filter((c) => scope.admin || !c.admin).map((c) => c.key);
+	const encoder = new TextEncoder();
+	let cursor = q.before;
+	let sent = 0;
+	let started = false;
+	return new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			if (!started) {
+				started = true;
+				controller.enqueue(encoder.encode(csvLine(columns)));
+			}
+			const want = Math.min(CSV_PAGE_ROWS, CSV_MAX_ROWS - sent);
+			const rows = want > 0 ? await fetchPage(ctx.db, scope.where, cursor, want) : [];
+			if (rows.length > 0) {
+				const items = await describe(ctx.db, rows, scope.admin);
+				let text = '';
+				for (const item of items) text += csvLine(columns.map((key) => item[key] as CsvCell));
+				controller.enqueue(encoder.encode(text));
+				sent += rows.length;
+				cursor = rows[rows.length - 1]!.requestId;
+			}
+			if (rows.length < want || sent >= CSV_MAX_ROWS) controller.close();
+		}
+	});
+}

@@ -1,0 +1,3 @@
+import { listLogsEndpoint } from '$lib/server/api/specs/reports';
+
+export const GET = listLogsEndpoint;

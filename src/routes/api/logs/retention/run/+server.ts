@@ -1,0 +1,3 @@
+import { runRetentionEndpoint } from '$lib/server/api/specs/reports';
+
+export const POST = runRetentionEndpoint;

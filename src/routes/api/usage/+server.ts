@@ -1,0 +1,3 @@
+import { getUsageEndpoint } from '$lib/server/api/specs/reports';
+
+export const GET = getUsageEndpoint;
