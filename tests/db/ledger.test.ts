@@ -140,3 +140,32 @@ test('a failed flush keeps its entries and writes them once the database is back
 		await proxy.cut();
 	}
 });
+
+test('a flush that gets no answer is given up after its timeout and retried; the late commit is not charged twice', async () => {
+	const target = new URL(db.url);
+	const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+	await proxy.open();
+	target.hostname = '127.0.0.1';
+	target.port = String(proxy.port);
+	const sql = postgres(target.toString(), { max: 2, connect_timeout: 2, onnotice: () => {} });
+	const ledger = new Ledger(sql, log, { intervalMs: 20, flushTimeoutMs: 300 });
+	try {
+		ledger.push(entry());
+		await eventually(async () => expect((await counts()).logs).toBe(1));
+		const failedBefore = await failedFlushes();
+		proxy.stalled = true;
+		ledger.push(entry({ cost: 5 }));
+		// The statement runs and commits; only its answer is lost, so the ledger times out.
+		await eventually(async () => expect(await failedFlushes()).toBeGreaterThan(failedBefore));
+		expect(ledger.depth).toBe(1);
+		proxy.stalled = false;
+		await eventually(() => expect(ledger.depth).toBe(0), { timeout: 10_000 });
+		expect(await counts()).toMatchObject({ logs: 2, user_requests: 2 });
+		const [user] = await db.sql`select used_quota::int from users where id = ${ids.user}`;
+		expect(user!.used_quota).toBe(5);
+	} finally {
+		await ledger.close().catch(() => {});
+		await sql.end({ timeout: 1 });
+		await proxy.cut();
+	}
+});

@@ -48,6 +48,12 @@ export interface LedgerOptions {
 	/** Beyond this many waiting entries the relay refuses new calls (503) rather than serve unbilled. */
 	maxQueue?: number;
 	/**
+	 * A flush not answered within this long is cancelled and retried. A connection that died
+	 * without a word would otherwise hold billing up for good; retrying is safe because the
+	 * flush is idempotent (a late commit of the first try makes the retry insert nothing).
+	 */
+	flushTimeoutMs?: number;
+	/**
 	 * Called synchronously once a batch is safely in the database, with the balances the
 	 * flush read back: the snapshot takes them and the wallet stops holding the batch's costs
 	 * in the same step, so no instant sees a cost counted twice or not at all.
@@ -66,6 +72,7 @@ export class Ledger {
 	readonly #sql: Sql;
 	readonly #log: Logger;
 	readonly #intervalMs: number;
+	readonly #flushTimeoutMs: number;
 	readonly #batchSize: number;
 	readonly #maxQueue: number;
 	readonly #onFlushed: LedgerOptions['onFlushed'];
@@ -80,6 +87,7 @@ export class Ledger {
 		this.#sql = sql;
 		this.#log = log;
 		this.#intervalMs = opts.intervalMs ?? 100;
+		this.#flushTimeoutMs = opts.flushTimeoutMs ?? 30_000;
 		this.#batchSize = opts.batchSize ?? 1000;
 		this.#maxQueue = opts.maxQueue ?? 100_000;
 		this.#onFlushed = opts.onFlushed;
@@ -156,7 +164,7 @@ export class Ledger {
 		const batch = this.#queue.slice(0, this.#batchSize);
 		let ok = false;
 		const started = performance.now();
-		this.#flushing = writeBatch(this.#sql, batch).then(
+		this.#flushing = writeBatch(this.#sql, batch, this.#flushTimeoutMs).then(
 			(result) => {
 				// Only now are the entries safely in the database.
 				this.#queue.splice(0, batch.length);
@@ -342,10 +350,25 @@ const flushRow = z.object({
 	keys: z.array(z.tuple([z.number().int(), z.number()])).nullable()
 });
 
-async function writeBatch(sql: Sql, batch: LedgerEntry[]): Promise<BatchResult> {
+async function writeBatch(sql: Sql, batch: LedgerEntry[], timeoutMs: number): Promise<BatchResult> {
 	// Not prepared: at ~10 flushes a second the re-planning costs nothing, and each flush then
 	// carries its statement text, which is what a fault-injecting proxy in the tests looks for.
-	const rows = await sql.unsafe(FLUSH_SQL, encodeBatch(batch), { prepare: false });
+	const query = sql.unsafe(FLUSH_SQL, encodeBatch(batch), { prepare: false });
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const timedOut = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => {
+			Promise.resolve()
+				.then(() => query.cancel())
+				.catch(() => {});
+			reject(new Error(`the flush got no answer within ${timeoutMs} ms`));
+		}, timeoutMs);
+	});
+	let rows;
+	try {
+		rows = await Promise.race([query, timedOut]);
+	} finally {
+		clearTimeout(timer);
+	}
 	const row = flushRow.parse(rows[0]);
 	return { inserted: row.inserted, users: row.users ?? [], keys: row.keys ?? [] };
 }
