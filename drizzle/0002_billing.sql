@@ -13,9 +13,11 @@ CREATE TABLE "usage_daily" (
 	CONSTRAINT "usage_daily_day_user_id_api_key_id_channel_id_model_pk" PRIMARY KEY("day","user_id","api_key_id","channel_id","model")
 );
 --> statement-breakpoint
+DROP INDEX "balance_changes_user_time_idx";--> statement-breakpoint
 DROP INDEX "request_logs_user_time_idx";--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "balance_version" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX "usage_daily_user_day_idx" ON "usage_daily" USING btree ("user_id","day");--> statement-breakpoint
+CREATE INDEX "balance_changes_user_idx" ON "balance_changes" USING btree ("user_id","id");--> statement-breakpoint
 CREATE INDEX "request_logs_user_idx" ON "request_logs" USING btree ("user_id","request_id");--> statement-breakpoint
 -- Users created before balances were journaled get the 'initial' row that makes
 -- initial + sum(balance changes) - sum(logged costs) = balance hold for them too.

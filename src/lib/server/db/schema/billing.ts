@@ -67,7 +67,8 @@ export const balanceChanges = t.pgTable(
 		createdAt: timestamptz('created_at').notNull().defaultNow()
 	},
 	(tbl) => [
-		t.index('balance_changes_user_time_idx').on(tbl.userId, tbl.createdAt.desc()),
+		// Ids grow with time: a user's history newest first, paged by id.
+		t.index('balance_changes_user_idx').on(tbl.userId, tbl.id),
 		// A code or a paid order credits a balance at most once, whatever retries happen.
 		t
 			.uniqueIndex('balance_changes_credit_once')
