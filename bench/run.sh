@@ -123,6 +123,7 @@ start_target() {
 			env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="$DB_URL" ELYGATE_SECRET_KEY="$SECRET_KEY" \
 			ELYGATE_ROOT_PASSWORD="bench-$RANDOM$RANDOM$RANDOM" \
 			HOST=127.0.0.1 PORT="$ELYGATE_PORT" LOG_LEVEL=warn ELYGATE_DATA_DIR="$TMP/elygate-data" SHUTDOWN_DRAIN_SECONDS=2 \
+			METRICS_TOKEN="$METRICS_TOKEN" \
 			bun --no-env-file build/elygate.js
 		wait_http elygate "http://127.0.0.1:$ELYGATE_PORT/api/ready"
 		;;
@@ -146,6 +147,12 @@ cpu_ticks() {
 }
 
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# "flushes rows" committed so far by Elygate's ledger, from its /metrics.
+ledger_counts() {
+	curl -fsS --max-time 5 -H "authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$ELYGATE_PORT/metrics" |
+		awk '/^elygate_ledger_flushes_total\{result="ok"\}/ { f = $2 } /^elygate_ledger_rows_total / { r = $2 } END { printf "%d %d\n", f, r }'
+}
 
 # ---------------------------------------------------------------- load
 
@@ -208,9 +215,13 @@ measure() {
 		note_errors "$target $label (warm-up)" "$out.warmup.txt"
 	fi
 	log "$target $label: ${DURATION}s"
+	local ledger_before='' ledger_after=''
+	[[ $target == elygate ]] && ledger_before=$(ledger_counts)
 	before=$(cpu_ticks "$pid")
 	run_wrk "$target" "$mode" "$conns" "$DURATION" "$out.txt"
 	after=$(cpu_ticks "$pid")
+	[[ $target == elygate ]] && ledger_after=$(ledger_counts) &&
+		printf '%s\t%s\t%s\t%s\n' "$label" "$ledger_before" "$ledger_after" "$DURATION" >>"$LEDGER"
 	note_errors "$target $label" "$out.txt"
 	for kv in $(sed -n 's/^BENCH_RESULT //p' "$out.txt"); do
 		case ${kv%%=*} in
@@ -357,6 +368,18 @@ budget_table() {
 		}' "$ROWS"
 }
 
+# Ledger transactions per second and rows per transaction while Elygate was under load (the
+# counters are read around each measured run; rows of the warm-up flushed later may spill in).
+ledger_table() {
+	echo '| case | ledger transactions/s | rows per transaction |'
+	echo '|---|--:|--:|'
+	awk -F'\t' '{
+		split($2, b, " "); split($3, a, " ")
+		tx = a[1] - b[1]; rows = a[2] - b[2]
+		printf "| %s | %.1f | %.0f |\n", $1, tx / $4, (tx > 0 ? rows / tx : 0)
+	}' "$LEDGER"
+}
+
 rss_table() {
 	echo '| target | peak RSS (MiB) |'
 	echo '|---|--:|'
@@ -380,6 +403,12 @@ elygate_log_notes() {
 
 # Memory, smoke checks and notes: the end of every report.
 report_tail() {
+	if [[ -s $LEDGER ]]; then
+		echo '## Billing ledger'
+		echo
+		ledger_table
+		echo
+	fi
 	echo '## Memory'
 	echo
 	rss_table
@@ -507,7 +536,10 @@ ROWS="$RUN_DIR/rows.tsv"
 RSS="$RUN_DIR/rss.tsv"
 SMOKE="$RUN_DIR/smoke.md"
 NOTES="$RUN_DIR/notes.md"
-touch "$ROWS" "$RSS" "$SMOKE" "$NOTES"
+LEDGER="$RUN_DIR/ledger.tsv"
+touch "$ROWS" "$RSS" "$SMOKE" "$NOTES" "$LEDGER"
+# Elygate's /metrics, read around each run for the ledger's figures; thrown away with the run.
+METRICS_TOKEN="bench-metrics-$RANDOM$RANDOM$RANDOM$RANDOM"
 write_bodies
 
 log "preparing a bench database on $BENCH_DATABASE_URL"

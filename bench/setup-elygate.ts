@@ -1,7 +1,7 @@
 /**
  * Prepares a fresh database for an Elygate under load: creates `elygate_bench_<random>` on the
- * server named by DATABASE_URL, applies the migrations, and creates a user, an API key and
- * one OpenAI channel in front of the mock upstream, through the same service layer the
+ * server named by DATABASE_URL, applies the migrations, and creates a user with a balance, a
+ * price for the model, an API key and one OpenAI channel in front of the mock upstream, through the same service layer the
  * management API uses (so the rows are exactly what a real admin would have produced).
  *
  *   bun bench/setup-elygate.ts              prints { databaseUrl, apiKey, secretKey } as JSON
@@ -21,6 +21,7 @@ import { SYSTEM } from '../src/lib/server/services/actor';
 import { createApiKey } from '../src/lib/server/services/api-keys';
 import { createChannel } from '../src/lib/server/services/channels';
 import type { ServiceContext } from '../src/lib/server/services/context';
+import { upsertPrice } from '../src/lib/server/services/prices';
 import { createUser } from '../src/lib/server/services/users';
 
 /**
@@ -65,7 +66,10 @@ async function seed(databaseUrl: string, mockPort: number, flakyPort: number): P
 	const { sql, db } = createPool(databaseUrl, { max: 2 });
 	const ctx: ServiceContext = { db, secrets: new SecretBox(Buffer.from(SECRET_KEY, 'base64')) };
 	try {
-		const user = await createUser(ctx, SYSTEM, { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}` });
+		// A balance no run can exhaust (USD 200 million) and an explicit price, so every call is
+		// reserved, priced, settled and written like a customer's.
+		const user = await createUser(ctx, SYSTEM, { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}`, quota: 100_000_000_000_000 });
+		await upsertPrice(ctx, SYSTEM, { model: 'gpt-4o-mini', modelRatio: 0.075, completionRatio: 4, cacheReadRatio: 0.5 });
 		const { key } = await createApiKey(ctx, SYSTEM, { userId: user.id, name: 'bench' });
 		const upstreams: Array<[name: string, port: number]> = [['bench mock', mockPort]];
 		if (flakyPort) upstreams.push(['bench flaky mock', flakyPort]);
