@@ -1,7 +1,12 @@
+import type * as z from 'zod';
 import type { ChannelState } from '../state/snapshot';
+import type { ChatRequest } from './canonical';
 
-/** The /v1 endpoints a call can come through. */
-export type Door = 'chat' | 'completions' | 'embeddings';
+/**
+ * The /v1 endpoints a call can come through: OpenAI chat completions, legacy completions and
+ * embeddings, Anthropic messages (`/v1/messages`) and OpenAI responses (`/v1/responses`).
+ */
+export type Door = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
 
 /** What billing prices, whatever the provider called it (PROTOCOLS.md §1 rule 6). */
 export interface NormalizedUsage {
@@ -29,6 +34,8 @@ export interface BuildRequestInput {
 	rawBody: string;
 	upstreamModel: string;
 	stream: boolean;
+	/** The client's request headers (e.g. anthropic-beta, forwarded on an Anthropic passthrough). */
+	clientHeaders?: Headers;
 }
 
 /** A parsed non-stream answer, ready for the client. */
@@ -94,10 +101,29 @@ export interface UpstreamFailure {
 	param?: string | null;
 }
 
-/** Everything the relay needs to know about one upstream protocol. Pure: no I/O. */
+/** Fetches a client-supplied image URL for an upstream that wants the bytes (SSRF-guarded). */
+export type ImageFetcher = (url: string) => Promise<{ mediaType: string; base64: string }>;
+
+/**
+ * Everything the relay needs to know about one upstream protocol. Pure: no I/O, except the
+ * optional `prepare` step, which gets its I/O (image downloads) handed in.
+ *
+ * A call reaches an adaptor in one of two ways (PROTOCOLS.md §1):
+ * - natively: `native(door, channel)` is true, and the body is the client's own, in the door's
+ *   protocol; the answer goes back in that protocol (passthrough, usage sniffed);
+ * - converted: the body is a canonical `ChatRequest` and `door` is 'chat'; the answer must be
+ *   OpenAI chat JSON / SSE text, which the relay renders for the client's door.
+ * `supports` says which of 'chat' | 'completions' | 'embeddings' the adaptor can serve at all.
+ */
 export interface ProviderAdaptor {
 	readonly type: string;
+	/** This channel type's own config fields (validated when a channel is saved; the UI renders forms from it). */
+	readonly configSchema: z.ZodType<Record<string, unknown>>;
 	supports(door: Door): boolean;
+	/** Whether this channel speaks the door's protocol itself, so the body can pass through. */
+	native(door: Door, channel: ChannelState): boolean;
+	/** Async work a converted request needs before `buildRequest` (e.g. inlining remote images). */
+	prepare?(body: ChatRequest, fetchImage: ImageFetcher): Promise<ChatRequest>;
 	buildRequest(input: BuildRequestInput): OutboundRequest;
 	finishResponse(door: Door, text: string, publicModel: string): FinishedResponse;
 	createStreamTranslator(options: StreamOptions): StreamTranslator;

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import type { ProviderAdaptor } from '../types';
 import { buildOpenAIRequest } from './request';
 import { classifyOpenAIFailure } from './errors';
@@ -7,7 +8,9 @@ import { createOpenAIStreamTranslator } from './stream';
 /** OpenAI and every host that speaks its protocol (DeepSeek, Groq, OpenRouter, vLLM, Ollama, ...). */
 export const openaiAdaptor: ProviderAdaptor = {
 	type: 'openai',
-	supports: () => true,
+	configSchema: z.looseObject({}),
+	supports: (door) => door === 'chat' || door === 'completions' || door === 'embeddings',
+	native: (door) => door === 'chat' || door === 'completions' || door === 'embeddings',
 	buildRequest: buildOpenAIRequest,
 	finishResponse: finishOpenAIResponse,
 	createStreamTranslator: createOpenAIStreamTranslator,

@@ -3,7 +3,9 @@ import type { BuildRequestInput, Door, OutboundRequest } from '../types';
 const PATHS: Record<Door, string> = {
 	chat: '/chat/completions',
 	completions: '/completions',
-	embeddings: '/embeddings'
+	embeddings: '/embeddings',
+	messages: '/messages',
+	responses: '/responses'
 };
 
 /**
