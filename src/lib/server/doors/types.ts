@@ -52,4 +52,6 @@ export interface DoorCodec {
 	createStreamRenderer(ctx: RenderContext): StreamRenderer;
 	/** The door's error body (non-stream). */
 	errorBody(err: DoorError): unknown;
+	/** The door's token-count endpoint (Anthropic's /v1/messages/count_tokens), counted locally. */
+	countTokens?(body: Record<string, unknown>, count: (canonical: ChatRequest) => number): { input_tokens: number };
 }

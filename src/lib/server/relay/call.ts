@@ -16,6 +16,12 @@ import { settle, type CallRecord } from './settle';
 import { relayStream } from './stream';
 import { timeoutsFor, type Timeouts } from './timeouts';
 import { countTextTokens, estimatePromptTokens, reservePromptTokens } from './token-count';
+import { codecFor } from '../doors/registry';
+import { RenderedTranslator } from '../doors/render-stream';
+import { DoorInputError, type DoorCodec, type RenderContext } from '../doors/types';
+import type { ChatCompletion, ChatRequest } from '../providers/canonical';
+import { doorErrorOf } from './errors';
+import { pathOf } from './routes';
 import { outputReserveOf, quoteFor, reservationOf, type Quote } from '../billing/pricing';
 import { formatUsd } from '../../money';
 
@@ -44,6 +50,27 @@ interface Request_ {
 	model: string;
 	stream: boolean;
 	clientWantsUsage: boolean;
+	/** The door's codec, for doors other than OpenAI's (Anthropic messages, Responses). */
+	codec: DoorCodec | undefined;
+	/** The request as canonical chat: the client's own body on the OpenAI doors, converted on others. */
+	canonical: Record<string, unknown>;
+	/** Converted bodies that went through an adaptor's `prepare` (images inlined), by adaptor type. */
+	prepared: Map<string, Promise<ChatRequest>>;
+}
+
+/** How one channel serves this call: in the door's own protocol, or through canonical chat. */
+interface Route {
+	native: boolean;
+	/** The door the adaptor is asked to speak. */
+	door: Door;
+	/** The answer must be rendered for the client's door. */
+	render: boolean;
+}
+
+function routeFor(adaptor: ProviderAdaptor, door: Door, channel: ChannelState, codec: DoorCodec | undefined): Route | undefined {
+	if (adaptor.native(door, channel)) return { native: true, door, render: false };
+	if (codec) return adaptor.supports('chat') ? { native: false, door: 'chat', render: true } : undefined;
+	return adaptor.supports(door) ? { native: false, door, render: false } : undefined;
 }
 
 /**
@@ -74,11 +101,18 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	const body = await readJsonBody(request, ctx.bodyLimit);
 	const model = requireModel(body.json);
 	assertModelAllowed(caller, model);
+	const codec = door === 'chat' || door === 'completions' || door === 'embeddings' ? undefined : codecFor(door);
+	if (!codec && (door === 'messages' || door === 'responses')) {
+		throw new RelayError(404, `Invalid URL (POST ${pathOf(request.url)})`, 'unknown_url');
+	}
 	const req: Request_ = {
 		body,
 		model,
 		stream: body.json.stream === true && door !== 'embeddings',
-		clientWantsUsage: includesUsage(body.json.stream_options)
+		clientWantsUsage: includesUsage(body.json.stream_options),
+		codec,
+		canonical: codec ? toCanonical(codec, body.json) : body.json,
+		prepared: new Map()
 	};
 	syncHealthSettings(snap.options);
 	const now = Date.now();
@@ -90,7 +124,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	if (!quote) {
 		throw new RelayError(403, `The model ${model} has no price set, so calls to it cannot be billed. An administrator must price it first.`, 'model_not_priced', 'model');
 	}
-	const reserved = reserve(caller, quote, body.json, door);
+	const reserved = reserve(caller, quote, req.canonical, door);
 
 	const call: CallRecord = {
 		requestId: input.requestId,
@@ -118,7 +152,8 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		const attempted: Attempted[] = [];
 		channels: for (const channel of candidates) {
 			const adaptor = adaptorFor(channel.type);
-			if (!adaptor || !adaptor.supports(door)) continue;
+			const route = adaptor && routeFor(adaptor, door, channel, codec);
+			if (!adaptor || !route) continue;
 			if (ctx.health.usableKeys(channel).length === 0) continue;
 			if (ctx.health.admit(channel, model, Date.now()) === 'skip') continue;
 			// A channel is tried once, except that a key the upstream refused is no fault of the
@@ -140,7 +175,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 					upstreamFailures.inc([channel.type, failure.kind]);
 					ctx.health.onFailure(channel, key, model, failure, Date.now());
 				};
-				const outcome = await attempt(input, req, call, channel, key, adaptor, timeoutsFor(channel, snap.options), midStreamFailure);
+				const outcome = await attempt(input, req, call, channel, key, adaptor, route, timeoutsFor(channel, snap.options), midStreamFailure);
 				if (outcome.kind === 'answered') {
 					ctx.health.onSuccess(channel);
 					handedOff = outcome.streaming;
@@ -206,19 +241,20 @@ async function attempt(
 	channel: ChannelState,
 	key: ChannelKeyState,
 	adaptor: ProviderAdaptor,
+	route: Route,
 	timeouts: Timeouts,
 	midStreamFailure: (failure: UpstreamFailure) => void
 ): Promise<Outcome> {
 	const { request } = input;
-	const outbound = adaptor.buildRequest({
-		channel,
-		secret: key.secret,
-		door: input.door,
-		body: req.body.json,
-		rawBody: req.body.raw,
-		upstreamModel: call.upstreamModel ?? req.model,
-		stream: req.stream
-	});
+	let outbound;
+	try {
+		outbound = await outboundRequest(input, req, call, channel, key, adaptor, route);
+	} catch (err) {
+		// The request cannot be put in this upstream's terms (or an image it needs was refused):
+		// the client's to fix, and no other channel of this type would do better.
+		if (err instanceof Error && CLIENT_INPUT_ERRORS.has(err.name)) return { kind: 'failed', failure: { kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' } };
+		throw err;
+	}
 	// One controller per attempt: a timeout here must not abort the client's own signal.
 	const controller = new AbortController();
 	const onClientGone = () => controller.abort('client');
@@ -252,7 +288,7 @@ async function attempt(
 			return failed(adaptor.classifyFailure(upstream.status, upstream.headers, text));
 		}
 		if (req.stream) {
-			const streamed = await streamAnswer(input, req, call, adaptor, upstream, timeouts, controller, onClientGone, midStreamFailure);
+			const streamed = await streamAnswer(input, req, call, adaptor, route, upstream, timeouts, controller, onClientGone, midStreamFailure);
 			if (streamed.kind === 'answered') keepListening = true;
 			if (streamed.kind === 'failed' && controller.signal.aborted) return noAnswer();
 			return streamed;
@@ -265,7 +301,8 @@ async function attempt(
 		}
 		let finished;
 		try {
-			finished = adaptor.finishResponse(input.door, text, req.model);
+			finished = adaptor.finishResponse(route.door, text, req.model);
+			if (route.render && req.codec) finished = { ...finished, body: req.codec.renderCompletion(JSON.parse(finished.body) as ChatCompletion, renderContext(input, req)) };
 		} catch {
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
 		}
@@ -287,6 +324,7 @@ async function streamAnswer(
 	req: Request_,
 	call: CallRecord,
 	adaptor: ProviderAdaptor,
+	route: Route,
 	upstream: Response,
 	timeouts: Timeouts,
 	controller: AbortController,
@@ -297,7 +335,20 @@ async function streamAnswer(
 		upstream.body?.cancel().catch(() => {});
 		return { kind: 'failed', failure: { kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream did not stream its answer.' } };
 	}
-	const translator = adaptor.createStreamTranslator({ publicModel: req.model, clientWantsUsage: req.clientWantsUsage, door: input.door });
+	const upstreamTranslator = adaptor.createStreamTranslator({
+		publicModel: req.model,
+		// A rendered stream needs the usage chunk for its own closing events.
+		clientWantsUsage: route.render || req.clientWantsUsage,
+		door: route.door
+	});
+	const rendered = route.render && req.codec ? new RenderedTranslator(upstreamTranslator, req.codec.createStreamRenderer(renderContext(input, req))) : undefined;
+	const translator = rendered ?? upstreamTranslator;
+	const codec = req.codec;
+	const errorEvent = rendered
+		? (err: RelayError) => rendered.errorEvent(doorErrorOf(err))
+		: codec
+			? (err: RelayError) => `event: error\ndata: ${JSON.stringify(codec.errorBody(doorErrorOf(err)))}\n\n`
+			: undefined;
 	let firstTokenMs: number | null = null;
 	try {
 		const response = await relayStream(
@@ -305,6 +356,7 @@ async function streamAnswer(
 			translator,
 			{
 				idleTimeoutMs: timeouts.streamIdleMs,
+				errorEvent,
 				abortUpstream: () => controller.abort('idle'),
 				clientGone: () => input.request.signal.aborted,
 				onEnd(end) {
@@ -330,7 +382,62 @@ async function streamAnswer(
 }
 
 function estimate(req: Request_, outputText: string): NormalizedUsage {
-	return { inputUncached: estimatePromptTokens(req.body.json), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
+	return { inputUncached: estimatePromptTokens(req.canonical), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
+}
+
+/** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */
+const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError']);
+
+/**
+ * The upstream request for one attempt: the client's own body when the channel speaks the
+ * door's protocol, else the canonical body (images inlined once per adaptor type, when the
+ * adaptor needs that), put in the upstream's terms by the adaptor.
+ */
+async function outboundRequest(
+	input: CallInput,
+	req: Request_,
+	call: CallRecord,
+	channel: ChannelState,
+	key: ChannelKeyState,
+	adaptor: ProviderAdaptor,
+	route: Route
+) {
+	let body = route.native ? req.body.json : req.canonical;
+	let rawBody = route.native || !req.codec ? req.body.raw : undefined;
+	if (!route.native && adaptor.prepare) {
+		let prepared = req.prepared.get(adaptor.type);
+		if (!prepared) {
+			const { fetchImage } = relayContext();
+			prepared = adaptor.prepare(req.canonical as ChatRequest, fetchImage);
+			req.prepared.set(adaptor.type, prepared);
+		}
+		body = await prepared;
+		rawBody = undefined;
+	}
+	return adaptor.buildRequest({
+		channel,
+		secret: key.secret,
+		door: route.door,
+		body,
+		rawBody: rawBody ?? JSON.stringify(body),
+		upstreamModel: call.upstreamModel ?? req.model,
+		stream: req.stream,
+		clientHeaders: input.request.headers
+	});
+}
+
+function renderContext(input: CallInput, req: Request_): RenderContext {
+	return { publicModel: req.model, requestId: input.requestId, request: req.body.json };
+}
+
+/** The client's body in canonical terms; a body its door refuses is a 400 in the door's shape. */
+function toCanonical(codec: DoorCodec, body: Record<string, unknown>): Record<string, unknown> {
+	try {
+		return codec.toCanonical(body) as Record<string, unknown>;
+	} catch (err) {
+		if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
+		throw err;
+	}
 }
 
 /** "channel 3: 429 slow down; channel 5: no answer within 60 s", for the log row. */

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Options } from '../options/options';
 import { ChannelHealth, type HealthAction, type HealthSettings } from './health';
 import { KeyRateLimiter } from './rate-limit';
+import type { ImageFetcher } from '../providers/types';
 
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {
@@ -19,16 +20,23 @@ export interface RelayContext {
 	limiter: KeyRateLimiter;
 	/** Persists what failures decided (disable a key or channel), in the background. */
 	persistHealth(actions: HealthAction[]): void;
+	/** Downloads a client's image URL for upstreams that want the bytes (SSRF-guarded). */
+	fetchImage: ImageFetcher;
 }
 
 let current: RelayContext | undefined;
+
+async function refuseImageFetch(): Promise<never> {
+	throw Object.assign(new Error('Image URLs cannot be fetched by this gateway; send the image as a data URL.'), { name: 'ImageFetchError' });
+}
 let settingsFrom: Options | undefined;
 
 export function configureRelay(
-	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet'> & Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet'>>
+	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage'> & Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage'>>
 ): RelayContext {
 	current = {
 		...ctx,
+		fetchImage: ctx.fetchImage ?? refuseImageFetch,
 		wallet: ctx.wallet ?? new Wallet(),
 		health: ctx.health ?? new ChannelHealth(defaultHealthSettings),
 		limiter: ctx.limiter ?? new KeyRateLimiter()

@@ -1,3 +1,7 @@
+import { codecFor } from '../doors/registry';
+import type { DoorError } from '../doors/types';
+import type { Door } from '../providers/types';
+
 /** OpenAI's error body; every /v1 error leaves in this shape (PROTOCOLS.md §2.5). */
 export interface OpenAIErrorBody {
 	error: { message: string; type: string; param: string | null; code: string | null };
@@ -44,8 +48,16 @@ export class RelayError extends Error {
 	}
 }
 
-export function errorResponse(err: RelayError, headers: Record<string, string>): Response {
-	return new Response(JSON.stringify(err.body()), {
+/** The refusal as any door sees it. */
+export function doorErrorOf(err: RelayError): DoorError {
+	return { status: err.status, message: err.message, type: err.type, code: err.code, param: err.param };
+}
+
+/** The error in the shape of the door the client called (OpenAI's unless the door has its own). */
+export function errorResponse(err: RelayError, headers: Record<string, string>, door?: Door): Response {
+	const codec = door ? codecFor(door) : undefined;
+	const body = codec ? codec.errorBody(doorErrorOf(err)) : err.body();
+	return new Response(JSON.stringify(body), {
 		status: err.status,
 		headers: { 'content-type': 'application/json', ...err.headers, ...headers }
 	});

@@ -10,6 +10,11 @@ import { corsHeaders, preflight } from './cors';
 import { RelayError, errorResponse } from './errors';
 import { matchRelayRoute, pathOf } from './routes';
 import { visibleModels } from './select';
+import { codecFor } from '../doors/registry';
+import { DoorInputError } from '../doors/types';
+import { assertModelAllowed } from './auth';
+import { readJsonBody, requireModel } from './body';
+import { estimatePromptTokens } from './token-count';
 
 /** Where the request came from: the socket's address, and the server (for per-request timeouts). */
 export interface Peer {
@@ -39,7 +44,7 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 	};
 	const fail = (err: unknown): Response => {
 		const error = asRelayError(err, requestId);
-		return finish(errorResponse(error, headers), error.settled);
+		return finish(errorResponse(error, headers, route.kind === 'call' ? route.door : route.kind === 'count-tokens' ? 'messages' : undefined), error.settled);
 	};
 	try {
 		const answer = dispatch();
@@ -72,6 +77,7 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 		const clientIp = resolveClientIp(request.headers, peer.address, trustedProxy);
 		const caller = authenticate(request.headers, snap, clientIp, startedAt);
 		if (route.kind === 'models') return listModels(caller, headers);
+		if (route.kind === 'count-tokens') return countTokens(request, caller, headers);
 		if (route.kind === 'model') return oneModel(caller, route.id, headers);
 		return proxyCall({
 			request,
@@ -92,6 +98,24 @@ function asRelayError(err: unknown, requestId: string): RelayError {
 	if (err instanceof RelayError) return err;
 	relayContext().log.error({ err, requestId }, 'relay failure');
 	return new RelayError(500, 'The gateway failed to handle this request.', 'internal_error', null, 'server_error');
+}
+
+/**
+ * POST /v1/messages/count_tokens: the prompt's tokens counted locally (o200k_base), whatever
+ * upstream would serve the model. No upstream call, nothing billed.
+ */
+async function countTokens(request: Request, caller: Caller, headers: Record<string, string>): Promise<Response> {
+	const codec = codecFor('messages');
+	if (!codec?.countTokens) throw new RelayError(404, 'Token counting is not available.', 'unknown_url');
+	const body = await readJsonBody(request, relayContext().bodyLimit);
+	const model = requireModel(body.json);
+	assertModelAllowed(caller, model);
+	try {
+		return Response.json(codec.countTokens(body.json, estimatePromptTokens), { headers });
+	} catch (err) {
+		if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
+		throw err;
+	}
 }
 
 function modelObject(id: string, created: number) {

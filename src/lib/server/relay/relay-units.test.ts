@@ -99,6 +99,10 @@ describe('paths', () => {
 		expect(matchRelayRoute('POST', '/v1/chat/completions')).toEqual({ kind: 'call', door: 'chat' });
 		expect(matchRelayRoute('POST', '/v1/chat/completions/')).toEqual({ kind: 'call', door: 'chat' });
 		expect(matchRelayRoute('GET', '/v1/chat/completions')).toEqual({ kind: 'wrong-method', allow: 'POST' });
+		expect(matchRelayRoute('POST', '/v1/messages')).toEqual({ kind: 'call', door: 'messages' });
+		expect(matchRelayRoute('POST', '/v1/messages/count_tokens')).toEqual({ kind: 'count-tokens' });
+		expect(matchRelayRoute('GET', '/v1/messages/count_tokens')).toEqual({ kind: 'wrong-method', allow: 'POST' });
+		expect(matchRelayRoute('POST', '/v1/responses')).toEqual({ kind: 'call', door: 'responses' });
 		expect(matchRelayRoute('GET', '/v1/models')).toEqual({ kind: 'models' });
 		expect(matchRelayRoute('GET', '/v1/models/meta-llama/Llama-3.3-70B')).toEqual({ kind: 'model', id: 'meta-llama/Llama-3.3-70B' });
 		expect(matchRelayRoute('GET', '/v1/models/a%20b')).toEqual({ kind: 'model', id: 'a b' });

@@ -4,6 +4,7 @@ export type RelayRoute =
 	| { kind: 'call'; door: Door }
 	| { kind: 'models' }
 	| { kind: 'model'; id: string }
+	| { kind: 'count-tokens' }
 	| { kind: 'preflight' }
 	| { kind: 'wrong-method'; allow: string }
 	| { kind: 'unknown' };
@@ -11,7 +12,9 @@ export type RelayRoute =
 const CALLS: Record<string, Door> = {
 	'/v1/chat/completions': 'chat',
 	'/v1/completions': 'completions',
-	'/v1/embeddings': 'embeddings'
+	'/v1/embeddings': 'embeddings',
+	'/v1/messages': 'messages',
+	'/v1/responses': 'responses'
 };
 
 /** The path of a request URL without building a URL object (the query is ignored). */
@@ -27,6 +30,7 @@ export function matchRelayRoute(method: string, rawPath: string): RelayRoute {
 	if (method === 'OPTIONS') return { kind: 'preflight' };
 	const door = CALLS[path];
 	if (door) return method === 'POST' ? { kind: 'call', door } : { kind: 'wrong-method', allow: 'POST' };
+	if (path === '/v1/messages/count_tokens') return method === 'POST' ? { kind: 'count-tokens' } : { kind: 'wrong-method', allow: 'POST' };
 	if (path === '/v1/models') return method === 'GET' ? { kind: 'models' } : { kind: 'wrong-method', allow: 'GET' };
 	if (path.startsWith('/v1/models/')) {
 		// Model ids may contain slashes (e.g. "meta-llama/Llama-3.3-70B").

@@ -19,6 +19,8 @@ export interface StreamHooks {
 	idleTimeoutMs: number;
 	/** Stops the upstream request (used when it has been silent too long). */
 	abortUpstream(): void;
+	/** The in-band error event in the client's protocol (OpenAI's by default). */
+	errorEvent?(err: RelayError): string;
 }
 
 // Bun's ReadableStream accepts `type: 'direct'` sources, but the DOM typings the app also
@@ -131,7 +133,8 @@ export async function relayStream(
 			if (end.kind === 'upstream-cut' || end.kind === 'upstream-error' || end.kind === 'upstream-idle') {
 				const code = { 'upstream-cut': 'upstream_disconnected', 'upstream-error': 'upstream_error', 'upstream-idle': 'upstream_timeout' }[end.kind];
 				const message = scrubUpstreamMessage(end.message);
-				await sent(streamErrorEvent(new RelayError(502, message, code, null, 'server_error'))).catch(() => false);
+				const err = new RelayError(502, message, code, null, 'server_error');
+				await sent(hooks.errorEvent ? hooks.errorEvent(err) : streamErrorEvent(err)).catch(() => false);
 			}
 			controller.close();
 			finish(end);
