@@ -3,7 +3,7 @@ import { channelCreate, channelUpdate } from '../../schemas/channels';
 import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { channelKeys, channels, groups, type Channel, type ChannelKey } from '../db/schema';
-import { hasAdaptor } from '../providers/registry';
+import { adaptorFor, hasAdaptor } from '../providers/registry';
 import type { ChannelHealthView } from '../relay/health';
 import { maskSecret, type SecretBox } from '../security/crypto';
 import { checkChannelHost } from '../security/outbound';
@@ -56,14 +56,32 @@ async function keysOf(db: DbLike, channelId: number): Promise<ChannelKey[]> {
 	return db.select().from(channelKeys).where(eq(channelKeys.channelId, channelId)).orderBy(channelKeys.id);
 }
 
-/** Checks what zod cannot: the type has an adaptor, groups exist, mappings map listed models, the host is allowed. */
+/**
+ * Checks what the generic schema cannot: the type has an adaptor and the config fits that
+ * type's own schema, groups exist, mappings map listed models, the host is allowed. Returns
+ * the config to store (with the type's defaults filled in) when the type or config changes.
+ */
 async function validateChannel(
 	db: DbLike,
-	data: { type?: string; baseUrl?: string; groups?: string[]; models?: string[]; modelMapping?: Record<string, string> },
+	data: { type?: string; baseUrl?: string; groups?: string[]; models?: string[]; modelMapping?: Record<string, string>; config?: Record<string, unknown> },
 	current?: Channel
-): Promise<void> {
+): Promise<Record<string, unknown> | undefined> {
 	if (data.type !== undefined && !hasAdaptor(data.type)) {
 		throw new ServiceError('invalid_request', `type: "${data.type}" is not a supported channel type`, 'type');
+	}
+	let config: Record<string, unknown> | undefined;
+	if (data.type !== undefined || data.config !== undefined) {
+		const type = data.type ?? current?.type ?? '';
+		const schema = adaptorFor(type)?.configSchema;
+		if (schema) {
+			const parsed = schema.safeParse(data.config ?? current?.config ?? {});
+			if (!parsed.success) {
+				const issue = parsed.error.issues[0];
+				const path = ['config', ...(issue?.path ?? []).map(String)].join('.');
+				throw new ServiceError('invalid_request', `${path}: ${issue?.message ?? 'invalid'} (for a ${type} channel)`, path);
+			}
+			config = parsed.data;
+		}
 	}
 	if (data.baseUrl !== undefined) {
 		const problem = await checkChannelHost(new URL(data.baseUrl).hostname);
@@ -78,6 +96,7 @@ async function validateChannel(
 	const mapping = data.modelMapping ?? (data.models ? current?.modelMapping : undefined) ?? {};
 	const stray = Object.keys(mapping).find((m) => !models.has(m));
 	if (stray) throw new ServiceError('invalid_request', `modelMapping: "${stray}" is not one of the channel's models`, 'modelMapping');
+	return config;
 }
 
 /**
@@ -108,12 +127,12 @@ function sealKeys(secrets: SecretBox, channelId: number, values: string[]) {
 export async function createChannel(ctx: ServiceContext, actor: Actor, input: unknown): Promise<ChannelView> {
 	requireAdmin(actor);
 	const data = parseInput(channelCreate, input);
-	await validateChannel(ctx.db, data);
+	const config = await validateChannel(ctx.db, data);
 	const { keys, enabled, ...fields } = data;
 	return withChanges(ctx.db, async (tx) => {
 		const [row] = await tx
 			.insert(channels)
-			.values({ ...fields, status: enabled ? 'enabled' : 'disabled', disableKind: enabled ? null : 'manual' })
+			.values({ ...fields, ...(config ? { config } : {}), status: enabled ? 'enabled' : 'disabled', disableKind: enabled ? null : 'manual' })
 			.returning();
 		if (!row) throw new Error('insert returned no row');
 		const keyRows = await tx.insert(channelKeys).values(sealKeys(ctx.secrets, row.id, keys)).returning();
@@ -128,9 +147,10 @@ export async function updateChannel(ctx: ServiceContext, actor: Actor, id: numbe
 	const data = parseInput(channelUpdate, input);
 	return withChanges(ctx.db, async (tx) => {
 		const before = await liveChannel(tx, id);
-		await validateChannel(tx, data, before);
+		const config = await validateChannel(tx, data, before);
 		const storedKeys = await keysOf(tx, id);
-		const { keys, enabled, ...fields } = data;
+		const { keys, enabled, ...rest } = data;
+		const fields = config ? { ...rest, config } : rest;
 		const statusFields =
 			enabled === undefined
 				? {}
