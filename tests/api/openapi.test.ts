@@ -3,12 +3,13 @@ import { join, relative } from 'node:path';
 import { validate, compileErrors } from '@readme/openapi-parser';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { projectRoot } from '../../scripts/build-state';
+import { channelTypes } from '../../src/lib/server/providers/registry';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { startServer, type TestServer } from '../harness/server';
 
 let db: TestDatabase;
 let server: TestServer;
-let document: { openapi: string; paths: Record<string, Record<string, unknown>> };
+let document: { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas?: Record<string, unknown> } };
 
 beforeAll(async () => {
 	db = await freshDatabase();
@@ -71,4 +72,9 @@ test('creates document Idempotency-Key; errors share one documented shape', () =
 	expect(create.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')).toBe(true);
 	expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403']));
 	expect(JSON.stringify(create.responses['400'])).toContain('#/components/schemas/Error');
+});
+
+test("each channel type's own config fields are documented", () => {
+	const schemas = Object.keys(document.components.schemas ?? {}).filter((name) => name.startsWith('ChannelConfig_'));
+	expect(schemas.sort()).toEqual(channelTypes().map((t) => `ChannelConfig_${t.replace(/[^A-Za-z0-9]/g, '_')}`).sort());
 });

@@ -12,7 +12,9 @@ export const channelTimeouts = z.strictObject({
 });
 
 /** Provider settings; "timeouts" is the relay's, the rest belongs to the channel type's adaptor. */
-export const channelConfig = z.looseObject({ timeouts: channelTimeouts.optional() });
+export const channelConfig = z.looseObject({ timeouts: channelTimeouts.optional() }).meta({
+	description: "Provider settings: `timeouts` for any type, plus the channel type's own fields (the `ChannelConfig_<type>` schemas)."
+});
 
 export const channelFields = z.object({
 	type: z.string().trim().min(1, 'Choose a channel type.'),

@@ -3,6 +3,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import { ELYGATE_VERSION } from '../../version';
 import { endpointRegistry, type EndpointSpec } from './endpoint';
 import './specs';
+import { adaptorFor, channelTypes } from '../providers/registry';
 
 const errorBody = z
 	.object({ error: z.object({ message: z.string(), code: z.string(), field: z.string().optional() }) })
@@ -103,6 +104,11 @@ export function openApiDocument() {
 			},
 			paths,
 			components: {
+				// Each channel type's own config fields (a channel's `config` must fit its type's schema).
+				schemas: Object.fromEntries(channelTypes().flatMap((type) => {
+					const schema = adaptorFor(type)?.configSchema;
+					return schema ? [[`ChannelConfig_${type.replace(/[^A-Za-z0-9]/g, '_')}`, schema]] : [];
+				})),
 				securitySchemes: {
 					managementToken: { type: 'http', scheme: 'bearer', description: 'A management token (emt_...) or ELYGATE_ADMIN_TOKEN' },
 					session: { type: 'apiKey', in: 'cookie', name: 'elygate_session' }
