@@ -10,6 +10,11 @@ export const optionDefinitions = {
 	'registration.enabled': { schema: z.boolean(), default: true },
 	/** Origins allowed to call /v1 from a browser ("*" = any; API keys are not ambient credentials). */
 	'relay.cors_origins': { schema: z.array(z.string().min(1).max(200)).max(100), default: ['*'] },
+	/**
+	 * Hosts ("host" or "host:port") whose images may be fetched even though they resolve to a
+	 * private or loopback address. Image URLs are otherwise fetched only from public addresses.
+	 */
+	'relay.image_fetch_allow_hosts': { schema: z.array(z.string().trim().min(1).max(300)).max(100), default: [] },
 	/** Further channels tried after the first one fails, before anything reached the client. */
 	'relay.retry_count': { schema: z.number().int().min(0).max(10), default: 3 },
 	/** Time allowed to reach the upstream host (a TCP connect, checked while a host is unproven). */
