@@ -108,10 +108,10 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 			return take();
 		},
 		end() {
-			const rest = decoder.decode();
-			if (rest) parser.feed(rest);
-			// An upstream that closes without the blank line after its last event still delivers it.
-			parser.reset({ consume: true });
+			// An upstream that closes without the blank line after its last event still delivers it
+			// (an extra blank line after a complete event dispatches nothing).
+			parser.feed(decoder.decode() + '\n\n');
+			parser.reset();
 			return take();
 		},
 		rejection: () => rejection,
@@ -132,10 +132,12 @@ export function finishResponsesPassthrough(text: string, publicModel: string): F
 /** The top-level "model" (it precedes "output" in Responses answers) swapped in the text; else re-serialised. */
 function withModel(text: string, obj: Record<string, unknown>, publicModel: string): string {
 	if (typeof obj.model !== 'string' || obj.model === publicModel) return text;
-	const from = `"model":${JSON.stringify(obj.model)}`;
-	const at = text.indexOf(from);
+	const quoted = JSON.stringify(obj.model).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	const found = new RegExp(`"model"\\s*:\\s*${quoted}`).exec(text);
 	const output = text.indexOf('"output"');
-	if (at >= 0 && (output < 0 || at < output)) return text.slice(0, at) + `"model":${JSON.stringify(publicModel)}` + text.slice(at + from.length);
+	if (found && (output < 0 || found.index < output)) {
+		return text.slice(0, found.index) + `"model":${JSON.stringify(publicModel)}` + text.slice(found.index + found[0].length);
+	}
 	return JSON.stringify({ ...obj, model: publicModel });
 }
 
