@@ -1,0 +1,26 @@
+import type { ChatRequest } from '../../providers/canonical';
+import type { DoorCodec } from '../types';
+import { anthropicErrorBody } from './errors';
+import { messagesToCanonical } from './request';
+import { renderMessage } from './response';
+import { createMessagesStreamRenderer } from './stream';
+
+/** The Anthropic Messages door (`POST /v1/messages`, PROTOCOLS.md §8) for converted routes. */
+export const messagesDoor: DoorCodec = {
+	door: 'messages',
+	toCanonical: (body) => messagesToCanonical(body),
+	renderCompletion: renderMessage,
+	createStreamRenderer: createMessagesStreamRenderer,
+	errorBody: anthropicErrorBody
+};
+
+/**
+ * `POST /v1/messages/count_tokens` on a converted route: the body is checked like the door
+ * checks it (max_tokens is not required there), converted, and counted by the caller's counter.
+ * Throws DoorInputError for a body Anthropic would refuse.
+ */
+export function countTokens(body: Record<string, unknown>, count: (canonical: ChatRequest) => number): { input_tokens: number } {
+	return { input_tokens: count(messagesToCanonical(body, true)) };
+}
+
+export { anthropicErrorType } from './errors';

@@ -1,0 +1,6 @@
+import type { DoorError } from '../types';
+
+/** OpenAI's error shape (PROTOCOLS.md §2.5): the Responses door shares it with chat completions. */
+export function openaiErrorBody(err: DoorError): { error: { message: string; type: string; param: string | null; code: string | null } } {
+	return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}

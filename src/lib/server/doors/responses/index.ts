@@ -1,0 +1,16 @@
+import type { DoorCodec } from '../types';
+import { openaiErrorBody } from './errors';
+import { responsesToCanonical } from './request';
+import { renderResponse } from './response';
+import { createResponsesStreamRenderer } from './stream';
+
+/** The OpenAI Responses door (`POST /v1/responses`, PROTOCOLS.md §9) for converted routes. */
+export const responsesDoor: DoorCodec = {
+	door: 'responses',
+	toCanonical: responsesToCanonical,
+	renderCompletion: renderResponse,
+	createStreamRenderer: createResponsesStreamRenderer,
+	errorBody: openaiErrorBody
+};
+
+export { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './passthrough';

@@ -1,0 +1,154 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { UpstreamFormatError } from '../../providers/openai/response';
+import type { FinishedResponse, NormalizedUsage, StreamOptions, StreamTranslator } from '../../providers/types';
+import { isRecord } from '../shared';
+
+/*
+ * An upstream that serves /responses itself (OpenAI, Azure v1, some compatible hosts): its
+ * answer goes to the client as is (PROTOCOLS.md §1 rule 2), read only for usage, the end of
+ * the stream and in-stream errors. One change is made: the upstream's model name is replaced
+ * by the public one (§2.2), in the lifecycle events that carry the response object.
+ */
+
+function count(value: unknown): number {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Responses usage (input_tokens include cached ones) as the normalized record. */
+export function usageFromResponses(usage: unknown): NormalizedUsage | undefined {
+	if (!isRecord(usage)) return undefined;
+	const input = count(usage.input_tokens);
+	const output = count(usage.output_tokens);
+	const cached = Math.min(input, count(isRecord(usage.input_tokens_details) ? usage.input_tokens_details.cached_tokens : 0));
+	const reasoning = Math.min(output, count(isRecord(usage.output_tokens_details) ? usage.output_tokens_details.reasoning_tokens : 0));
+	return { inputUncached: input - cached, cacheRead: cached, cacheWrite: 0, output, reasoning };
+}
+
+function parseObject(data: string): Record<string, unknown> | undefined {
+	try {
+		const value: unknown = JSON.parse(data);
+		return isRecord(value) ? value : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function errorMessage(event: Record<string, unknown> | undefined, fallback: string): string {
+	if (!event) return fallback;
+	const error = isRecord(event.response) ? event.response.error : (event.error ?? event);
+	if (isRecord(error) && typeof error.message === 'string' && error.message) return error.message;
+	return fallback;
+}
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+export function createResponsesPassthroughTranslator({ publicModel }: StreamOptions): StreamTranslator {
+	const decoder = new TextDecoder();
+	let state: StreamTranslator['state'] = 'waiting';
+	let rejection: string | undefined;
+	let error: string | undefined;
+	let done = false;
+	let usage: NormalizedUsage | undefined;
+	let text = '';
+	let rename: { from: string; to: string } | undefined;
+	let out = '';
+
+	function onEvent(message: EventSourceMessage): void {
+		const event = parseObject(message.data);
+		const type = message.event ?? (typeof event?.type === 'string' ? event.type : undefined);
+		if (state === 'waiting') {
+			if (!event || type === 'error' || type === 'response.failed') {
+				state = 'rejected';
+				rejection = errorMessage(event, 'The upstream sent something other than a Responses event');
+				return;
+			}
+			state = 'committed';
+			const model = isRecord(event.response) ? event.response.model : undefined;
+			if (typeof model === 'string' && model !== publicModel) {
+				rename = { from: `"model":${JSON.stringify(model)}`, to: `"model":${JSON.stringify(publicModel)}` };
+			}
+		}
+		if (state === 'rejected') return;
+		if (type === 'error' || type === 'response.failed') {
+			// Not forwarded: the relay ends the client's stream with its own error event.
+			error ??= errorMessage(event, 'The upstream reported an error in the stream');
+			if (type === 'response.failed') done = true;
+			return;
+		}
+		if (type && TERMINAL.has(type)) {
+			done = true;
+			usage = usageFromResponses(isRecord(event?.response) ? event.response.usage : undefined) ?? usage;
+		}
+		if (event && (type === 'response.output_text.delta' || type === 'response.function_call_arguments.delta') && typeof event.delta === 'string') {
+			text += event.delta;
+		}
+		const data = rename && message.data.includes(rename.from) ? message.data.split(rename.from).join(rename.to) : message.data;
+		out += (message.event ? `event: ${message.event}\n` : '') + data.split('\n').map((line) => `data: ${line}\n`).join('') + '\n';
+	}
+
+	const parser = createParser({
+		onEvent,
+		onComment: (comment) => {
+			if (state === 'committed') out += `:${comment}\n\n`;
+		}
+	});
+
+	function take(): string {
+		const result = out;
+		out = '';
+		return result;
+	}
+
+	return {
+		get state() {
+			return state;
+		},
+		push(chunk) {
+			parser.feed(decoder.decode(chunk, { stream: true }));
+			return take();
+		},
+		end() {
+			// An upstream that closes without the blank line after its last event still delivers it
+			// (an extra blank line after a complete event dispatches nothing).
+			parser.feed(decoder.decode() + '\n\n');
+			parser.reset();
+			return take();
+		},
+		rejection: () => rejection,
+		done: () => done,
+		error: () => error,
+		usage: () => usage,
+		outputText: () => text
+	};
+}
+
+/** A non-stream Responses answer with the public model name, its usage and its text. */
+export function finishResponsesPassthrough(text: string, publicModel: string): FinishedResponse {
+	const obj = parseObject(text);
+	if (!obj) throw new UpstreamFormatError('The upstream answered with something that is not a JSON object');
+	return { body: withModel(text, obj, publicModel), usage: usageFromResponses(obj.usage), outputText: outputTextOf(obj.output) };
+}
+
+/** The top-level "model" (it precedes "output" in Responses answers) swapped in the text; else re-serialised. */
+function withModel(text: string, obj: Record<string, unknown>, publicModel: string): string {
+	if (typeof obj.model !== 'string' || obj.model === publicModel) return text;
+	const quoted = JSON.stringify(obj.model).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	const found = new RegExp(`"model"\\s*:\\s*${quoted}`).exec(text);
+	const output = text.indexOf('"output"');
+	if (found && (output < 0 || found.index < output)) {
+		return text.slice(0, found.index) + `"model":${JSON.stringify(publicModel)}` + text.slice(found.index + found[0].length);
+	}
+	return JSON.stringify({ ...obj, model: publicModel });
+}
+
+function outputTextOf(output: unknown): string {
+	if (!Array.isArray(output)) return '';
+	let text = '';
+	for (const item of output) {
+		if (!isRecord(item)) continue;
+		if (typeof item.arguments === 'string') text += item.arguments;
+		if (typeof item.input === 'string') text += item.input;
+		if (Array.isArray(item.content)) for (const part of item.content) if (isRecord(part) && typeof part.text === 'string') text += part.text;
+	}
+	return text;
+}
