@@ -11,7 +11,8 @@ export const messagesDoor: DoorCodec = {
 	toCanonical: (body) => messagesToCanonical(body),
 	renderCompletion: renderMessage,
 	createStreamRenderer: createMessagesStreamRenderer,
-	errorBody: anthropicErrorBody
+	errorBody: anthropicErrorBody,
+	countTokens: (body, count) => countTokens(body, count)
 };
 
 /**
