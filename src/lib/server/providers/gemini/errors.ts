@@ -43,7 +43,7 @@ export function googleError(status: number, text: string): GoogleError {
  * are masked here already; the relay scrubs hostnames and URLs on top.
  */
 export function scrubKey(message: string): string {
-	return message.replace(/AIza[0-9A-Za-z_-]{35}/g, 'AIza…').replace(/([?&]key=)[^&\s"']+/gi, '$1…');
+	return message.replace(/AIza[0-9A-Za-z_-]{30,}/g, 'AIza…').replace(/([?&]key=)[^&\s"']+/gi, '$1…');
 }
 
 const SERVER_FAULTS = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'UNKNOWN']);

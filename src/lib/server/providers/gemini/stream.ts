@@ -145,8 +145,9 @@ export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: 
 		end() {
 			const rest = decoder.decode();
 			if (rest) parser.feed(rest);
-			// An unterminated last event still counts (Gemini ends with EOF, not a marker).
-			parser.reset({ consume: true });
+			// An unterminated last event still counts (Gemini ends with EOF, not a marker); a
+			// blank line dispatches it, and is harmless after a complete one.
+			parser.feed('\n\n');
 			finishStream();
 			return state === 'rejected' ? '' : take();
 		},
