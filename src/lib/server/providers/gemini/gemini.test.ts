@@ -135,6 +135,10 @@ describe('request conversion (§5.2)', () => {
 	test('schema sanitising survives cycles and multi-type unions', () => {
 		const cyclic = { $defs: { Node: { type: 'object', properties: { next: { $ref: '#/$defs/Node' } } } }, $ref: '#/$defs/Node' };
 		expect(JSON.stringify(sanitizeSchema(cyclic)).length).toBeGreaterThan(0);
+		expect(sanitizeSchema({ properties: { a: { items: { type: 'string' } } } })).toEqual({
+			type: 'object',
+			properties: { a: { type: 'array', items: { type: 'string' } } }
+		});
 		expect(sanitizeSchema({ type: ['string', 'integer'] })).toEqual({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
 		expect(sanitizeSchema({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'null' }] })).toEqual({
 			anyOf: [{ type: 'string' }, { type: 'integer' }],

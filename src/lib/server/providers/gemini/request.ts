@@ -24,7 +24,8 @@ export function toGenerateContent(body: Json, upstreamModel: string): Json {
 	const tools = functionDeclarations(body.tools);
 	if (tools.length > 0) out.tools = [{ functionDeclarations: tools }];
 	const toolConfig = toolConfigOf(body.tool_choice);
-	if (toolConfig && (tools.length > 0 || toolConfig.functionCallingConfig.mode === 'NONE')) out.toolConfig = toolConfig;
+	// Without declarations there is nothing to configure (tool_choice "none" included).
+	if (toolConfig && tools.length > 0) out.toolConfig = toolConfig;
 	const generationConfig = generationConfigOf(body, upstreamModel);
 	if (Object.keys(generationConfig).length > 0) out.generationConfig = generationConfig;
 	return out;

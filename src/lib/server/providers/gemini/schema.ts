@@ -58,6 +58,11 @@ function convert(input: Json, defs: Json, depth: number): Json {
 		out.enum = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
 		type = 'string';
 	}
+	// Gemini wants a type on every node; JSON Schema lets it be implied by properties / items.
+	if (type === undefined && !Array.isArray(out.anyOf) && alternativesOf(node).length === 0) {
+		if (isObject(node.properties)) type = 'object';
+		else if (node.items !== undefined) type = 'array';
+	}
 	if (typeof type === 'string') out.type = type;
 	if (type === 'string' && typeof node.format === 'string' && STRING_FORMATS.has(node.format)) out.format = node.format;
 
@@ -73,7 +78,7 @@ function convert(input: Json, defs: Json, depth: number): Json {
 	if (isObject(node.items)) out.items = convert(node.items, defs, depth + 1);
 	else if (Array.isArray(node.items) && isObject(node.items[0])) out.items = convert(node.items[0], defs, depth + 1); // tuple form: first type
 
-	const alternatives = [...(Array.isArray(node.anyOf) ? node.anyOf : []), ...(Array.isArray(node.oneOf) ? node.oneOf : [])];
+	const alternatives = alternativesOf(node);
 	if (alternatives.length > 0) {
 		const kept = alternatives.filter((alt) => {
 			const resolved = isObject(alt) ? flatten(alt, defs, depth + 1) : {};
@@ -92,6 +97,10 @@ function convert(input: Json, defs: Json, depth: number): Json {
 	}
 	if (nullable) out.nullable = true;
 	return out;
+}
+
+function alternativesOf(node: Json): unknown[] {
+	return [...(Array.isArray(node.anyOf) ? node.anyOf : []), ...(Array.isArray(node.oneOf) ? node.oneOf : [])];
 }
 
 /** Resolves `$ref` (local `#/$defs/...`, `#/definitions/...`) and merges `allOf` into one node. */
