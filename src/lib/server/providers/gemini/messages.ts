@@ -1,0 +1,202 @@
+import { DoorInputError } from '../../doors/types';
+import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
+
+/**
+ * Canonical messages → Gemini `systemInstruction` + `contents` (PROTOCOLS.md §3, §5.2, §5.5).
+ * Reads the client's body defensively: anything it cannot use is skipped, and only what would
+ * make Gemini answer 400 for sure (a tool result with no call to name it) is refused.
+ */
+
+export interface GeminiPart extends Json {}
+export interface GeminiContent {
+	role: 'user' | 'model';
+	parts: GeminiPart[];
+}
+
+/**
+ * Google's documented value for a function call whose signature was lost (history from another
+ * model, or a client that drops unknown fields): it skips the check. Gemini 3 only, last resort.
+ */
+export const DUMMY_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
+export function convertMessages(messages: unknown, upstreamModel: string): { systemInstruction?: { parts: GeminiPart[] }; contents: GeminiContent[] } {
+	const system: GeminiPart[] = [];
+	const turns: GeminiContent[] = [];
+	const namesById = new Map<string, string>();
+	const needsSignatures = /gemini-3/i.test(upstreamModel);
+
+	for (const [i, raw] of arrayOr(messages).entries()) {
+		if (!isObject(raw)) continue;
+		const role = stringOr(raw.role);
+		if (role === 'system' || role === 'developer') {
+			const text = textOf(raw.content);
+			if (text) system.push({ text });
+		} else if (role === 'assistant') {
+			turns.push({ role: 'model', parts: assistantParts(raw, namesById, needsSignatures) });
+		} else if (role === 'tool' || role === 'function') {
+			turns.push({ role: 'user', parts: [functionResponse(raw, i, namesById)] });
+		} else {
+			turns.push({ role: 'user', parts: userParts(raw.content, i) });
+		}
+	}
+	const contents = mergeTurns(turns.filter((t) => t.parts.length > 0));
+	// Gemini needs at least one turn; a conversation of system messages only gets a minimal one.
+	if (contents.length === 0) contents.push({ role: 'user', parts: [{ text: '.' }] });
+	return { ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}), contents };
+}
+
+/** Consecutive same-role turns become one: Gemini wants user and model to alternate. */
+function mergeTurns(turns: GeminiContent[]): GeminiContent[] {
+	const out: GeminiContent[] = [];
+	for (const turn of turns) {
+		const last = out.at(-1);
+		if (last && last.role === turn.role) last.parts.push(...turn.parts);
+		else out.push({ role: turn.role, parts: [...turn.parts] });
+	}
+	return out;
+}
+
+/** A message's text: a string, or its text parts joined. */
+function textOf(content: unknown): string {
+	if (typeof content === 'string') return content;
+	return arrayOr(content)
+		.map((p) => (isObject(p) && p.type === 'text' ? stringOr(p.text) : ''))
+		.filter(Boolean)
+		.join('\n');
+}
+
+function userParts(content: unknown, index: number): GeminiPart[] {
+	if (typeof content === 'string') return content ? [{ text: content }] : [];
+	const parts: GeminiPart[] = [];
+	for (const raw of arrayOr(content)) {
+		if (!isObject(raw)) continue;
+		switch (raw.type) {
+			case 'text':
+				if (stringOr(raw.text)) parts.push({ text: raw.text });
+				break;
+			case 'image_url':
+				parts.push(imagePart(stringOr(objectOr(raw.image_url).url), index));
+				break;
+			case 'input_audio': {
+				const audio = objectOr(raw.input_audio);
+				const format = stringOr(audio.format, 'wav').toLowerCase();
+				parts.push({ inlineData: { mimeType: `audio/${format === 'mp3' ? 'mp3' : format}`, data: stringOr(audio.data) } });
+				break;
+			}
+			case 'file':
+				parts.push(filePart(objectOr(raw.file), index));
+				break;
+		}
+	}
+	return parts;
+}
+
+/** Remote URLs Gemini fetches itself (§5.2): its Files API, YouTube and (Vertex) Cloud Storage. */
+const FETCHED_BY_GEMINI = /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?(youtube\.com|youtu\.be)\/)/i;
+
+function imagePart(url: string, index: number): GeminiPart {
+	const data = parseDataUrl(url);
+	if (data) return { inlineData: data };
+	if (/^(https?|gs):\/\//i.test(url)) {
+		// Other http(s) URLs are inlined by `prepare` before this runs; one that is still here
+		// (prepare was skipped) goes as fileData and Gemini decides. YouTube links need no type.
+		if (FETCHED_BY_GEMINI.test(url) && /youtu/i.test(url)) return { fileData: { fileUri: url } };
+		return { fileData: { mimeType: guessImageType(url), fileUri: url } };
+	}
+	throw new DoorInputError(`messages[${index}]: an image must be a data URL or an http(s) URL.`, 'messages');
+}
+
+function filePart(file: Json, index: number): GeminiPart {
+	const data = parseDataUrl(stringOr(file.file_data));
+	if (data) return { inlineData: { mimeType: data.mimeType === 'application/octet-stream' ? 'application/pdf' : data.mimeType, data: data.data } };
+	throw new DoorInputError(`messages[${index}]: files must be sent inline as file_data (a data URL); file ids cannot be used with this model.`, 'messages');
+}
+
+function guessImageType(url: string): string {
+	const ext = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+	return ext === 'png' ? 'image/png' : ext === 'gif' ? 'image/gif' : ext === 'webp' ? 'image/webp' : ext === 'pdf' ? 'application/pdf' : 'image/jpeg';
+}
+
+/**
+ * `data:<type>[;param=value]*[;base64],<payload>`: split at the first comma and take the media
+ * type before the first ";" (§3). Percent-encoded payloads are re-encoded as base64.
+ */
+export function parseDataUrl(url: string): { mimeType: string; data: string } | undefined {
+	if (!/^data:/i.test(url)) return undefined;
+	const comma = url.indexOf(',');
+	if (comma < 0) return undefined;
+	const meta = url.slice(5, comma);
+	const payload = url.slice(comma + 1);
+	const params = meta.split(';');
+	let mimeType = (params[0] ?? '').trim().toLowerCase() || 'application/octet-stream';
+	if (mimeType === 'image/jpg') mimeType = 'image/jpeg';
+	const base64 = params.slice(1).some((p) => p.trim().toLowerCase() === 'base64');
+	let data = payload;
+	if (!base64) {
+		try {
+			data = Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
+		} catch {
+			return undefined;
+		}
+	}
+	return { mimeType, data };
+}
+
+function assistantParts(message: Json, namesById: Map<string, string>, needsSignatures: boolean): GeminiPart[] {
+	const parts: GeminiPart[] = [];
+	const text = textOf(message.content);
+	if (text) parts.push({ text });
+	const calls = arrayOr(message.tool_calls).filter(isObject);
+	const anySigned = calls.some((c) => signatureOf(c) !== undefined);
+	for (const [k, call] of calls.entries()) {
+		const fn = objectOr(call.function);
+		const name = stringOr(fn.name);
+		const id = stringOr(call.id);
+		if (id) namesById.set(id, name);
+		const part: GeminiPart = { functionCall: { name, args: parseArguments(fn.arguments) } };
+		const signature = signatureOf(call);
+		if (signature) part.thoughtSignature = signature;
+		// Only the first call of a parallel set carries a signature; never invent others.
+		else if (k === 0 && !anySigned && needsSignatures) part.thoughtSignature = DUMMY_THOUGHT_SIGNATURE;
+		parts.push(part);
+	}
+	// Legacy function_call on an assistant message.
+	const legacy = objectOr(message.function_call);
+	if (calls.length === 0 && typeof legacy.name === 'string') {
+		parts.push({ functionCall: { name: legacy.name, args: parseArguments(legacy.arguments) } });
+	}
+	return parts;
+}
+
+function signatureOf(call: Json): string | undefined {
+	const signature = objectOr(objectOr(call.extra_content).google).thought_signature;
+	return typeof signature === 'string' && signature ? signature : undefined;
+}
+
+/** `arguments` as an object: JSON, or `{}` when empty or unreadable (§3 Tool arguments). */
+function parseArguments(args: unknown): Json {
+	if (isObject(args)) return args;
+	if (typeof args !== 'string' || !args.trim()) return {};
+	try {
+		const value: unknown = JSON.parse(args);
+		return isObject(value) ? value : {};
+	} catch {
+		return {};
+	}
+}
+
+function functionResponse(message: Json, index: number, namesById: Map<string, string>): GeminiPart {
+	const id = stringOr(message.tool_call_id);
+	const name = message.role === 'function' ? stringOr(message.name) : namesById.get(id);
+	if (!name) {
+		throw new DoorInputError(`messages[${index}]: tool message with tool_call_id "${id}" does not answer any tool call of an earlier assistant message.`, 'messages');
+	}
+	const text = textOf(message.content);
+	let output: unknown = text;
+	try {
+		output = text.trim() ? (JSON.parse(text) as unknown) : text;
+	} catch {
+		// plain text result
+	}
+	return { functionResponse: { name, response: { output } } };
+}

@@ -1,0 +1,25 @@
+import type { NormalizedUsage } from '../types';
+import { isObject } from './json';
+
+function count(value: unknown): number {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/**
+ * Gemini's `usageMetadata` as the normalized record (PROTOCOLS.md §5.3 usage mapping):
+ * promptTokenCount includes cached tokens (and tool-use prompt tokens are input too);
+ * candidatesTokenCount excludes thoughts, so output = candidates + thoughts, and the
+ * thoughts are the reasoning part of it. Absent fields mean zero. Without candidatesTokenCount,
+ * output is derived from the total (which counts thoughts already).
+ */
+export function usageFromGemini(metadata: unknown): NormalizedUsage | undefined {
+	if (!isObject(metadata)) return undefined;
+	const prompt = count(metadata.promptTokenCount) + count(metadata.toolUsePromptTokenCount);
+	const thoughts = count(metadata.thoughtsTokenCount);
+	const output =
+		metadata.candidatesTokenCount === undefined && metadata.totalTokenCount !== undefined
+			? Math.max(thoughts, count(metadata.totalTokenCount) - prompt)
+			: count(metadata.candidatesTokenCount) + thoughts;
+	const cacheRead = Math.min(count(metadata.cachedContentTokenCount), prompt);
+	return { inputUncached: prompt - cacheRead, cacheRead, cacheWrite: 0, output, reasoning: Math.min(thoughts, output) };
+}
