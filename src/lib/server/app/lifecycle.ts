@@ -12,6 +12,7 @@ import { createLogger, setLogger, type Logger } from '../observability/logger';
 import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
 import { Wallet } from '../billing/wallet';
+import { createImageFetcher } from '../security/fetch-image';
 import { applyBalances } from '../state/balances';
 import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
@@ -86,7 +87,9 @@ export async function startApp(): Promise<void> {
 		log,
 		bodyLimit: cfg.relayBodyLimit,
 		trustedProxy: cfg.trustedProxy,
-		persistHealth: (actions) => healthWriter.persist(actions)
+		persistHealth: (actions) => healthWriter.persist(actions),
+		// The allow-list is an option, so it is read at each download.
+		fetchImage: (url) => createImageFetcher({ allowHosts: snapshot().options['relay.image_fetch_allow_hosts'] })(url)
 	});
 	const prober = startChannelProber({
 		ctx: serviceCtx,

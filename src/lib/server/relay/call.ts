@@ -303,7 +303,11 @@ async function attempt(
 		try {
 			finished = adaptor.finishResponse(route.door, text, req.model);
 			if (route.render && req.codec) finished = { ...finished, body: req.codec.renderCompletion(JSON.parse(finished.body) as ChatCompletion, renderContext(input, req)) };
-		} catch {
+		} catch (err) {
+			// An answer the upstream says is the request's fault (retry: false) is the client's to see.
+			if (err instanceof Error && (err as { retry?: unknown }).retry === false) {
+				return failed({ kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' });
+			}
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
 		}
 		const usage = finished.usage ?? estimate(req, finished.outputText);
@@ -386,7 +390,7 @@ function estimate(req: Request_, outputText: string): NormalizedUsage {
 }
 
 /** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */
-const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError']);
+const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError', 'DoorInputError']);
 
 /**
  * The upstream request for one attempt: the client's own body when the channel speaks the
