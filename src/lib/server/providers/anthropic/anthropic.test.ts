@@ -10,7 +10,6 @@ import { fromAnthropicName, toAnthropicId, toAnthropicName } from './names';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const json = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
-type Json = Record<string, any>; // test-side reading of our own output
 
 function channel(config: Record<string, unknown> = {}): ChannelState {
 	return channelState(1, { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', config });
@@ -30,8 +29,8 @@ function build(body: Record<string, unknown>, over: Partial<BuildRequestInput> =
 }
 
 /** The Anthropic body a canonical chat request becomes. */
-function convert(body: Record<string, unknown>, model = 'claude-sonnet-4-5', config: Record<string, unknown> = {}): Json {
-	return JSON.parse(build(body, { upstreamModel: model, channel: channel(config) }).body) as Json;
+function convert(body: Record<string, unknown>, model = 'claude-sonnet-4-5', config: Record<string, unknown> = {}) {
+	return JSON.parse(build(body, { upstreamModel: model, channel: channel(config) }).body);
 }
 
 const user = (content: unknown) => ({ role: 'user', content });
@@ -331,7 +330,7 @@ describe('request: canonical → Messages (PROTOCOLS.md §4.2)', () => {
 		expect(out.thinking).toBeUndefined();
 		expect(out.messages[1].content).toEqual([{ type: 'tool_use', id: 'toolu_1', name: 'w', input: {} }]);
 		// Without thinking on, even signed blocks stay home.
-		const signed = structuredClone(history) as Json[];
+		const signed = JSON.parse(JSON.stringify(history));
 		signed[1]!.thinking_blocks = [{ type: 'thinking', thinking: 't', signature: 'sig' }];
 		expect(convert({ model: 'x', messages: signed }).messages[1].content[0].type).toBe('tool_use');
 		expect(convert({ model: 'x', messages: signed, reasoning_effort: 'low' }).messages[1].content[0]).toEqual({ type: 'thinking', thinking: 't', signature: 'sig' });
@@ -480,10 +479,10 @@ function translate(text: string, opts: { clientWantsUsage?: boolean; door?: Door
 }
 
 /** The JSON chunks of a converted stream, and whether it ended with [DONE]. */
-function chunksOf(out: string): { chunks: Json[]; done: boolean } {
+function chunksOf(out: string) {
 	const events = out.split('\n\n').filter(Boolean);
 	const done = events.at(-1) === 'data: [DONE]';
-	return { chunks: events.filter((e) => e !== 'data: [DONE]').map((e) => JSON.parse(e.replace(/^data: /, '')) as Json), done };
+	return { chunks: events.filter((e) => e !== 'data: [DONE]').map((e) => JSON.parse(e.replace(/^data: /, ''))), done };
 }
 
 describe('stream → chat.completion.chunk (PROTOCOLS.md §4.4, §2.3)', () => {

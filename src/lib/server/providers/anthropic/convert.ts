@@ -114,7 +114,12 @@ function toolsOf(req: Json, structured: Structured): Json[] {
 		const fn = rec(tool?.function);
 		if (tool?.type === 'function' && fn) defs.push({ ...fn, cache_control: tool.cache_control });
 	}
-	if (defs.length === 0) for (const item of arr(req.functions)) if (rec(item)) defs.push(rec(item)!);
+	if (defs.length === 0) {
+		for (const item of arr(req.functions)) {
+			const fn = rec(item);
+			if (fn) defs.push(fn);
+		}
+	}
 	const tools: Json[] = [];
 	for (const fn of defs) {
 		const out: Json = { name: toAnthropicName(str(fn.name) ?? '') };

@@ -24,7 +24,8 @@ const NO_RESULT = '(no result)';
 
 /** `function.arguments` as the object tool_use.input wants; `{}` when empty or unreadable. */
 export function parseArguments(args: unknown): Json {
-	if (rec(args)) return rec(args)!;
+	const given = rec(args);
+	if (given) return given;
 	if (typeof args !== 'string' || !args.trim()) return {};
 	try {
 		return rec(JSON.parse(args)) ?? {};
