@@ -1,0 +1,82 @@
+import { retryAfterMs } from '../openai/errors';
+import type { UpstreamFailure } from '../types';
+
+/**
+ * A canonical request this upstream cannot carry (n > 1, audio input, ...). Thrown by
+ * `buildRequest`; the relay answers it as a 400 with `param` set.
+ */
+export class UpstreamRequestError extends Error {
+	override name = 'UpstreamRequestError';
+	constructor(
+		message: string,
+		readonly param: string | null = null
+	) {
+		super(message);
+	}
+}
+
+/** The answer was not an Anthropic message at all. */
+export class UpstreamFormatError extends Error {
+	override name = 'UpstreamFormatError';
+}
+
+export interface AnthropicError {
+	type: string | undefined;
+	message: string;
+	/** `error.details.error_code`, e.g. enforced_spend_limit_reached. */
+	detailCode: string | undefined;
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
+const rec = (value: unknown): Record<string, unknown> | undefined =>
+	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/** `{"type":"error","error":{"type","message"}}` (also as an SSE error event's data), or the text. */
+export function anthropicError(status: number, text: string): AnthropicError {
+	let root: Record<string, unknown> | undefined;
+	try {
+		root = rec(JSON.parse(text));
+	} catch {
+		root = undefined;
+	}
+	const error = rec(root?.error);
+	if (error) {
+		return {
+			type: str(error.type),
+			message: str(error.message) ?? `The upstream answered with HTTP ${status}`,
+			detailCode: str(rec(error.details)?.error_code)
+		};
+	}
+	const message = str(root?.message) ?? (root ? undefined : str(text.trim().slice(0, 300)));
+	return { type: undefined, message: message ?? `The upstream answered with HTTP ${status}`, detailCode: undefined };
+}
+
+/** A 400 that is about this channel's account rather than the request (PROTOCOLS.md §4.5). */
+const ACCOUNT_PROBLEM = /credit balance|spend limit|billing/i;
+const TOO_LONG = /prompt is too long|context (window|length)|too many tokens/i;
+
+/** PROTOCOLS.md §4.5 and §10 for Anthropic. */
+export function classifyAnthropicFailure(status: number, headers: Headers, text: string): UpstreamFailure {
+	const e = anthropicError(status, text);
+	const base = { status, message: e.message };
+	if (status === 429) {
+		// A spend limit is not a moment's congestion: retrying this key soon would fail again.
+		if (e.detailCode === 'enforced_spend_limit_reached' || /spend limit/i.test(e.message)) return { ...base, kind: 'bad-key' };
+		return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
+	}
+	if (status === 529 || e.type === 'overloaded_error') return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
+	if (status === 401 || status === 402 || status === 403 || e.type === 'billing_error' || e.type === 'authentication_error') {
+		return { ...base, kind: 'bad-key' };
+	}
+	if (status === 404) return { ...base, kind: 'model-unavailable' };
+	if (status === 408 || status >= 500) return { ...base, kind: 'retry', retryAfterMs: retryAfterMs(headers) };
+	if (status === 400 && ACCOUNT_PROBLEM.test(e.message)) return { ...base, kind: 'bad-key' };
+	if (status === 413) return { ...base, kind: 'client', type: 'invalid_request_error', code: 'request_too_large', param: null };
+	return {
+		...base,
+		kind: 'client',
+		type: 'invalid_request_error',
+		code: TOO_LONG.test(e.message) ? 'context_length_exceeded' : null,
+		param: null
+	};
+}

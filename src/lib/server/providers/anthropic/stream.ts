@@ -1,0 +1,234 @@
+import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import { chatUsageOf } from '../usage';
+import { finishReasonOf } from './finish';
+import { rec, str, type Json } from './guards';
+import { fromAnthropicName, JSON_TOOL_NAME } from './names';
+import { anthropicEvent, createEventReader, streamErrorMessage } from './sse';
+import { mergeStreamUsage, usageFromAnthropic } from './usage';
+
+/** What an open content block turns into. */
+type Block =
+	| { kind: 'text' }
+	| { kind: 'thinking'; text: string; signature: string }
+	| { kind: 'tool'; ordinal: number; sawArgs: boolean }
+	/** The forced JSON-mode tool: its input is the answer's content. */
+	| { kind: 'json'; sawArgs: boolean }
+	| { kind: 'other' };
+
+/**
+ * Anthropic Messages SSE → OpenAI `chat.completion.chunk` SSE (PROTOCOLS.md §4.4, §2.3).
+ * A state machine fed one event at a time: the role chunk on message_start (which commits the
+ * stream), content / reasoning / tool-call fragments per block, one finish chunk on
+ * message_delta, then on message_stop the usage chunk (when the client asked) and [DONE].
+ * Tool-call indexes count tool_use blocks only, not Anthropic's block indexes.
+ */
+export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
+	let state: StreamTranslator['state'] = 'waiting';
+	let rejection: string | undefined;
+	let error: string | undefined;
+	let done = false;
+	let usage: NormalizedUsage | undefined;
+	let id = '';
+	const created = Math.floor(Date.now() / 1000);
+	const blocks = new Map<number, Block>();
+	let tools = 0;
+	let jsonTool = false;
+	let finished = false;
+	let stopReason: unknown;
+	const text: string[] = [];
+	let out: string[] = [];
+
+	const emit = (delta: ChunkDelta, finish: FinishReason | null = null) => {
+		const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index: 0, delta, finish_reason: finish }] };
+		out.push(sseData(chunk));
+	};
+	const finish = () => {
+		if (finished) return;
+		finished = true;
+		emit({}, finishReasonOf(stopReason, jsonTool));
+	};
+
+	function onStart(data: Json): void {
+		const message = rec(data.message);
+		id = str(message?.id) || `chatcmpl-${crypto.randomUUID()}`;
+		usage = usageFromAnthropic(message?.usage);
+		state = 'committed';
+		emit({ role: 'assistant', content: '' });
+	}
+
+	function onBlockStart(index: number, block: Json): void {
+		switch (block.type) {
+			case 'text': {
+				blocks.set(index, { kind: 'text' });
+				const initial = str(block.text);
+				if (initial) onText(initial);
+				return;
+			}
+			case 'thinking': {
+				const initial = str(block.thinking) ?? '';
+				blocks.set(index, { kind: 'thinking', text: initial, signature: str(block.signature) ?? '' });
+				if (initial) onReasoning(initial);
+				return;
+			}
+			case 'redacted_thinking':
+				blocks.set(index, { kind: 'other' });
+				emit({ thinking_blocks: [{ type: 'redacted_thinking', data: str(block.data) ?? '' }] });
+				return;
+			case 'tool_use': {
+				const name = str(block.name) ?? '';
+				if (name === JSON_TOOL_NAME) {
+					jsonTool = true;
+					blocks.set(index, { kind: 'json', sawArgs: false });
+					return;
+				}
+				const ordinal = tools++;
+				blocks.set(index, { kind: 'tool', ordinal, sawArgs: false });
+				const clientName = fromAnthropicName(name);
+				text.push(clientName);
+				// The `{}` in content_block_start's input is not sent: the arguments follow as deltas.
+				emit({ tool_calls: [{ index: ordinal, id: str(block.id) ?? '', type: 'function', function: { name: clientName, arguments: '' } }] });
+				return;
+			}
+			default:
+				blocks.set(index, { kind: 'other' }); // server tools and their results have no chat form
+		}
+	}
+
+	function onText(value: string): void {
+		text.push(value);
+		emit({ content: value });
+	}
+
+	function onReasoning(value: string): void {
+		text.push(value);
+		emit({ reasoning_content: value });
+	}
+
+	function onDelta(block: Block | undefined, delta: Json): void {
+		if (!block) return;
+		switch (delta.type) {
+			case 'text_delta': {
+				const value = str(delta.text);
+				if (value && block.kind === 'text') onText(value);
+				return;
+			}
+			case 'thinking_delta': {
+				const value = str(delta.thinking);
+				if (value && block.kind === 'thinking') {
+					block.text += value;
+					onReasoning(value);
+				}
+				return;
+			}
+			case 'signature_delta':
+				if (block.kind === 'thinking') block.signature += str(delta.signature) ?? '';
+				return;
+			case 'input_json_delta': {
+				const value = str(delta.partial_json);
+				if (!value) return;
+				if (block.kind === 'tool') {
+					block.sawArgs = true;
+					text.push(value);
+					emit({ tool_calls: [{ index: block.ordinal, function: { arguments: value } }] });
+				} else if (block.kind === 'json') {
+					block.sawArgs = true;
+					onText(value);
+				}
+				return;
+			}
+			default:
+				return; // citations_delta and future delta types
+		}
+	}
+
+	function onBlockStop(block: Block | undefined): void {
+		if (block?.kind === 'tool' && !block.sawArgs) emit({ tool_calls: [{ index: block.ordinal, function: { arguments: '{}' } }] });
+		if (block?.kind === 'json' && !block.sawArgs) onText('{}');
+		// The complete block, signature included, for clients that send thinking back (§2.7).
+		if (block?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature }] });
+	}
+
+	function onStop(): void {
+		finish();
+		if (clientWantsUsage && usage) {
+			const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [], usage: chatUsageOf(usage) };
+			out.push(sseData(chunk));
+		}
+		out.push(SSE_DONE);
+		done = true;
+	}
+
+	const reader = createEventReader((event) => {
+		if (done || error !== undefined || state === 'rejected') return;
+		const parsed = anthropicEvent(event);
+		if (!parsed) {
+			if (state === 'waiting') {
+				state = 'rejected';
+				rejection = 'The upstream sent something other than an Anthropic event';
+			}
+			return;
+		}
+		const { type, data } = parsed;
+		if (type === 'error') {
+			const message = streamErrorMessage(data);
+			if (state === 'waiting') {
+				state = 'rejected';
+				rejection = message;
+			} else error = message;
+			return;
+		}
+		if (state === 'waiting') {
+			if (type === 'message_start') onStart(data);
+			return; // a ping or an unknown event before the message: nothing to commit to yet
+		}
+		const index = typeof data.index === 'number' ? data.index : -1;
+		switch (type) {
+			case 'content_block_start':
+				if (!finished) onBlockStart(index, rec(data.content_block) ?? {});
+				return;
+			case 'content_block_delta':
+				if (!finished) onDelta(blocks.get(index), rec(data.delta) ?? {});
+				return;
+			case 'content_block_stop':
+				if (!finished) onBlockStop(blocks.get(index));
+				blocks.delete(index);
+				return;
+			case 'message_delta':
+				stopReason = rec(data.delta)?.stop_reason ?? stopReason;
+				usage = mergeStreamUsage(usage, data.usage);
+				finish();
+				return;
+			case 'message_stop':
+				onStop();
+				return;
+			default:
+				return; // ping, and event types Anthropic adds later
+		}
+	});
+
+	const drain = () => {
+		const text = out.join('');
+		out = [];
+		return text;
+	};
+
+	return {
+		get state() {
+			return state;
+		},
+		push(chunk) {
+			reader.push(chunk);
+			return drain();
+		},
+		end() {
+			reader.end();
+			return drain();
+		},
+		rejection: () => rejection,
+		done: () => done,
+		error: () => error,
+		usage: () => usage,
+		outputText: () => text.join('')
+	};
+}

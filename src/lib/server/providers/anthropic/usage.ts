@@ -1,0 +1,43 @@
+import type { NormalizedUsage } from '../types';
+
+function count(value: unknown): number {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+const rec = (value: unknown): Record<string, unknown> | undefined =>
+	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+
+/**
+ * Anthropic's usage object as the normalized record (PROTOCOLS.md §4.3): `input_tokens`
+ * already excludes cache reads and writes, and `output_tokens` includes thinking. Anthropic
+ * reports no thinking split, so `reasoning` stays 0 rather than a guess.
+ */
+export function usageFromAnthropic(usage: unknown): NormalizedUsage | undefined {
+	const u = rec(usage);
+	if (!u) return undefined;
+	return {
+		inputUncached: count(u.input_tokens),
+		cacheRead: count(u.cache_read_input_tokens),
+		cacheWrite: count(u.cache_creation_input_tokens),
+		output: count(u.output_tokens),
+		reasoning: 0
+	};
+}
+
+/**
+ * Folds a stream's later usage (message_delta) into what message_start reported: output is
+ * cumulative, so it replaces; input and cache numbers are repeated by newer API versions and
+ * omitted by some hosts, so the larger one wins (PROTOCOLS.md §4.4).
+ */
+export function mergeStreamUsage(start: NormalizedUsage | undefined, delta: unknown): NormalizedUsage | undefined {
+	const d = rec(delta);
+	if (!d) return start;
+	const base = start ?? { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
+	return {
+		inputUncached: Math.max(base.inputUncached, count(d.input_tokens)),
+		cacheRead: Math.max(base.cacheRead, count(d.cache_read_input_tokens)),
+		cacheWrite: Math.max(base.cacheWrite, count(d.cache_creation_input_tokens)),
+		output: 'output_tokens' in d ? count(d.output_tokens) : base.output,
+		reasoning: 0
+	};
+}
