@@ -1,9 +1,10 @@
+import { anthropicAdaptor } from './anthropic';
 import { geminiAdaptor } from './gemini';
 import { openaiAdaptor } from './openai';
 import type { ProviderAdaptor } from './types';
 
 /** Channel type -> adaptor. A new provider is one folder and one line here. */
-const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([openaiAdaptor, geminiAdaptor].map((a) => [a.type, a]));
+const ADAPTORS: ReadonlyMap<string, ProviderAdaptor> = new Map([openaiAdaptor, anthropicAdaptor, geminiAdaptor].map((a) => [a.type, a]));
 
 export function adaptorFor(type: string): ProviderAdaptor | undefined {
 	return ADAPTORS.get(type);
