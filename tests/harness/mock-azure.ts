@@ -61,8 +61,10 @@ export type AzureBehaviour =
 	  }
 	| { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> };
 
+export type AzureError = Extract<AzureBehaviour, { kind: 'error' }>;
+
 export const azureErrors = {
-	rateLimited: (seconds = 6): AzureBehaviour => ({
+	rateLimited: (seconds = 6): AzureError => ({
 		kind: 'error',
 		status: 429,
 		headers: { 'retry-after': String(seconds), 'retry-after-ms': String(seconds * 1000), 'x-ms-retry-after-ms': String(seconds * 1000) },
@@ -73,7 +75,7 @@ export const azureErrors = {
 			}
 		}
 	}),
-	contentFilter: (): AzureBehaviour => ({
+	contentFilter: (): AzureError => ({
 		kind: 'error',
 		status: 400,
 		body: {
@@ -96,8 +98,8 @@ export const azureErrors = {
 			}
 		}
 	}),
-	deploymentNotFound: (): AzureBehaviour => ({ kind: 'error', status: 404, body: DEPLOYMENT_NOT_FOUND }),
-	unavailable: (status = 503): AzureBehaviour => ({
+	deploymentNotFound: (): AzureError => ({ kind: 'error', status: 404, body: DEPLOYMENT_NOT_FOUND }),
+	unavailable: (status = 503): AzureError => ({
 		kind: 'error',
 		status,
 		headers: { 'retry-after': '1' },
