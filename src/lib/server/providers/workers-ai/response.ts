@@ -1,11 +1,11 @@
 import type { ChatCompletion, FinishReason } from '../canonical';
 import { finishOpenAIResponse, UpstreamFormatError } from '../openai/response';
-import { usageFromOpenAI } from '../openai/usage';
 import { parseJsonObject } from '../sse-reader';
 import type { Door, FinishedResponse, NormalizedUsage } from '../types';
 import { chatUsageOf } from '../usage';
 import { envelopeMessage } from './errors';
 import { toolCallsOf } from './tool-calls';
+import { workersUsage } from './usage';
 
 /**
  * A Workers AI answer for the client. The OpenAI-compatible endpoints answer in OpenAI's shape
@@ -21,21 +21,28 @@ import { toolCallsOf } from './tool-calls';
 export function finishWorkersAiResponse(door: Door, text: string, publicModel: string, maxTokens?: number): FinishedResponse {
 	const body = parseJsonObject(text);
 	if (!body) throw new UpstreamFormatError('The upstream answered with something that is not a JSON object');
-	if (!('result' in body) && !('success' in body)) return finishOpenAIResponse(door, text, publicModel);
+	if (!('result' in body) && !('success' in body)) return openaiShaped(door, text, publicModel);
 	if (body.success === false) throw new UpstreamFormatError(envelopeMessage(body) ?? 'The upstream reported a failure');
 	const result = body.result;
 	if (result === null || typeof result !== 'object' || Array.isArray(result)) {
 		throw new UpstreamFormatError('The upstream answered without a result');
 	}
 	const r = result as Record<string, unknown>;
-	if (Array.isArray(r.choices)) return finishOpenAIResponse(door, JSON.stringify(r), publicModel);
+	if (Array.isArray(r.choices)) return openaiShaped(door, JSON.stringify(r), publicModel);
 	return convertNative(r, publicModel, maxTokens);
+}
+
+/** An OpenAI-shaped answer passes through; zero usage counts as none. */
+function openaiShaped(door: Door, text: string, publicModel: string): FinishedResponse {
+	const finished = finishOpenAIResponse(door, text, publicModel);
+	const u = finished.usage;
+	return u && u.inputUncached + u.cacheRead + u.cacheWrite + u.output === 0 ? { ...finished, usage: undefined } : finished;
 }
 
 function convertNative(result: Record<string, unknown>, publicModel: string, maxTokens: number | undefined): FinishedResponse {
 	const text = contentOf(result.response);
 	const toolCalls = toolCallsOf(result.tool_calls);
-	const usage = usageFromOpenAI(result.usage);
+	const usage = workersUsage(result.usage);
 	const completion: ChatCompletion = {
 		id: `chatcmpl-${crypto.randomUUID()}`,
 		object: 'chat.completion',

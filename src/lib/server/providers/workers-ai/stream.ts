@@ -1,11 +1,11 @@
 import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
-import { usageFromOpenAI } from '../openai/usage';
 import { createSseReader, errorMessageOf, parseJsonObject, TextTally, type SseItem } from '../sse-reader';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 import { chatUsageOf } from '../usage';
 import { envelopeMessage } from './errors';
 import { inferFinish } from './response';
 import { newCallId, readToolCall, type WorkersToolCall } from './tool-calls';
+import { workersUsage } from './usage';
 
 /** StreamOptions plus the request's max_tokens, to infer "length" (the interface has no field for it yet). */
 export interface WorkersStreamOptions extends StreamOptions {
@@ -146,7 +146,7 @@ export function createWorkersAiStreamTranslator({ publicModel, clientWantsUsage,
 		if (!event) return refuse('The upstream sent an event that is not a JSON object');
 		const failure = errorMessageOf(event) ?? envelopeMessage(event) ?? (event.success === false ? 'The upstream reported a failure' : undefined);
 		if (failure !== undefined) return refuse(failure);
-		if (event.usage !== null && typeof event.usage === 'object') usage = usageFromOpenAI(event.usage);
+		if (event.usage !== null && typeof event.usage === 'object') usage = workersUsage(event.usage) ?? usage;
 		if (Array.isArray(event.choices)) {
 			if (event.choices.length > 0) return openaiChunk(event, event.choices);
 			// The usage chunk: it goes out with the close, after the finish.

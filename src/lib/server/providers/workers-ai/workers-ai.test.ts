@@ -229,6 +229,18 @@ describe('non-stream response', () => {
 		expect(compat.usage?.output).toBe(4);
 	});
 
+	test('zero usage from the compatible endpoint counts as none (the relay counts instead of billing nothing)', () => {
+		const zero = JSON.parse(fixture('compat-completion.json')) as Json;
+		zero.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+		const finished = workersAiAdaptor.finishResponse('chat', JSON.stringify(zero), 'llama');
+		expect(finished.usage).toBeUndefined();
+		expect(finished.outputText).toContain('Beep boop.');
+		const t = createWorkersAiStreamTranslator({ publicModel: 'm', clientWantsUsage: true, door: 'chat' });
+		const out = feedTranslator(t, 'data: {"response":"Hi"}\n\ndata: {"response":"","usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}\n\ndata: [DONE]\n\n');
+		expect(t.usage()).toBeUndefined();
+		expect(out).not.toContain('usage');
+	});
+
 	test('an envelope with success false, or not JSON, is refused', () => {
 		expect(() => workersAiAdaptor.finishResponse('chat', fixture('error-3040.json'), 'm')).toThrow(/Capacity/);
 		expect(() => workersAiAdaptor.finishResponse('chat', '<html>', 'm')).toThrow();
