@@ -1,0 +1,84 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export type SseItem = { kind: 'data'; data: string } | { kind: 'comment'; text: string };
+
+export interface SseReader {
+	/** Decodes one upstream chunk (it may cut events, lines or characters anywhere); returns the events it completed. */
+	push(chunk: Uint8Array): SseItem[];
+	/** The upstream body ended: an event left without its blank line still counts. */
+	end(): SseItem[];
+}
+
+/**
+ * Upstream SSE bytes as whole events, for translators that parse every event: one streaming
+ * TextDecoder (so a multi-byte character split across chunks survives) feeding
+ * eventsource-parser (which handles CRLF, multi-line data and comments).
+ */
+export function createSseReader(): SseReader {
+	const decoder = new TextDecoder();
+	let items: SseItem[] = [];
+	const parser = createParser({
+		onEvent: (event: EventSourceMessage) => void items.push({ kind: 'data', data: event.data }),
+		onComment: (text: string) => void items.push({ kind: 'comment', text })
+	});
+	const take = () => {
+		const out = items;
+		items = [];
+		return out;
+	};
+	return {
+		push(chunk) {
+			parser.feed(decoder.decode(chunk, { stream: true }));
+			return take();
+		},
+		end() {
+			// Two line ends complete whatever line and event were left open (the parser's own
+			// reset({ consume: true }) leaves a last line without its line end unread).
+			parser.feed(decoder.decode() + '\n\n');
+			return take();
+		}
+	};
+}
+
+/** A JSON object from an event's data, or undefined. */
+export function parseJsonObject(data: string): Record<string, unknown> | undefined {
+	try {
+		const value: unknown = JSON.parse(data);
+		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** The message of an `{"error": ...}` body: a string, or an object's `message`. */
+export function errorMessageOf(value: Record<string, unknown>): string | undefined {
+	const error = value.error;
+	if (typeof error === 'string') return error;
+	if (error !== null && typeof error === 'object') {
+		const message = (error as Record<string, unknown>).message;
+		if (typeof message === 'string') return message;
+		return 'The upstream reported an error';
+	}
+	return undefined;
+}
+
+/** Keeps produced text for token counting, up to a cap; beyond it, only the length is kept. */
+export class TextTally {
+	#parts: string[] = [];
+	#kept = 0;
+	#dropped = 0;
+	constructor(private readonly cap = 1 << 20) {}
+
+	add(text: string): void {
+		if (!text) return;
+		if (this.#kept + text.length <= this.cap) {
+			this.#parts.push(text);
+			this.#kept += text.length;
+		} else this.#dropped += text.length;
+	}
+
+	text(): string {
+		// Past the cap the characters no longer matter, only how many there were.
+		return this.#parts.join('') + (this.#dropped ? 'x'.repeat(this.#dropped) : '');
+	}
+}

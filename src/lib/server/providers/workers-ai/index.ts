@@ -1,0 +1,25 @@
+import type { ProviderAdaptor } from '../types';
+import { workersAiConfig, workersAiConfigOf } from './config';
+import { classifyWorkersAiFailure } from './errors';
+import { buildWorkersAiRequest } from './request';
+import { finishWorkersAiResponse } from './response';
+import { createWorkersAiStreamTranslator } from './stream';
+
+export { workersAiConfig } from './config';
+
+/**
+ * Cloudflare Workers AI. Chat goes to the OpenAI-compatible /ai/v1 endpoint (passthrough) or,
+ * in 'native' mode, to /ai/run/{model} (converted); embeddings always use /ai/v1.
+ */
+export const workersAiAdaptor: ProviderAdaptor = {
+	type: 'workers-ai',
+	configSchema: workersAiConfig,
+	supports: (door) => door === 'chat' || door === 'embeddings',
+	native: (door, channel) => door === 'embeddings' || (door === 'chat' && workersAiConfigOf(channel.config).mode === 'openai'),
+	buildRequest: buildWorkersAiRequest,
+	finishResponse: (door, text, publicModel) => finishWorkersAiResponse(door, text, publicModel),
+	createStreamTranslator: createWorkersAiStreamTranslator,
+	classifyFailure: (status, headers, text) => classifyWorkersAiFailure(status, headers, text),
+	testBody: (door, model) =>
+		door === 'embeddings' ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }
+};
