@@ -75,6 +75,8 @@ export interface StreamOptions {
 	/** The client asked for the usage chunk (stream_options.include_usage). */
 	clientWantsUsage: boolean;
 	door: Door;
+	/** The output limit the request set, when it set one (lets a finish reason be inferred as 'length'). */
+	maxTokens?: number;
 }
 
 /**
@@ -125,7 +127,7 @@ export interface ProviderAdaptor {
 	/** Async work a converted request needs before `buildRequest` (e.g. inlining remote images). */
 	prepare?(body: ChatRequest, fetchImage: ImageFetcher): Promise<ChatRequest>;
 	buildRequest(input: BuildRequestInput): OutboundRequest;
-	finishResponse(door: Door, text: string, publicModel: string): FinishedResponse;
+	finishResponse(door: Door, text: string, publicModel: string, maxTokens?: number): FinishedResponse;
 	createStreamTranslator(options: StreamOptions): StreamTranslator;
 	/** Classifies a non-2xx answer from the upstream. */
 	classifyFailure(status: number, headers: Headers, text: string): UpstreamFailure;

@@ -301,7 +301,7 @@ async function attempt(
 		}
 		let finished;
 		try {
-			finished = adaptor.finishResponse(route.door, text, req.model);
+			finished = adaptor.finishResponse(route.door, text, req.model, maxTokensOf(req.canonical));
 			if (route.render && req.codec) finished = { ...finished, body: req.codec.renderCompletion(JSON.parse(finished.body) as ChatCompletion, renderContext(input, req)) };
 		} catch (err) {
 			// An answer the upstream says is the request's fault (retry: false) is the client's to see.
@@ -343,7 +343,8 @@ async function streamAnswer(
 		publicModel: req.model,
 		// A rendered stream needs the usage chunk for its own closing events.
 		clientWantsUsage: route.render || req.clientWantsUsage,
-		door: route.door
+		door: route.door,
+		maxTokens: maxTokensOf(req.canonical)
 	});
 	const rendered = route.render && req.codec ? new RenderedTranslator(upstreamTranslator, req.codec.createStreamRenderer(renderContext(input, req))) : undefined;
 	const translator = rendered ?? upstreamTranslator;
@@ -387,6 +388,11 @@ async function streamAnswer(
 
 function estimate(req: Request_, outputText: string): NormalizedUsage {
 	return { inputUncached: estimatePromptTokens(req.canonical), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
+}
+
+function maxTokensOf(body: Record<string, unknown>): number | undefined {
+	const limit = body.max_completion_tokens ?? body.max_tokens;
+	return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
 }
 
 /** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */

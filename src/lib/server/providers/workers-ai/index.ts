@@ -17,7 +17,7 @@ export const workersAiAdaptor: ProviderAdaptor = {
 	supports: (door) => door === 'chat' || door === 'embeddings',
 	native: (door, channel) => door === 'embeddings' || (door === 'chat' && workersAiConfigOf(channel.config).mode === 'openai'),
 	buildRequest: buildWorkersAiRequest,
-	finishResponse: (door, text, publicModel) => finishWorkersAiResponse(door, text, publicModel),
+	finishResponse: (door, text, publicModel, maxTokens) => finishWorkersAiResponse(door, text, publicModel, maxTokens),
 	createStreamTranslator: createWorkersAiStreamTranslator,
 	classifyFailure: (status, headers, text) => classifyWorkersAiFailure(status, headers, text),
 	testBody: (door, model) =>

@@ -1,0 +1,111 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ApiClient } from '../harness/api-client';
+import { expectBooksBalanceOnceDrained } from '../harness/books';
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { eventually } from '../harness/eventually';
+import { TEST_SECRET_KEY } from '../harness/fixtures';
+import { azureErrors, startMockAzure, type MockAzure } from '../harness/mock-azure';
+import { startMockWorkersAi, type MockWorkersAi } from '../harness/mock-workers-ai';
+import { startServer, type TestServer } from '../harness/server';
+
+// Azure OpenAI and Cloudflare Workers AI channels end to end, with the openai package.
+const ADMIN_TOKEN = 'azure-admin-token-0123456789abcdef';
+const AZURE_KEY = 'azure-upstream-key-0001';
+const ACCOUNT = '0123456789abcdef0123456789abcdef';
+const CF_TOKEN = 'cf-upstream-token-0001';
+
+let db: TestDatabase;
+let server: TestServer;
+let azure: MockAzure;
+let cf: MockWorkersAi;
+let admin: ApiClient;
+let key: string;
+let userId: number;
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	azure = await startMockAzure({ apiKey: AZURE_KEY, deployments: ['prod-4o', 'prod-o3'] });
+	cf = await startMockWorkersAi({ accountId: ACCOUNT, token: CF_TOKEN });
+	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: TEST_SECRET_KEY, ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
+	admin = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
+	const channels = [
+		{ type: 'azure', name: 'azure', baseUrl: azure.url, models: ['gpt-4o', 'o3', 'az-fo'], keys: [AZURE_KEY], priority: 10, config: { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-4o', 'az-fo': 'prod-4o', o3: 'prod-o3' } } },
+		{ type: 'workers-ai', name: 'workers native', baseUrl: cf.url, models: ['llama', 'az-fo'], modelMapping: { llama: '@cf/meta/llama-3.1-8b-instruct', 'az-fo': '@cf/meta/llama-3.1-8b-instruct' }, keys: [CF_TOKEN], priority: 0, config: { accountId: ACCOUNT, mode: 'native' } }
+	];
+	for (const channel of channels) {
+		const res = await admin.post('/api/channels', channel);
+		expect(res.status, JSON.stringify(res.body)).toBe(201);
+	}
+	for (const model of ['gpt-4o', 'o3', 'az-fo', 'llama']) expect((await admin.post('/api/prices', { model, modelRatio: 1, completionRatio: 2 })).status).toBe(200);
+	const user = await admin.post('/api/users', { username: 'azure-user', password: 'azure-user-pw', quota: 10_000_000 });
+	userId = user.body.id;
+	key = (await admin.post('/api/keys', { name: 'k', userId })).body.key;
+});
+
+afterAll(async () => {
+	await server?.stop();
+	await azure?.close();
+	await cf?.close();
+	await db?.drop();
+});
+
+const openai = () => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 15_000 });
+
+describe('Azure OpenAI', () => {
+	test('deployment URL, api-key header, public model name back; the stream loses the filter-only chunk', async () => {
+		azure.reset();
+		azure.enqueue({ kind: 'ok', content: 'Hi from Azure.' }, { kind: 'ok', content: 'Streamed from Azure.', chunks: 3, asyncFilter: true });
+		const done = await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+		expect(done).toMatchObject({ model: 'gpt-4o', choices: [{ message: { content: 'Hi from Azure.' } }] });
+		expect(azure.requests[0]!.path).toBe('/openai/deployments/prod-4o/chat/completions?api-version=2024-10-21');
+		expect(azure.requests[0]!.headers['api-key']).toBe(AZURE_KEY);
+		const chunks = [];
+		for await (const c of await openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Stream' }], stream: true })) chunks.push(c);
+		expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
+		expect(chunks.every((c) => c.choices.length === 1 && c.model === 'gpt-4o')).toBe(true);
+		expect(chunks.map((c) => c.choices[0]!.delta.content ?? '').join('')).toBe('Streamed from Azure.');
+	});
+
+	test('a reasoning deployment gets max_completion_tokens and no temperature; a content filter refusal reaches the client as 400', async () => {
+		azure.reset();
+		azure.enqueue({ kind: 'ok', content: 'Thought about it.' }, azureErrors.contentFilter());
+		await openai().chat.completions.create({ model: 'o3', messages: [{ role: 'user', content: 'Think' }], max_tokens: 50, temperature: 0.7 });
+		expect(azure.requests[0]!.body).toMatchObject({ max_completion_tokens: 50 });
+		expect(azure.requests[0]!.body).not.toHaveProperty('temperature');
+		expect(azure.requests[0]!.body).not.toHaveProperty('max_tokens');
+		await expect(openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Something filtered' }] })).rejects.toMatchObject({ status: 400, code: 'content_filter' });
+	});
+
+	test('a rate-limited Azure fails over to Workers AI; the client sees plain success', async () => {
+		azure.reset();
+		cf.reset();
+		azure.enqueue(azureErrors.rateLimited(5));
+		cf.enqueue({ kind: 'ok', content: 'Workers stepped in.' });
+		const done = await openai().chat.completions.create({ model: 'az-fo', messages: [{ role: 'user', content: 'Anyone?' }] });
+		expect(done.choices[0]!.message.content).toBe('Workers stepped in.');
+		expect(cf.requests[0]!.path).toBe(`/client/v4/accounts/${ACCOUNT}/ai/run/@cf/meta/llama-3.1-8b-instruct`);
+	});
+});
+
+describe('Workers AI (native)', () => {
+	test('non-stream and stream through the native envelope; a max-tokens stop is inferred', async () => {
+		cf.reset();
+		cf.enqueue({ kind: 'ok', content: 'Native hello.' }, { kind: 'ok', content: 'Native stream.', chunks: 3 }, { kind: 'ok', content: 'Cut', usage: { prompt_tokens: 5, completion_tokens: 2 } });
+		const done = await openai().chat.completions.create({ model: 'llama', messages: [{ role: 'system', content: 'Brief.' }, { role: 'user', content: 'Hi' }] });
+		expect(done.choices[0]).toMatchObject({ message: { content: 'Native hello.' }, finish_reason: 'stop' });
+		expect(cf.requests[0]!.headers.authorization).toBe(`Bearer ${CF_TOKEN}`);
+		expect(cf.requests[0]!.body).toMatchObject({ messages: [{ role: 'system', content: 'Brief.' }, { role: 'user', content: 'Hi' }] });
+		const text = [];
+		for await (const c of await openai().chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'Stream' }], stream: true })) text.push(c.choices[0]?.delta.content ?? '');
+		expect(text.join('')).toBe('Native stream.');
+		const cut = await openai().chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'Long story' }], max_tokens: 2 });
+		expect(cut.choices[0]!.finish_reason).toBe('length');
+		expect(cf.requests[2]!.body).toMatchObject({ max_tokens: 2 });
+	});
+
+	test('the books balance after every call of this file', async () => {
+		await eventually(async () => expect((await db.sql`select count(*)::int as n from request_logs where user_id = ${userId}`)[0]!.n).toBeGreaterThanOrEqual(8));
+		await expectBooksBalanceOnceDrained(db.sql, [server.url]);
+	});
+});
