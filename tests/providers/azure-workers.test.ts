@@ -77,6 +77,27 @@ describe('Azure OpenAI', () => {
 		await expect(openai().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Something filtered' }] })).rejects.toMatchObject({ status: 400, code: 'content_filter' });
 	});
 
+	test('two parallel tool calls pass through; cached and reasoning tokens are billed at their ratios', async () => {
+		azure.reset();
+		azure.enqueue({
+			kind: 'ok',
+			toolCalls: [
+				{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+				{ id: 'call_2', name: 'get_weather', arguments: '{"city":"Rome"}' }
+			],
+			usage: { prompt_tokens: 1000, completion_tokens: 100, cached_tokens: 800, reasoning_tokens: 60 }
+		});
+		const { data, response } = await openai()
+			.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Paris and Rome?' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }] })
+			.withResponse();
+		expect(data.choices[0]!.message.tool_calls?.map((c) => c.id)).toEqual(['call_1', 'call_2']);
+		// No cache ratio set for gpt-4o here: cached input bills at the input price. 1000 + 100 × 2 = 1200.
+		await eventually(async () => {
+			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens, reasoning_tokens from request_logs where request_id = ${response.headers.get('x-request-id')}`;
+			expect(row).toEqual({ cost: '1200', cache_read_tokens: 800, reasoning_tokens: 60 });
+		});
+	});
+
 	test('a rate-limited Azure fails over to Workers AI; the client sees plain success', async () => {
 		azure.reset();
 		cf.reset();

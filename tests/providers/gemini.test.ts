@@ -168,8 +168,32 @@ describe('Claude Code over a Gemini channel', () => {
 		expect(final.stop_reason).toBe('end_turn');
 	});
 
+	test('/v1/messages tool use round trip over Gemini', async () => {
+		gemini.reset();
+		gemini.enqueue({ kind: 'ok', functionCalls: [{ name: 'lookup', args: { term: 'elygate' } }] }, { kind: 'ok', text: 'Found it.' });
+		const anthropic = new Anthropic({ baseURL: server.url, apiKey: key, maxRetries: 0, timeout: 15_000 });
+		const tools: Anthropic.Tool[] = [{ name: 'lookup', input_schema: { type: 'object', properties: { term: { type: 'string' } } } }];
+		const first = await anthropic.messages.create({ model: MODEL, max_tokens: 64, tools, messages: [{ role: 'user', content: 'Look it up' }] });
+		const use = first.content.find((b) => b.type === 'tool_use');
+		expect(first.stop_reason).toBe('tool_use');
+		expect(use).toMatchObject({ name: 'lookup', input: { term: 'elygate' } });
+		const second = await anthropic.messages.create({
+			model: MODEL,
+			max_tokens: 64,
+			tools,
+			messages: [
+				{ role: 'user', content: 'Look it up' },
+				{ role: 'assistant', content: first.content },
+				{ role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.type === 'tool_use' ? use.id : '', content: 'a gateway' }] }
+			]
+		});
+		expect(second.content[0]).toMatchObject({ type: 'text', text: 'Found it.' });
+		expect(gemini.requests[1]!.problem).toBeUndefined();
+		expect(bodyOf(1).contents[2]!.parts[0]).toMatchObject({ functionResponse: { name: 'lookup' } });
+	});
+
 	test('the books balance after every call of this file', async () => {
-		await eventually(async () => expect((await db.sql`select count(*)::int as n from request_logs where user_id = ${userId}`)[0]!.n).toBeGreaterThanOrEqual(9));
+		await eventually(async () => expect((await db.sql`select count(*)::int as n from request_logs where user_id = ${userId}`)[0]!.n).toBeGreaterThanOrEqual(11));
 		await expectBooksBalanceOnceDrained(db.sql, [server.url]);
 	});
 });

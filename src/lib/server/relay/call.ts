@@ -1,5 +1,5 @@
 import { adaptorFor } from '../providers/registry';
-import type { Door, NormalizedUsage, ProviderAdaptor, UpstreamFailure } from '../providers/types';
+import type { Door, NormalizedUsage, OutboundRequest, ProviderAdaptor, UpstreamFailure } from '../providers/types';
 import { relayRetries, upstreamFailures } from '../observability/relay-metrics';
 import type { ChannelKeyState, ChannelState, Snapshot } from '../state/snapshot';
 import type { Caller } from './auth';
@@ -246,9 +246,11 @@ async function attempt(
 	midStreamFailure: (failure: UpstreamFailure) => void
 ): Promise<Outcome> {
 	const { request } = input;
-	let outbound;
+	let outbound: OutboundRequest;
 	try {
-		outbound = await outboundRequest(input, req, call, channel, key, adaptor, route);
+		// Synchronous unless images must be inlined first: the common call adds no promise hop.
+		const built = outboundRequest(input, req, call, channel, key, adaptor, route);
+		outbound = built instanceof Promise ? await built : built;
 	} catch (err) {
 		// The request cannot be put in this upstream's terms (or an image it needs was refused):
 		// the client's to fix, and no other channel of this type would do better.
@@ -403,7 +405,7 @@ const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError', 
  * door's protocol, else the canonical body (images inlined once per adaptor type, when the
  * adaptor needs that), put in the upstream's terms by the adaptor.
  */
-async function outboundRequest(
+function outboundRequest(
 	input: CallInput,
 	req: Request_,
 	call: CallRecord,
@@ -411,29 +413,25 @@ async function outboundRequest(
 	key: ChannelKeyState,
 	adaptor: ProviderAdaptor,
 	route: Route
-) {
-	let body = route.native ? req.body.json : req.canonical;
-	let rawBody = route.native || !req.codec ? req.body.raw : undefined;
-	if (!route.native && adaptor.prepare) {
-		let prepared = req.prepared.get(adaptor.type);
-		if (!prepared) {
-			const { fetchImage } = relayContext();
-			prepared = adaptor.prepare(req.canonical as ChatRequest, fetchImage);
-			req.prepared.set(adaptor.type, prepared);
-		}
-		body = await prepared;
-		rawBody = undefined;
+): OutboundRequest | Promise<OutboundRequest> {
+	const build = (body: Record<string, unknown>, rawBody: string | undefined) =>
+		adaptor.buildRequest({
+			channel,
+			secret: key.secret,
+			door: route.door,
+			body,
+			rawBody: rawBody ?? JSON.stringify(body),
+			upstreamModel: call.upstreamModel ?? req.model,
+			stream: req.stream,
+			clientHeaders: input.request.headers
+		});
+	if (route.native || !adaptor.prepare) return build(route.native ? req.body.json : req.canonical, route.native || !req.codec ? req.body.raw : undefined);
+	let prepared = req.prepared.get(adaptor.type);
+	if (!prepared) {
+		prepared = adaptor.prepare(req.canonical as ChatRequest, relayContext().fetchImage);
+		req.prepared.set(adaptor.type, prepared);
 	}
-	return adaptor.buildRequest({
-		channel,
-		secret: key.secret,
-		door: route.door,
-		body,
-		rawBody: rawBody ?? JSON.stringify(body),
-		upstreamModel: call.upstreamModel ?? req.model,
-		stream: req.stream,
-		clientHeaders: input.request.headers
-	});
+	return prepared.then((body) => build(body, undefined));
 }
 
 function renderContext(input: CallInput, req: Request_): RenderContext {
