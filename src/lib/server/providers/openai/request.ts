@@ -18,7 +18,8 @@ export function buildOpenAIRequest({ channel, secret, door, body, rawBody, upstr
 	const hasUsageFlag =
 		streamOptions !== null && typeof streamOptions === 'object' && (streamOptions as Record<string, unknown>).include_usage === true;
 	const rename = body.model !== upstreamModel;
-	const addUsage = stream && door !== 'embeddings' && !hasUsageFlag;
+	// Chat and completions streams report usage only when asked; a Responses stream always does.
+	const addUsage = stream && (door === 'chat' || door === 'completions') && !hasUsageFlag;
 	let outBody = rawBody;
 	if (rename || addUsage) {
 		const copy: Record<string, unknown> = { ...body, model: upstreamModel };
