@@ -21,6 +21,7 @@ let images: ReturnType<typeof Bun.serve>;
 let forbidden: ReturnType<typeof Bun.serve>;
 let key: string;
 let userId: number;
+let channelId: number;
 
 beforeAll(async () => {
 	db = await freshDatabase();
@@ -40,6 +41,7 @@ beforeAll(async () => {
 	expect((await admin.patch('/api/options', { 'relay.image_fetch_allow_hosts': [`127.0.0.1:${images.port}`] })).status).toBe(200);
 	const channel = await admin.post('/api/channels', { type: 'gemini', name: 'gemini', baseUrl: gemini.url, models: ['gemini-2.5-flash'], keys: [gemini.key] });
 	expect(channel.status, JSON.stringify(channel.body)).toBe(201);
+	channelId = channel.body.id;
 	expect((await admin.post('/api/prices', { model: 'gemini-2.5-flash', modelRatio: 1, completionRatio: 2, cacheReadRatio: 0.25 })).status).toBe(200);
 	const user = await admin.post('/api/users', { username: 'gemini-user', password: 'gemini-user-pw', quota: 10_000_000 });
 	userId = user.body.id;
@@ -153,6 +155,19 @@ describe('the openai package over a Gemini channel', () => {
 		expect(cut.choices[0]!.finish_reason).toBe('length');
 		expect(bodyOf(1).generationConfig).toMatchObject({ maxOutputTokens: 3 });
 	});
+});
+
+test("an admin's channel test speaks Gemini too", async () => {
+	gemini.reset();
+	const tested = await admin.post(`/api/channels/${channelId}/test`, {});
+	expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+	expect(tested.body).toMatchObject({ ok: true, model: MODEL });
+	expect(gemini.requests[0]!.path).toBe(`/v1beta/models/${MODEL}:generateContent`);
+	expect(gemini.requests[0]!.problem).toBeUndefined();
+	// A config that does not fit the channel type is refused, naming the field.
+	const bad = await admin.patch(`/api/channels/${channelId}`, { config: { apiVersion: 'v9' } });
+	expect(bad.status).toBe(400);
+	expect(bad.body.error.field).toBe('config.apiVersion');
 });
 
 describe('Claude Code over a Gemini channel', () => {

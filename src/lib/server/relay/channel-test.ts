@@ -38,11 +38,12 @@ export async function runChannelTest(
 	});
 	if (!adaptor) return result(false, 0, `No adaptor for channel type "${channel.type}".`);
 	if (!publicModel) return result(false, 0, 'The channel lists no model to test.');
-	const door = doorFor(publicModel);
+	const wanted = doorFor(publicModel);
+	const door = adaptor.supports(wanted) ? wanted : 'chat';
 	const upstreamModel = channel.modelMapping.get(publicModel) ?? publicModel;
 	const body = adaptor.testBody(door, upstreamModel);
-	const outbound = adaptor.buildRequest({ channel, secret: key.secret, door, body, rawBody: JSON.stringify(body), upstreamModel, stream: false });
 	try {
+		const outbound = adaptor.buildRequest({ channel, secret: key.secret, door, body, rawBody: JSON.stringify(body), upstreamModel, stream: false });
 		const res = await fetch(outbound.url, {
 			method: 'POST',
 			headers: outbound.headers,
