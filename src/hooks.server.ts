@@ -1,5 +1,6 @@
 import { type Handle, type HandleServerError, type ServerInit, error, redirect } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import { THEME_COOKIE, themeOf } from '$lib/theme';
 import { startApp } from '$lib/server/app/lifecycle';
 import { currentPhase } from '$lib/server/app/phase';
 import { services } from '$lib/server/app/services';
@@ -14,7 +15,7 @@ import { logger, serializeError } from '$lib/server/observability/logger';
 export const init: ServerInit = startApp;
 
 /** Paths a visitor may open without a session. */
-const PUBLIC = [/^\/login$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
+const PUBLIC = [/^\/login$/, /^\/theme$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
 const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
 
 /** While draining, only the health and readiness probes are answered (readiness says 503). */
@@ -82,7 +83,14 @@ const accessGate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(draining, requestContext, originCheck, session, accessGate);
+/** The viewer's theme choice (a cookie, so pages render in it without a flash or JavaScript). */
+const theme: Handle = async ({ event, resolve }) => {
+	const chosen = themeOf(event.cookies.get(THEME_COOKIE));
+	if (chosen === 'system') return resolve(event);
+	return resolve(event, { transformPageChunk: ({ html }) => html.replace('<html lang="en">', `<html lang="en" class="${chosen}">`) });
+};
+
+export const handle = sequence(draining, requestContext, originCheck, session, accessGate, theme);
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	if (status !== 404) logger().error({ err: serializeError(err), path: event.url.pathname, requestId: event.locals.requestId }, 'unhandled error');

@@ -1,0 +1,61 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ApiClient } from '../harness/api-client';
+import { launchBrowser } from '../harness/browser';
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { startServer, type TestServer } from '../harness/server';
+import { expectAccessible, screenshots, signedIn } from '../harness/ui';
+
+// The console's frame: navigation by role, the admin gate, themes without JavaScript.
+const ADMIN_TOKEN = 'shell-admin-token-0123456789abcdef';
+
+let db: TestDatabase;
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_ROOT_PASSWORD: 'root-password-1', ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
+	expect((await new ApiClient(server.url, { bearer: ADMIN_TOKEN }).post('/api/users', { username: 'plain', password: 'plain-password-1' })).status).toBe(201);
+	browser = await launchBrowser();
+});
+
+afterAll(async () => {
+	await browser?.close();
+	await server?.stop();
+	await db?.drop();
+});
+
+test('a visitor is sent to sign in', async () => {
+	const page = await browser.newPage();
+	await page.goto(`${server.url}/keys`);
+	expect(new URL(page.url()).pathname).toBe('/login');
+	await page.close();
+});
+
+test('a user sees no administration and gets 403 on admin pages; root sees both menus', async () => {
+	const user = await signedIn(browser, server.url, 'plain', 'plain-password-1');
+	expect(await user.page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'API keys' }).count()).toBeGreaterThan(0);
+	expect(await user.page.getByTestId('admin-nav').count()).toBe(0);
+	const forbidden = await user.page.goto(`${server.url}/admin/channels`);
+	expect(forbidden?.status()).toBe(403);
+	await user.context.close();
+
+	const root = await signedIn(browser, server.url, 'root', 'root-password-1');
+	await root.page.goto(`${server.url}/`);
+	expect(await root.page.getByTestId('admin-nav').first().getByRole('link', { name: 'Channels' }).count()).toBe(1);
+	await expectAccessible(root.page);
+	await screenshots(root.page, 'shell-dashboard-root');
+	await root.context.close();
+});
+
+test('the theme can be chosen without JavaScript, and the server renders it', async () => {
+	const { context, page } = await signedIn(browser, server.url, 'plain', 'plain-password-1', { javaScript: false });
+	expect(await page.locator('html').getAttribute('class')).toBeNull();
+	await page.getByLabel('Theme').first().selectOption('dark');
+	await page.getByRole('button', { name: 'Apply' }).first().click();
+	await page.waitForLoadState();
+	expect(await page.locator('html').getAttribute('class')).toBe('dark');
+	expect(new URL(page.url()).pathname).toBe('/');
+	await context.close();
+});

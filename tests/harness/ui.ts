@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { projectRoot } from '../../scripts/build-state';
+
+/** Where browser tests leave their screenshots for a person to look at (git-ignored). */
+export const SCREENSHOT_DIR = join(projectRoot, 'test-results', 'screenshots');
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 860 };
+
+/**
+ * Three screenshots of the page as it is now: light, dark, and dark on a phone-sized viewport
+ * (`<name>-light.png`, `-dark.png`, `-phone.png`). The theme follows the device preference
+ * unless the viewer chose one, so the preference is emulated.
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = (suffix: string) => join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}-${suffix}.png`);
+	// Colour transitions would otherwise be caught half-way when the scheme switches.
+	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+	await page.setViewportSize(DESKTOP);
+	await page.emulateMedia({ colorScheme: 'light' });
+	await page.screenshot({ path: file('light'), fullPage: true });
+	await page.emulateMedia({ colorScheme: 'dark' });
+	await page.screenshot({ path: file('dark'), fullPage: true });
+	await page.setViewportSize(PHONE);
+	await page.screenshot({ path: file('phone'), fullPage: true });
+	await page.setViewportSize(DESKTOP);
+	await page.emulateMedia({ colorScheme: 'light' });
+}
+
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+	id: string;
+	impact: string | null;
+	help: string;
+	nodes: Array<{ target: unknown[] }>;
+}
+
+/** Runs axe-core on the page and fails on any serious or critical violation (listed by rule and element). */
+export async function expectAccessible(page: Page): Promise<void> {
+	await page.addScriptTag({ path: axeSource });
+	const violations = (await page.evaluate(async () => {
+		const axe = (globalThis as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
+		const result = await axe.run(document, { resultTypes: ['violations'] });
+		return result.violations;
+	})) as AxeViolation[];
+	const serious = violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+	expect(serious, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/** A browser context signed in as `username` through the login form. */
+export async function signedIn(browser: Browser, baseUrl: string, username: string, password: string, opts: { javaScript?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext({ javaScriptEnabled: opts.javaScript ?? true, viewport: DESKTOP });
+	const page = await context.newPage();
+	page.setDefaultTimeout(10_000);
+	await page.goto(`${baseUrl}/login`);
+	await page.getByLabel('Username').fill(username);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+	return { context, page };
+}
