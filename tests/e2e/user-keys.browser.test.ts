@@ -169,7 +169,8 @@ test('the keyboard alone creates a key and copies it; the key works with the Ope
 	const spend = page.getByTestId('window-spend').first();
 	expect(await spend.textContent()).toContain(formatUsd(log!.cost));
 	expect(await page.getByTestId('window-requests').first().textContent()).toBe('2');
-	expect(await page.getByTestId('balance').textContent()).toContain(formatUsd(START_QUOTA - log!.cost));
+	// Lowered by exactly the call's cost (the exact quota units are read out beside the USD).
+	expect(await page.getByTestId('balance').textContent()).toContain(`${(START_QUOTA - log!.cost).toLocaleString('en-US')} quota units`);
 	const failure = page.getByTestId('failures').getByRole('link', { name: 'mock-mini' });
 	expect(await failure.getAttribute('href')).toBe(`/logs/${failed}`);
 	await expect.poll(() => page.getByTestId('spend-chart').locator('.lc-bars').count()).toBeGreaterThan(0);

@@ -28,9 +28,9 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		balance,
 		windows: [
-			{ label: 'Today', note: 'UTC day', totals: day.totals },
-			{ label: 'Last 7 days', note: `${week.from} – ${week.to}`, totals: week.totals },
-			{ label: 'Last 30 days', note: `${month.from} – ${month.to}`, totals: month.totals }
+			{ label: 'Today', from: day.from, to: day.to, totals: day.totals },
+			{ label: 'Last 7 days', from: week.from, to: week.to, totals: week.totals },
+			{ label: 'Last 30 days', from: month.from, to: month.to, totals: month.totals }
 		],
 		daily: { from: month.from, to: month.to, rows: month.rows.map((r) => ({ day: r.day ?? '', model: r.model ?? '', cost: r.cost })) },
 		failures: failures.items.map((f) => ({ requestId: f.requestId, createdAt: f.createdAt, model: f.model, status: f.status, error: f.error, keyName: f.keyName }))
