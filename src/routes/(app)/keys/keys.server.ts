@@ -1,0 +1,91 @@
+import { error, fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
+import { message, setError, superValidate, type SuperValidated } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import * as z from 'zod';
+import { services } from '$lib/server/app/services';
+import { requireUser } from '$lib/server/auth/guards';
+import { visibleModels } from '$lib/server/relay/select';
+import type { Actor } from '$lib/server/services/actor';
+import { deleteApiKey, getApiKey, updateApiKey, type ApiKeyView } from '$lib/server/services/api-keys';
+import type { ServiceContext } from '$lib/server/services/context';
+import { ServiceError } from '$lib/server/services/errors';
+import { snapshot } from '$lib/server/state/store';
+import { formFieldOf, type ApiKeyForm } from '$lib/schemas/api-key-form';
+
+/** The signed-in user, as the services see them. */
+export function asUser(event: Pick<RequestEvent, 'locals' | 'url'>): { user: App.Locals['user'] & object; actor: Actor; svc: ServiceContext } {
+	const user = requireUser(event);
+	const { db, secrets } = services();
+	return { user, actor: { kind: 'user', id: user.id, role: user.role }, svc: { db, secrets } };
+}
+
+/** Models the user's group can call, for the allow-list picker. */
+export function pickableModels(group: string): string[] {
+	return [...visibleModels(snapshot(), group, null).keys()].sort((a, b) => a.localeCompare(b));
+}
+
+/** A service's reason without the "field: " it starts with when a field is named. */
+export function reasonOf(err: ServiceError): string {
+	return err.field ? err.message.replace(/^[\w.]+: /, '') : err.message;
+}
+
+/** A service refusal beside its field, or above the form when it names none. */
+export function refuse(form: SuperValidated<ApiKeyForm>, err: unknown) {
+	if (!(err instanceof ServiceError)) throw err;
+	const field = formFieldOf(err.field);
+	const status = err.status === 404 || err.status === 403 ? err.status : 400;
+	if (field) return setError(form, field === 'allowedModels' ? 'allowedModels._errors' : field, reasonOf(err), { status });
+	return message(form, { error: reasonOf(err) }, { status });
+}
+
+/** Page loads turn "not yours" and "gone" into the matching error page. */
+export async function orErrorPage<T>(work: Promise<T>): Promise<T> {
+	try {
+		return await work;
+	} catch (err) {
+		if (err instanceof ServiceError && (err.status === 403 || err.status === 404)) error(err.status, err.message);
+		throw err;
+	}
+}
+
+const keyAction = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647), enabled: z.enum(['true', 'false']).optional() });
+
+/**
+ * One of the user's own keys. Administrators manage other people's keys from the admin
+ * console; here everyone sees only their own, and someone else's key is simply not found.
+ */
+export async function ownKey(svc: ServiceContext, actor: Actor, userId: number, id: number): Promise<ApiKeyView> {
+	const key = await getApiKey(svc, actor, id);
+	if (key.userId !== userId) throw new ServiceError('not_found', 'API key not found');
+	return key;
+}
+
+/** Disable or enable a key (the row's own little form). */
+export async function toggleKey(event: RequestEvent) {
+	const { user, svc, actor } = asUser(event);
+	const form = await superValidate(event.request, zod4(keyAction));
+	if (!form.valid || !form.data.enabled) return fail(400, { notice: 'That key could not be changed.' });
+	try {
+		await ownKey(svc, actor, user.id, form.data.id);
+		const key = await updateApiKey(svc, actor, form.data.id, { enabled: form.data.enabled === 'true' });
+		return { notice: `“${key.name}” is ${key.status === 'active' ? 'enabled' : 'disabled'}.` };
+	} catch (err) {
+		if (err instanceof ServiceError) return fail(err.status, { notice: reasonOf(err) });
+		throw err;
+	}
+}
+
+/** Delete a key; it stops working at once. */
+export async function removeKey(event: RequestEvent): Promise<{ notice: string } | ActionFailure<{ notice: string }>> {
+	const { user, svc, actor } = asUser(event);
+	const form = await superValidate(event.request, zod4(keyAction));
+	if (!form.valid) return fail(400, { notice: 'That key could not be deleted.' });
+	try {
+		const key = await ownKey(svc, actor, user.id, form.data.id);
+		await deleteApiKey(svc, actor, form.data.id);
+		return { notice: `“${key.name}” is deleted; it no longer works.` };
+	} catch (err) {
+		if (err instanceof ServiceError) return fail(err.status, { notice: reasonOf(err) });
+		throw err;
+	}
+}

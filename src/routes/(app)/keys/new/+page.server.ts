@@ -1,0 +1,28 @@
+import { fail } from '@sveltejs/kit';
+import { message, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { createApiKey } from '$lib/server/services/api-keys';
+import { apiKeyForm, toKeyInput } from '$lib/schemas/api-key-form';
+import type { Actions, PageServerLoad } from './$types';
+import { asUser, pickableModels, refuse } from '../keys.server';
+
+export const load: PageServerLoad = async (event) => {
+	const { user } = asUser(event);
+	return { form: await superValidate(zod4(apiKeyForm)), models: pickableModels(user.group) };
+};
+
+export const actions: Actions = {
+	default: async (event) => {
+		const { svc, actor } = asUser(event);
+		const form = await superValidate(event.request, zod4(apiKeyForm));
+		if (!form.valid) return fail(400, { form });
+		try {
+			const { key, apiKey } = await createApiKey(svc, actor, toKeyInput(form.data));
+			// A fresh, empty form carries the key: shown on this response only, never stored.
+			const fresh = await superValidate(zod4(apiKeyForm));
+			return message(fresh, { created: { id: apiKey.id, name: apiKey.name, key } });
+		} catch (err) {
+			return refuse(form, err);
+		}
+	}
+};
