@@ -10,8 +10,8 @@ import type { RequestHandler } from './$types';
 
 /**
  * One playground turn, relayed with the chosen key's identity (the server never has the key's
- * plaintext): the relay's SSE comes back as is, with its `x-request-id`, so the page can find
- * the call's log row once it settled.
+ * plaintext): the relay's SSE comes back as is, with the call's request id in `x-call-id`, so
+ * the page can find the call's log row once it settled.
  */
 export const POST: RequestHandler = async (event) => {
 	const user = requireUser(event);
@@ -30,7 +30,11 @@ export const POST: RequestHandler = async (event) => {
 		body: JSON.stringify({ model, messages, stream: true, stream_options: { include_usage: true } }),
 		signal: event.request.signal
 	});
-	return relayChatAsKey(relayed, { keyId, userId: user.id, clientIp: event.locals.clientIp });
+	const response = await relayChatAsKey(relayed, { keyId, userId: user.id, clientIp: event.locals.clientIp });
+	// The page's own x-request-id is set by the hooks on the way out; the relay's travels beside it.
+	const callId = response.headers.get('x-request-id');
+	if (callId) response.headers.set('x-call-id', callId);
+	return response;
 };
 
 /** The settled cost of one of the caller's calls, from its log row; 404 until the ledger wrote it. */
