@@ -241,7 +241,7 @@ test('calls appear in the logs with their own breakdown; filters, pages and othe
 
 test('changing the password: a wrong current password changes nothing; a good one ends the other sessions', async () => {
 	const a = await signedIn(browser, server.url, 'alice', 'alice-password-1');
-	const [{ password_hash: hashBefore }] = await db.sql<{ password_hash: string }[]>`select password_hash from users where id = ${alice.id}`;
+	const hashBefore = (await db.sql<{ password_hash: string }[]>`select password_hash from users where id = ${alice.id}`)[0]!.password_hash;
 	const page = a.page;
 	await page.goto(`${server.url}/account`);
 	// Earlier tests left browsers signed in: sign them all out, after a confirmation.
