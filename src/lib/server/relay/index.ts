@@ -135,3 +135,50 @@ function oneModel(caller: Caller, id: string, headers: Record<string, string>): 
 	}
 	return Response.json(modelObject(id, created), { headers });
 }
+
+/** A caller the server has already identified (a signed-in user picking one of their keys). */
+export interface KnownCaller {
+	keyId: number;
+	/** The signed-in user: the key must be theirs. */
+	userId: number;
+	/** The viewer's address, checked against the key's IP allow-list. */
+	clientIp: string;
+}
+
+/**
+ * A chat completion on behalf of a key the server knows by id, without its plaintext (only
+ * hashes are stored): the key is found in the snapshot and checked as `authenticate` checks a
+ * presented one, then the call takes the same `proxyCall` path (limits, billing, logging).
+ */
+export function relayChatAsKey(request: Request, known: KnownCaller): Promise<Response> {
+	const startedAt = Date.now();
+	const requestId = newRequestId();
+	const headers: Record<string, string> = { 'x-request-id': requestId };
+	try {
+		if (currentPhase() !== 'ready') {
+			throw new RelayError(503, 'The gateway is shutting down; try again in a moment.', 'shutting_down', null, 'server_error', { 'retry-after': '1' });
+		}
+		const snap = snapshot();
+		const hash = snap.keyHashById.get(known.keyId);
+		const key = hash === undefined ? undefined : snap.keysByHash.get(hash);
+		const user = key && snap.users.get(key.userId);
+		if (!key || !user || key.userId !== known.userId) throw new RelayError(401, 'Unknown API key.', 'invalid_api_key');
+		if (key.status !== 'active') throw new RelayError(403, 'This API key is disabled.', 'key_disabled');
+		if (key.expiresAt !== null && key.expiresAt <= startedAt) throw new RelayError(403, 'This API key has expired.', 'key_expired');
+		if (user.status !== 'active') throw new RelayError(403, 'The account that owns this API key is disabled.', 'account_disabled');
+		if (!key.ipAllowed(known.clientIp)) throw new RelayError(403, `This API key may not be used from ${known.clientIp}.`, 'ip_not_allowed');
+		return proxyCall({
+			request,
+			door: 'chat',
+			caller: { key, user },
+			snap,
+			requestId,
+			clientRequestId: null,
+			clientIp: known.clientIp,
+			startedAt,
+			headers
+		}).catch((err: unknown) => errorResponse(asRelayError(err, requestId), headers, 'chat'));
+	} catch (err) {
+		return Promise.resolve(errorResponse(asRelayError(err, requestId), headers, 'chat'));
+	}
+}

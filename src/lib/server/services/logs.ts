@@ -245,3 +245,16 @@ export function exportLogsCsv(ctx: ServiceContext, actor: Actor, input: unknown)
 		}
 	});
 }
+
+/** One call by its request id; a user gets only their own (anyone else's is not found). */
+export async function getLog(ctx: ServiceContext, actor: Actor, requestId: string): Promise<LogItem> {
+	const scope = scopeOf(actor, parseInput(logQuery, {}));
+	const [row] = await ctx.db
+		.select()
+		.from(requestLogs)
+		.where(and(scope.where, eq(requestLogs.requestId, requestId)))
+		.limit(1);
+	if (!row) throw new ServiceError('not_found', 'Request log not found');
+	const [item] = await describe(ctx.db, [row], scope.admin);
+	return item!;
+}

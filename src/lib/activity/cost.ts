@@ -1,0 +1,48 @@
+import { QUOTA_PER_USD } from '../money';
+
+/** The fields of a log row its cost was computed from (the ratios are the row's own). */
+export interface CostInputs {
+	promptTokens: number;
+	completionTokens: number;
+	cacheReadTokens: number;
+	cacheWriteTokens: number;
+	modelRatio: number | null;
+	completionRatio: number | null;
+	groupRatio: number | null;
+	cacheReadRatio: number | null;
+	cacheWriteRatio: number | null;
+	pricePerRequestUsd: number | null;
+	cost: number;
+}
+
+export type CostBreakdown =
+	| { kind: 'tokens'; terms: Array<{ label: string; tokens: number; ratio: number }>; weighted: number; modelRatio: number; groupRatio: number; raw: number; cost: number }
+	| { kind: 'fixed'; priceUsd: number; groupRatio: number; raw: number; cost: number }
+	| { kind: 'free'; cost: number };
+
+/**
+ * How a logged cost came about, from the row alone: the same formula as the billing code,
+ *   round((uncached + cache_read × r_cr + cache_write × r_cw + completion × r_c) × model × group)
+ * or price_usd × 500,000 × group for a fixed-price model; at least 1 quota once anything was billed.
+ */
+export function costBreakdown(row: CostInputs): CostBreakdown {
+	const groupRatio = row.groupRatio ?? 1;
+	if (row.pricePerRequestUsd !== null) {
+		return { kind: 'fixed', priceUsd: row.pricePerRequestUsd, groupRatio, raw: row.pricePerRequestUsd * QUOTA_PER_USD * groupRatio, cost: row.cost };
+	}
+	if (row.modelRatio === null) return { kind: 'free', cost: row.cost };
+	const uncached = Math.max(0, row.promptTokens - row.cacheReadTokens - row.cacheWriteTokens);
+	const terms = [
+		{ label: 'Prompt (uncached)', tokens: uncached, ratio: 1 },
+		{ label: 'Cache read', tokens: row.cacheReadTokens, ratio: row.cacheReadRatio ?? 1 },
+		{ label: 'Cache write', tokens: row.cacheWriteTokens, ratio: row.cacheWriteRatio ?? 1 },
+		{ label: 'Completion', tokens: row.completionTokens, ratio: row.completionRatio ?? 1 }
+	];
+	const weighted = terms.reduce((sum, t) => sum + t.tokens * t.ratio, 0);
+	return { kind: 'tokens', terms, weighted, modelRatio: row.modelRatio, groupRatio, raw: weighted * row.modelRatio * groupRatio, cost: row.cost };
+}
+
+/** A ratio or token-weighted figure without float noise ("0.1", "2.5", "1,234.56"). */
+export function formatFigure(n: number): string {
+	return n.toLocaleString('en-US', { maximumFractionDigits: 6 });
+}

@@ -1,0 +1,54 @@
+import { fail } from '@sveltejs/kit';
+import { message, setError, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { redeemForm } from '$lib/schemas/account';
+import { services } from '$lib/server/app/services';
+import { requireUser } from '$lib/server/auth/guards';
+import { myBalanceHistory } from '$lib/server/services/balances';
+import { RateLimitedError, ServiceError } from '$lib/server/services/errors';
+import { redeemCode } from '$lib/server/services/redemptions';
+import { userActor } from '$lib/server/ui/actor';
+import type { Actions, PageServerLoad } from './$types';
+
+export type RedeemMessage = { kind: 'success'; text: string; credited: number; balance: number } | { kind: 'error'; text: string };
+
+const PER_PAGE = 20;
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireUser(event);
+	const before = event.url.searchParams.get('before') ?? undefined;
+	const history = await myBalanceHistory(services(), userActor(user), { before, limit: PER_PAGE }).catch((err: unknown) => {
+		// A hand-edited cursor is not worth an error page: start from the newest.
+		if (err instanceof ServiceError && err.code === 'invalid_request') return myBalanceHistory(services(), userActor(user), { limit: PER_PAGE });
+		throw err;
+	});
+	return { form: await superValidate(zod4(redeemForm)), history, paged: before !== undefined };
+};
+
+export const actions: Actions = {
+	redeem: async (event) => {
+		const user = requireUser(event);
+		const form = await superValidate(event.request, zod4(redeemForm));
+		if (!form.valid) return fail(400, { form });
+		const svc = services();
+		try {
+			const done = await redeemCode(svc, userActor(user), form.data, { limiter: svc.redeemLimiter, ip: event.locals.clientIp });
+			form.data.code = '';
+			return message(form, { kind: 'success', text: 'Code redeemed.', credited: done.credited, balance: done.balance });
+		} catch (err) {
+			if (err instanceof RateLimitedError) {
+				const minutes = Math.max(1, Math.ceil(err.retryAfterMs / 60_000));
+				return message(
+					form,
+					{ kind: 'error', text: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
+					{ status: 429 }
+				);
+			}
+			if (err instanceof ServiceError && (err.field === 'code' || err.code.startsWith('code_'))) {
+				return setError(form, 'code', err.message, { status: err.status === 409 ? 409 : 400 });
+			}
+			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.message }, { status: err.status as 400 });
+			throw err;
+		}
+	}
+};
