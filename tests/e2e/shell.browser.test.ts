@@ -52,8 +52,9 @@ test('a user sees no administration and gets 403 on admin pages; root sees both 
 test('the theme can be chosen without JavaScript, and the server renders it', async () => {
 	const { context, page } = await signedIn(browser, server.url, 'plain', 'plain-password-1', { javaScript: false });
 	expect(await page.locator('html').getAttribute('class')).toBeNull();
-	await page.getByLabel('Theme').first().selectOption('dark');
-	await page.getByRole('button', { name: 'Apply' }).first().click();
+	const header = page.locator('header form[action="/theme"]').last();
+	await header.getByLabel('Theme').selectOption('dark');
+	await header.getByRole('button', { name: 'Apply' }).click();
 	await page.waitForLoadState();
 	expect(await page.locator('html').getAttribute('class')).toBe('dark');
 	expect(new URL(page.url()).pathname).toBe('/');
