@@ -177,10 +177,10 @@ test('codes are shown once after generating, one is redeemed over the API, anoth
 	expect(await page.content()).not.toContain(codes[0]);
 
 	const user = await signedIn(browser, server.url, 'plain', 'plain-password-1');
-	const [{ quota: balanceBefore }] = await db.sql`select quota from users where username = 'plain'`;
+	const balanceBefore = (await db.sql`select quota from users where username = 'plain'`)[0]?.quota;
 	const redeemed = await user.page.request.post(`${server.url}/api/redeem`, { data: { code: codes[0] }, headers: { origin: server.url } });
 	expect(redeemed.status()).toBe(200);
-	const [{ quota: balanceAfter }] = await db.sql`select quota from users where username = 'plain'`;
+	const balanceAfter = (await db.sql`select quota from users where username = 'plain'`)[0]?.quota;
 	expect(Number(balanceAfter) - Number(balanceBefore)).toBe(1_250_000);
 	await user.context.close();
 
@@ -209,7 +209,7 @@ test('codes are shown once after generating, one is redeemed over the API, anoth
 test('logs: filters, CSV export with the same filters, and the detail of a call', async () => {
 	const channel = await api.post('/api/channels', { type: 'openai', name: 'mock channel', baseUrl: mock.url, models: ['gpt-4o-mini'], keys: ['sk-upstream-logs-0001'] });
 	expect(channel.status).toBe(201);
-	const [{ id: plainId }] = await db.sql`select id from users where username = 'plain'`;
+	const plainId = (await db.sql`select id from users where username = 'plain'`)[0]?.id as number;
 	const key = await api.post('/api/keys', { name: 'logs key', userId: plainId });
 	expect(key.status).toBe(201);
 	const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key.body.key, maxRetries: 0 });
