@@ -7,6 +7,10 @@ import { options } from '../db/schema';
 const seconds = (max: number) => z.number().int().min(1).max(max);
 
 export const optionDefinitions = {
+	/** The name the console shows in titles and the header. */
+	'site.name': { schema: z.string().trim().min(1, 'Give the site a name.').max(60, 'At most 60 characters.'), default: 'Elygate' },
+	/** A notice for every signed-in user (maintenance, price changes); empty = none. */
+	'site.notice': { schema: z.string().trim().max(1000, 'At most 1,000 characters.'), default: '' },
 	'registration.enabled': { schema: z.boolean(), default: true },
 	/** Origins allowed to call /v1 from a browser ("*" = any; API keys are not ambient credentials). */
 	'relay.cors_origins': { schema: z.array(z.string().min(1).max(200)).max(100), default: ['*'] },

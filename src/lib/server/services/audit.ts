@@ -1,7 +1,7 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
-import { auditLog, type AuditEntry as AuditRow } from '../db/schema';
+import { auditLog, users, type AuditEntry as AuditRow } from '../db/schema';
 import { actorFields, requireReader, type Actor } from './actor';
 import type { ServiceContext } from './context';
 
@@ -44,16 +44,18 @@ export async function writeAudit(db: DbLike, actor: Actor, entry: AuditEntry): P
 	});
 }
 
-/** The audit log, newest first, optionally narrowed to one target. */
+/** The audit log, newest first, optionally narrowed to one target and to one actor. */
 export async function listAudit(
 	ctx: ServiceContext,
 	actor: Actor,
-	query: PageQuery & { targetType?: string; targetId?: string }
+	query: PageQuery & { targetType?: string; targetId?: string; actorKind?: string; actorId?: number }
 ): Promise<Page<AuditRow>> {
 	requireReader(actor);
 	const where = and(
 		query.targetType ? eq(auditLog.targetType, query.targetType) : undefined,
-		query.targetId ? eq(auditLog.targetId, query.targetId) : undefined
+		query.targetId ? eq(auditLog.targetId, query.targetId) : undefined,
+		query.actorKind ? eq(auditLog.actorKind, query.actorKind) : undefined,
+		query.actorId !== undefined ? eq(auditLog.actorId, query.actorId) : undefined
 	);
 	const [rows, [count]] = await Promise.all([
 		ctx.db
@@ -66,4 +68,13 @@ export async function listAudit(
 		ctx.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(where)
 	]);
 	return { items: rows, total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+}
+
+/** Usernames of the users among audit actors, to show who acted. */
+export async function auditActorNames(ctx: ServiceContext, actor: Actor, rows: AuditRow[]): Promise<Map<number, string>> {
+	requireReader(actor);
+	const ids = [...new Set(rows.filter((r) => r.actorKind === 'user' && r.actorId !== null).map((r) => r.actorId as number))];
+	if (ids.length === 0) return new Map();
+	const found = await ctx.db.select({ id: users.id, name: users.username }).from(users).where(inArray(users.id, ids));
+	return new Map(found.map((u) => [u.id, u.name]));
 }

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, ilike, sql } from 'drizzle-orm';
 import { priceUpsert } from '../../schemas/admin';
 import { modelPrices, type ModelPrice } from '../db/schema';
 import { requireAdmin, requireReader, type Actor } from './actor';
@@ -8,16 +8,20 @@ import type { Page, PageQuery } from '../../schemas/common';
 import { notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
-export async function listPrices(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<ModelPrice>> {
+/** The price table by model name; `search` keeps the models whose name contains it. */
+export async function listPrices(ctx: ServiceContext, actor: Actor, query: PageQuery & { search?: string }): Promise<Page<ModelPrice>> {
 	requireReader(actor);
+	const term = query.search?.trim();
+	const where = term ? ilike(modelPrices.model, `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined;
 	const [rows, [count]] = await Promise.all([
 		ctx.db
 			.select()
 			.from(modelPrices)
+			.where(where)
 			.orderBy(modelPrices.model)
 			.limit(query.perPage)
 			.offset((query.page - 1) * query.perPage),
-		ctx.db.select({ n: sql<number>`count(*)::int` }).from(modelPrices)
+		ctx.db.select({ n: sql<number>`count(*)::int` }).from(modelPrices).where(where)
 	]);
 	return { items: rows, total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }

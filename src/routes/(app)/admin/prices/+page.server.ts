@@ -1,0 +1,187 @@
+import { fail } from '@sveltejs/kit';
+import { message, setError, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { requireAdmin } from '$lib/server/auth/guards';
+import { ratiosFromUsd } from '$lib/server/billing/default-prices';
+import { deleteGroup, listGroups, upsertGroup } from '$lib/server/services/groups';
+import { applyDefaultPrices } from '$lib/server/services/price-defaults';
+import { importNewApiPrices } from '$lib/server/services/price-import';
+import { deletePrice, listPrices, upsertPrice } from '$lib/server/services/prices';
+import { ServiceError } from '$lib/server/services/errors';
+import { actorOf, plainRefusal, refusal, serviceContext } from '$lib/server/ui/admin-forms';
+import { defaultsForm, groupForm, importForm, priceForm } from '$lib/schemas/admin-ui';
+import type { Notice } from '$lib/components/admin-settings/notice';
+import type { Actions, PageServerLoad } from './$types';
+
+const PER_PAGE = 25;
+const MAX_UPLOAD = 5_000_000;
+
+export const load: PageServerLoad = async (event) => {
+	const actor = actorOf(requireAdmin(event));
+	const ctx = serviceContext();
+	const q = event.url.searchParams;
+	const search = q.get('q')?.trim() ?? '';
+	const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
+	const editModel = q.get('edit');
+	const editGroup = q.get('group');
+
+	const [groups, prices, editing] = await Promise.all([
+		listGroups(ctx, actor, { page: 1, perPage: 200 }),
+		listPrices(ctx, actor, { page, perPage: PER_PAGE, search }),
+		editModel ? listPrices(ctx, actor, { page: 1, perPage: 200, search: editModel }) : null
+	]);
+	const priceRow = editing?.items.find((p) => p.model === editModel) ?? null;
+	const groupRow = editGroup ? (groups.items.find((g) => g.name === editGroup) ?? null) : null;
+
+	const price = await superValidate(zod4(priceForm), { id: 'price' });
+	if (priceRow) {
+		Object.assign(price.data, {
+			model: priceRow.model,
+			modelRatio: priceRow.modelRatio,
+			completionRatio: priceRow.completionRatio,
+			cacheReadRatio: priceRow.cacheReadRatio,
+			cacheWriteRatio: priceRow.cacheWriteRatio,
+			pricePerRequestUsd: priceRow.pricePerRequestUsd,
+			defaultOutputReserve: priceRow.defaultOutputReserve,
+			source: priceRow.source ?? ''
+		});
+	}
+	const group = await superValidate(zod4(groupForm), { id: 'group' });
+	if (groupRow) Object.assign(group.data, { name: groupRow.name, ratio: groupRow.ratio, description: groupRow.description });
+
+	return {
+		groups: groups.items,
+		groupsTotal: groups.total,
+		prices,
+		search,
+		editingPrice: priceRow?.model ?? null,
+		editingGroup: groupRow?.name ?? null,
+		priceForm: price,
+		groupForm: group,
+		importForm: await superValidate(zod4(importForm), { id: 'import' }),
+		defaultsForm: await superValidate(zod4(defaultsForm), { id: 'defaults' })
+	};
+};
+
+/** The ratios a USD-per-million entry is saved as, or the field whose price cannot be one. */
+function usdToRatios(d: { inputUsd: number | null; outputUsd: number | null; cachedUsd: number | null; cacheWriteUsd: number | null }) {
+	try {
+		return ratiosFromUsd({ input: d.inputUsd ?? 0, output: d.outputUsd, cachedInput: d.cachedUsd ?? undefined, cacheWrite: d.cacheWriteUsd ?? undefined });
+	} catch (err) {
+		if (err instanceof RangeError) return { error: err.message.replace(/^\w+: /, '') };
+		throw err;
+	}
+}
+
+export const actions: Actions = {
+	savePrice: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const form = await superValidate(event.request, zod4(priceForm), { id: 'price' });
+		if (!form.valid) return fail(400, { priceForm: form });
+		const d = form.data;
+		let ratios = { modelRatio: d.modelRatio, completionRatio: d.completionRatio, cacheReadRatio: d.cacheReadRatio, cacheWriteRatio: d.cacheWriteRatio };
+		if (d.entry === 'usd') {
+			const converted = usdToRatios(d);
+			if ('error' in converted) return setError(form, 'inputUsd', converted.error);
+			ratios = converted;
+		}
+		try {
+			const row = await upsertPrice(serviceContext(), actor, {
+				model: d.model,
+				...ratios,
+				pricePerRequestUsd: d.pricePerRequestUsd,
+				defaultOutputReserve: d.defaultOutputReserve,
+				source: d.source || null
+			});
+			Object.assign(form.data, { entry: 'ratios', ...ratios, inputUsd: null, outputUsd: null, cachedUsd: null, cacheWriteUsd: null });
+			return message(form, { kind: 'ok', text: `Saved the price of ${row.model}.` } satisfies Notice);
+		} catch (err) {
+			return refusal(form, err);
+		}
+	},
+
+	deletePrice: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const model = String((await event.request.formData()).get('name') ?? '');
+		try {
+			await deletePrice(serviceContext(), actor, model);
+			return { deleted: model };
+		} catch (err) {
+			return plainRefusal(err);
+		}
+	},
+
+	saveGroup: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const form = await superValidate(event.request, zod4(groupForm), { id: 'group' });
+		if (!form.valid) return fail(400, { groupForm: form });
+		try {
+			const row = await upsertGroup(serviceContext(), actor, form.data);
+			return message(form, { kind: 'ok', text: `Saved the group ${row.name} (ratio ${row.ratio}).` } satisfies Notice);
+		} catch (err) {
+			return refusal(form, err);
+		}
+	},
+
+	deleteGroup: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const name = String((await event.request.formData()).get('name') ?? '');
+		try {
+			await deleteGroup(serviceContext(), actor, name);
+			return { deleted: name };
+		} catch (err) {
+			return plainRefusal(err);
+		}
+	},
+
+	defaults: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const form = await superValidate(event.request, zod4(defaultsForm), { id: 'defaults' });
+		if (!form.valid) return fail(400, { defaultsForm: form });
+		try {
+			const outcome = await applyDefaultPrices(serviceContext(), actor, form.data);
+			const text =
+				outcome.added + outcome.updated === 0
+					? 'Every default model already has a price; nothing changed.'
+					: `Added ${outcome.added.toLocaleString('en-US')} default prices${outcome.updated ? ` and reset ${outcome.updated.toLocaleString('en-US')}` : ''}.`;
+			return message(form, { kind: 'ok', text } satisfies Notice);
+		} catch (err) {
+			return refusal(form, err);
+		}
+	},
+
+	import: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const body = await event.request.formData();
+		const file = body.get('file');
+		body.delete('file');
+		const form = await superValidate(body, zod4(importForm), { id: 'import' });
+		if (!form.valid) return fail(400, { importForm: form });
+		let text = form.data.json.trim();
+		if (file instanceof File && file.size > 0) {
+			if (file.size > MAX_UPLOAD) return setError(form, 'json', 'The file is larger than 5 MB.');
+			text = (await file.text()).trim();
+			form.data.json = text.length <= 100_000 ? text : '';
+		}
+		if (!text) return setError(form, 'json', 'Paste New-API ratio JSON or choose a file.');
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(text);
+		} catch (err) {
+			return setError(form, 'json', `This is not valid JSON: ${(err as Error).message}`);
+		}
+		try {
+			const outcome = await importNewApiPrices(serviceContext(), actor, parsed);
+			form.data.json = '';
+			return message(form, {
+				kind: 'ok',
+				text: `Imported ${outcome.prices.toLocaleString('en-US')} model prices and ${outcome.groups.toLocaleString('en-US')} group ratios.`
+			} satisfies Notice);
+		} catch (err) {
+			// The entry at fault (e.g. ModelRatio.gpt-4o) is in the message, shown beside the textarea.
+			if (!(err instanceof ServiceError)) throw err;
+			const detail = err.message.replace(/^\w+(\[".*?"\])?: /, '');
+			return setError(form, 'json', err.field ? `${err.field}: ${detail}` : err.message, { status: err.status as 400 });
+		}
+	}
+};

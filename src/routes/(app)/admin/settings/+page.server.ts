@@ -1,0 +1,124 @@
+import { fail } from '@sveltejs/kit';
+import { message, setError, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import * as z from 'zod';
+import { QUOTA_PER_USD } from '$lib/money';
+import { services } from '$lib/server/app/services';
+import { requireAdmin } from '$lib/server/auth/guards';
+import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/options';
+import { getOptions, patchOptions } from '$lib/server/services/options';
+import { actorOf, refusal, serviceContext } from '$lib/server/ui/admin-forms';
+import type { Notice } from '$lib/components/admin-settings/notice';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Form field -> option. Each field is validated by its option's own schema. */
+const DIRECT = {
+	siteName: 'site.name',
+	siteNotice: 'site.notice',
+	registrationEnabled: 'registration.enabled',
+	allowUnpriced: 'billing.allow_unpriced_models',
+	retryCount: 'relay.retry_count',
+	connectTimeoutMs: 'relay.connect_timeout_ms',
+	firstByteTimeoutMs: 'relay.first_byte_timeout_ms',
+	streamFirstByteTimeoutMs: 'relay.stream_first_byte_timeout_ms',
+	streamIdleTimeoutMs: 'relay.stream_idle_timeout_ms',
+	breakerThreshold: 'breaker.failure_threshold',
+	breakerCooldownSeconds: 'breaker.cooldown_seconds',
+	rateLimitCooldownSeconds: 'relay.rate_limit_cooldown_seconds',
+	modelUnavailableSeconds: 'relay.model_unavailable_seconds',
+	probeInitialSeconds: 'health.probe_initial_seconds',
+	probeMaxSeconds: 'health.probe_max_seconds',
+	retentionDays: 'logs.retention_days'
+} as const satisfies Record<string, OptionKey>;
+
+/** Lists are typed one entry a line. */
+const LISTS = { corsOrigins: 'relay.cors_origins', imageAllowHosts: 'relay.image_fetch_allow_hosts' } as const satisfies Record<string, OptionKey>;
+
+/** An option's own schema, defaulting to its default. */
+function d<K extends OptionKey>(key: K) {
+	const schema = defs[key].schema as unknown as z.ZodType<Options[K]>;
+	return schema.default(defs[key].default as never) as unknown as z.ZodDefault<(typeof defs)[K]['schema']>;
+}
+
+const settingsForm = z.object({
+	siteName: d('site.name'),
+	siteNotice: d('site.notice'),
+	registrationEnabled: z.boolean().default(true),
+	allowUnpriced: z.boolean().default(false),
+	retryCount: d('relay.retry_count'),
+	connectTimeoutMs: d('relay.connect_timeout_ms'),
+	firstByteTimeoutMs: d('relay.first_byte_timeout_ms'),
+	streamFirstByteTimeoutMs: d('relay.stream_first_byte_timeout_ms'),
+	streamIdleTimeoutMs: d('relay.stream_idle_timeout_ms'),
+	breakerThreshold: d('breaker.failure_threshold'),
+	breakerCooldownSeconds: d('breaker.cooldown_seconds'),
+	rateLimitCooldownSeconds: d('relay.rate_limit_cooldown_seconds'),
+	modelUnavailableSeconds: d('relay.model_unavailable_seconds'),
+	probeInitialSeconds: d('health.probe_initial_seconds'),
+	probeMaxSeconds: d('health.probe_max_seconds'),
+	retentionDays: d('logs.retention_days'),
+	/** The signup balance in USD; stored as quota units. */
+	signupUsd: z.number().min(0, 'The starting balance cannot be negative.').max(1e15 / QUOTA_PER_USD).default(0),
+	corsOrigins: z.string().max(20_000).default(''),
+	imageAllowHosts: z.string().max(30_000).default('')
+});
+
+type SettingsData = z.infer<typeof settingsForm>;
+
+function formValues(o: Options): SettingsData {
+	const values: Record<string, unknown> = {};
+	for (const [field, key] of Object.entries(DIRECT)) values[field] = o[key];
+	for (const [field, key] of Object.entries(LISTS)) values[field] = (o[key] as string[]).join('\n');
+	values.signupUsd = o['billing.signup_quota'] / QUOTA_PER_USD;
+	return values as SettingsData;
+}
+
+function patchOf(data: SettingsData, current: Options): Record<string, unknown> {
+	const wanted: Record<string, unknown> = {};
+	for (const [field, key] of Object.entries(DIRECT)) wanted[key] = data[field as keyof SettingsData];
+	for (const [field, key] of Object.entries(LISTS)) {
+		wanted[key] = String(data[field as keyof SettingsData])
+			.split(/[\n,]/)
+			.map((s) => s.trim())
+			.filter(Boolean);
+	}
+	wanted['billing.signup_quota'] = Math.round(data.signupUsd * QUOTA_PER_USD);
+	// Only what changed is written: the options table keeps defaults implicit.
+	return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as OptionKey])));
+}
+
+const FIELD_OF: Record<string, string> = Object.fromEntries([
+	...Object.entries(DIRECT).map(([f, k]) => [k, f]),
+	...Object.entries(LISTS).map(([f, k]) => [k, f]),
+	['billing.signup_quota', 'signupUsd']
+]);
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireAdmin(event);
+	const options = await getOptions(serviceContext(), actorOf(user));
+	const form = await superValidate(formValues(options), zod4(settingsForm), { id: 'settings', errors: false });
+	return { form, canEdit: user.role === 'root', metricsTokenSet: Boolean(services().config.metricsToken) };
+};
+
+export const actions: Actions = {
+	default: async (event) => {
+		const actor = actorOf(requireAdmin(event));
+		const form = await superValidate(event.request, zod4(settingsForm), { id: 'settings' });
+		if (!form.valid) return fail(400, { form });
+		const ctx = serviceContext();
+		try {
+			const patch = patchOf(form.data, await getOptions(ctx, actor));
+			if (Object.keys(patch).length === 0) return message(form, { kind: 'ok', text: 'Nothing changed.' } satisfies Notice);
+			const saved = await patchOptions(ctx, actor, patch);
+			form.data = formValues(saved);
+			return message(form, { kind: 'ok', text: `Saved ${Object.keys(patch).length} setting${Object.keys(patch).length === 1 ? '' : 's'}. They apply at once.` } satisfies Notice);
+		} catch (err) {
+			// Keys inside a list ("relay.cors_origins.3") point at the list's field.
+			if (err instanceof Error && 'field' in err && typeof err.field === 'string') {
+				const key = Object.keys(FIELD_OF).find((k) => err.field === k || (err.field as string).startsWith(`${k}.`));
+				if (key) return setError(form, FIELD_OF[key] as never, err.message.replace(/^[\w.]+: /, ''));
+			}
+			return refusal(form, err);
+		}
+	}
+};

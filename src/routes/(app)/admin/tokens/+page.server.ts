@@ -1,0 +1,85 @@
+import { fail } from '@sveltejs/kit';
+import { message, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { requireAdmin } from '$lib/server/auth/guards';
+import { auditActorNames, listAudit } from '$lib/server/services/audit';
+import { createManagementToken, listManagementTokens, revokeManagementToken } from '$lib/server/services/tokens';
+import { listUsers } from '$lib/server/services/users';
+import { actorOf, plainRefusal, refusal, requireRootUser, serviceContext } from '$lib/server/ui/admin-forms';
+import { localToIso, tokenForm } from '$lib/schemas/admin-ui';
+import type { Notice } from '$lib/components/admin-settings/notice';
+import type { Actions, PageServerLoad } from './$types';
+
+/** What the audit log's target types mean, for the filter. */
+const TARGET_TYPES = ['model_price', 'group', 'options', 'user', 'channel', 'channel_key', 'api_key', 'redemption', 'management_token', 'request_logs'];
+
+export const load: PageServerLoad = async (event) => {
+	const user = requireAdmin(event);
+	requireRootUser(user);
+	const actor = actorOf(user);
+	const ctx = serviceContext();
+	const q = event.url.searchParams;
+	const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
+	const tokenPage = Math.max(1, Number.parseInt(q.get('tpage') ?? '1', 10) || 1);
+	const targetType = q.get('target')?.trim() || undefined;
+	const actorFilter = q.get('actor')?.trim() ?? '';
+
+	// The actor is a username, "token", "system", or a user id.
+	let actorQuery: { actorKind?: string; actorId?: number } = {};
+	let actorError: string | null = null;
+	if (actorFilter === 'token' || actorFilter === 'system') actorQuery = { actorKind: actorFilter };
+	else if (/^\d+$/.test(actorFilter)) actorQuery = { actorKind: 'user', actorId: Number(actorFilter) };
+	else if (actorFilter) {
+		const found = await listUsers(ctx, actor, { page: 1, perPage: 50, query: actorFilter });
+		const match = found.items.find((u) => u.username.toLowerCase() === actorFilter.toLowerCase());
+		if (match) actorQuery = { actorKind: 'user', actorId: match.id };
+		else actorError = `There is no user “${actorFilter}”.`;
+	}
+
+	const [tokens, audit] = await Promise.all([
+		listManagementTokens(ctx, actor, { page: tokenPage, perPage: 20 }),
+		actorError ? { items: [], total: 0, page, perPage: 25 } : listAudit(ctx, actor, { page, perPage: 25, targetType, ...actorQuery })
+	]);
+	const names = await auditActorNames(ctx, actor, audit.items);
+	return {
+		tokens,
+		audit: { ...audit, items: audit.items.map((a) => ({ ...a, actorName: a.actorKind === 'user' && a.actorId !== null ? (names.get(a.actorId) ?? `#${a.actorId}`) : a.actorKind })) },
+		filters: { target: targetType ?? '', actor: actorFilter },
+		actorError,
+		targetTypes: TARGET_TYPES,
+		form: await superValidate(zod4(tokenForm), { id: 'token' })
+	};
+};
+
+export const actions: Actions = {
+	create: async (event) => {
+		const user = requireAdmin(event);
+		const form = await superValidate(event.request, zod4(tokenForm), { id: 'token' });
+		if (!form.valid) return fail(400, { form });
+		const { tzOffset, expiresAt, ...rest } = form.data;
+		try {
+			const created = await createManagementToken(serviceContext(), actorOf(user), { ...rest, expiresAt: localToIso(expiresAt, tzOffset) });
+			form.data.name = '';
+			form.data.expiresAt = '';
+			return message(form, {
+				kind: 'ok',
+				text: `Created the ${created.managementToken.scope} token “${created.managementToken.name}”.`,
+				secret: created.token
+			} satisfies Notice);
+		} catch (err) {
+			return refusal(form, err);
+		}
+	},
+
+	revoke: async (event) => {
+		const user = requireAdmin(event);
+		const id = Number((await event.request.formData()).get('id'));
+		if (!Number.isInteger(id) || id <= 0) return fail(400, { error: 'Unknown token.' });
+		try {
+			await revokeManagementToken(serviceContext(), actorOf(user), id);
+			return { revoked: id };
+		} catch (err) {
+			return plainRefusal(err);
+		}
+	}
+};
