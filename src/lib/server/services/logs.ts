@@ -200,18 +200,6 @@ async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise
 	});
 }
 
-/** One call by its server request id; a user finds only their own calls. */
-export async function getLog(ctx: ServiceContext, actor: Actor, requestId: string): Promise<LogItem> {
-	const scope = scopeOf(actor, parseInput(logQuery, {}));
-	const [row] = await ctx.db
-		.select()
-		.from(requestLogs)
-		.where(and(scope.where, eq(requestLogs.requestId, requestId)));
-	if (!row) throw new ServiceError('not_found', 'Log entry not found');
-	const [item] = await describe(ctx.db, [row], scope.admin);
-	return item!;
-}
-
 /** One page of the request log, newest first, with a cursor for the next. */
 export async function listLogs(ctx: ServiceContext, actor: Actor, input: unknown): Promise<LogPage> {
 	const q = parseInput(logQuery, input);
