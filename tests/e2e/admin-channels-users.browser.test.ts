@@ -49,8 +49,9 @@ const channelCount = async () => Number((await db.sql`select count(*)::int as n 
 /** The error text shown for a field, found through its aria-describedby. */
 async function fieldError(page: Page, field: ReturnType<Page['getByLabel']>): Promise<string> {
 	await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
-	const ids = ((await field.getAttribute('aria-describedby')) ?? '').split(' ').filter((id) => id.endsWith('-error'));
-	expect(ids).toHaveLength(1);
+	const errorIds = async () => ((await field.getAttribute('aria-describedby')) ?? '').split(' ').filter((id) => id.endsWith('-error'));
+	await expect.poll(errorIds).toHaveLength(1);
+	const ids = await errorIds();
 	return (await page.locator(`[id="${ids[0]}"]`).textContent()) ?? '';
 }
 
