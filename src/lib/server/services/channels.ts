@@ -238,9 +238,18 @@ export async function getChannel(ctx: ServiceContext, actor: Actor, id: number):
 	return view(ctx, row, await keysOf(ctx.db, id));
 }
 
-export async function listChannels(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<ChannelView>> {
+export interface ChannelFilter {
+	status?: 'enabled' | 'disabled';
+	type?: string;
+}
+
+export async function listChannels(ctx: ServiceContext, actor: Actor, query: PageQuery & ChannelFilter): Promise<Page<ChannelView>> {
 	requireReader(actor);
-	const where = isNull(channels.deletedAt);
+	const where = and(
+		isNull(channels.deletedAt),
+		query.status ? eq(channels.status, query.status) : undefined,
+		query.type ? eq(channels.type, query.type) : undefined
+	);
 	const [rows, [count]] = await Promise.all([
 		ctx.db
 			.select()

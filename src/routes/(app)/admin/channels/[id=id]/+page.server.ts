@@ -1,0 +1,35 @@
+import { adminServices } from '$lib/server/admin/page-services';
+import { channelFormFor, configFields, groupNames, saveChannel } from '$lib/server/admin/channel-actions';
+import { formValuesOf } from '$lib/server/admin/channel-form';
+import { getChannel } from '$lib/server/services/channels';
+import { ServiceError } from '$lib/server/services/errors';
+import { error } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { actor, svc } = adminServices(event);
+	const channel = await getChannel(svc, actor, Number(event.params.id)).catch((err: unknown) => {
+		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such channel.');
+		throw err;
+	});
+	return {
+		form: await channelFormFor(channel.type, formValuesOf(channel, { copy: false })),
+		fields: configFields(channel.type),
+		groups: await groupNames(svc, actor),
+		channel: {
+			id: channel.id,
+			name: channel.name,
+			type: channel.type,
+			status: channel.status,
+			disableKind: channel.disableKind,
+			disableReason: channel.disableReason,
+			createdAt: channel.createdAt,
+			updatedAt: channel.updatedAt,
+			keys: channel.keys.map((k) => ({ id: k.id, hint: k.hint, enabled: k.enabled, disableKind: k.disableKind, disableReason: k.disableReason }))
+		}
+	};
+};
+
+export const actions: Actions = {
+	default: (event) => saveChannel(event, Number(event.params.id))
+};

@@ -1,0 +1,70 @@
+import { error, fail } from '@sveltejs/kit';
+import { message, superValidate } from 'sveltekit-superforms';
+import { zod4 } from 'sveltekit-superforms/adapters';
+import { QUOTA_PER_USD } from '$lib/money';
+import { balanceAdjustForm, userEditForm } from '$lib/schemas/user-admin-forms';
+import { groupNames } from '$lib/server/admin/channel-actions';
+import { adminServices, refusal } from '$lib/server/admin/page-services';
+import { adjustBalance, balanceHistory } from '$lib/server/services/balances';
+import { ServiceError } from '$lib/server/services/errors';
+import { getUser, updateUser } from '$lib/server/services/users';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	const { actor, svc, role } = adminServices(event);
+	const id = Number(event.params.id);
+	const user = await getUser(svc, actor, id).catch((err: unknown) => {
+		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such user.');
+		throw err;
+	});
+	const history = await balanceHistory(svc, actor, id, { limit: 10 });
+	return {
+		person: {
+			id: user.id,
+			username: user.username,
+			email: user.email,
+			role: user.role,
+			group: user.group,
+			status: user.status,
+			quota: user.quota,
+			usedQuota: user.usedQuota,
+			requestCount: user.requestCount,
+			createdAt: user.createdAt,
+			lastLoginAt: user.lastLoginAt
+		},
+		history: history.items,
+		groups: await groupNames(svc, actor),
+		viewerRole: role,
+		isSelf: actor.kind === 'user' && actor.id === id,
+		edit: await superValidate({ role: user.role, group: user.group, status: user.status }, zod4(userEditForm), { id: 'edit', errors: false }),
+		balance: await superValidate(zod4(balanceAdjustForm), { id: 'balance', errors: false })
+	};
+};
+
+export const actions: Actions = {
+	edit: async (event) => {
+		const { actor, svc } = adminServices(event);
+		const form = await superValidate(event.request, zod4(userEditForm), { id: 'edit' });
+		if (!form.valid) return fail(400, { edit: form });
+		try {
+			await updateUser(svc, actor, Number(event.params.id), { role: form.data.role, group: form.data.group, enabled: form.data.status === 'active' });
+		} catch (err) {
+			return refusal(form, err);
+		}
+		return message(form, 'Saved.');
+	},
+	balance: async (event) => {
+		const { actor, svc } = adminServices(event);
+		const form = await superValidate(event.request, zod4(balanceAdjustForm), { id: 'balance' });
+		if (!form.valid) return fail(400, { balance: form });
+		const delta = Math.round(form.data.amountUsd * QUOTA_PER_USD);
+		try {
+			const after = await adjustBalance(svc, actor, Number(event.params.id), { delta, reason: form.data.reason });
+			form.data.amountUsd = 0;
+			form.data.reason = '';
+			return message(form, `Balance ${delta > 0 ? 'credited' : 'debited'}; it is now $${(after.balance / QUOTA_PER_USD).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}.`);
+		} catch (err) {
+			return refusal(form, err, (f) => (f === 'delta' ? 'amountUsd' : f));
+		}
+	}
+};
