@@ -60,3 +60,16 @@ test('the theme can be chosen without JavaScript, and the server renders it', as
 	expect(new URL(page.url()).pathname).toBe('/');
 	await context.close();
 });
+
+test("the site's notice and name, set by an administrator, show on every console page", async () => {
+	const admin = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
+	expect((await admin.patch('/api/options', { 'site.notice': 'Maintenance tonight at 22:00 UTC.', 'site.name': 'Acme AI' })).status).toBe(200);
+	const { context, page } = await signedIn(browser, server.url, 'plain', 'plain-password-1');
+	for (const path of ['/', '/keys']) {
+		await page.goto(`${server.url}${path}`);
+		expect(await page.getByTestId('site-notice').textContent()).toBe('Maintenance tonight at 22:00 UTC.');
+		expect(await page.getByRole('link', { name: 'Acme AI' }).count()).toBeGreaterThan(0);
+	}
+	await context.close();
+	expect((await admin.patch('/api/options', { 'site.notice': '', 'site.name': 'Elygate' })).status).toBe(200);
+});

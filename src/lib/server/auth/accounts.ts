@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { balanceChanges, users, type UserRole } from '../db/schema';
+import { withChanges } from '../services/notify';
 import type { LoginLimiter } from './login-limiter';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
 import { invalidateUserSessions } from './session';
@@ -28,7 +29,8 @@ export async function createAccount(db: DbLike, account: NewAccount): Promise<{ 
 	const initial = account.initialQuota ?? 0;
 	try {
 		// The starting balance is a balance change like any other: its row and the balance together.
-		const userId = await db.transaction(async (tx) => {
+		// Every instance learns of the account at once (its keys are useless to the relay until then).
+		const userId = await withChanges(db, async (tx) => {
 			const [row] = await tx
 				.insert(users)
 				.values({
@@ -42,7 +44,7 @@ export async function createAccount(db: DbLike, account: NewAccount): Promise<{ 
 				.returning({ id: users.id });
 			if (!row) throw new Error('insert returned no row');
 			await tx.insert(balanceChanges).values({ userId: row.id, delta: initial, balanceAfter: initial, reason: 'initial', actorId: account.actorId ?? null });
-			return row.id;
+			return { result: row.id, changes: [{ kind: 'user', id: row.id }] };
 		});
 		return { ok: true, userId };
 	} catch (err) {
