@@ -7,7 +7,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots } from '../harness/ui';
+import { expectAccessible, screenshots, signedIn } from '../harness/ui';
 
 // The first thing a new user does, start to finish, in a real browser.
 const ADMIN_TOKEN = 'journey-admin-token-0123456789abcdef';
@@ -88,4 +88,50 @@ test('register, create a key, copy it, call the API with the openai package, see
 	expect(Number(user!.quota)).toBe(SIGNUP_QUOTA - cost);
 	await screenshots(page, 'journey-dashboard');
 	await context.close();
+});
+
+test('an admin creates a channel, tests it and generates codes; a user redeems one, the balance rises, and the same code again is "already used"', async () => {
+	const rootSession = await signedIn(browser, server.url, 'root', 'root-password-1');
+	const admin = rootSession.page;
+	await admin.goto(`${server.url}/admin/channels/new`);
+	await admin.getByLabel('Name', { exact: true }).fill('Second mock');
+	await admin.getByLabel('Base URL').fill(`${mock.url}/v1`);
+	await admin.getByLabel('API keys').fill('sk-upstream-second-0001');
+	await admin.getByLabel('Models', { exact: true }).fill('second-model');
+	await admin.getByRole('button', { name: 'Create channel' }).click();
+	await admin.waitForURL((url) => url.pathname === '/admin/channels' || /\/admin\/channels\/\d+$/.test(url.pathname));
+	await admin.goto(`${server.url}/admin/channels`);
+	await admin.getByRole('button', { name: 'Test Second mock' }).click();
+	await expect.poll(() => admin.getByTestId('test-results').textContent()).toMatch(/answered in [\d,]+ ms/);
+	expect(mock.requests.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-second-0001');
+
+	await admin.goto(`${server.url}/admin/redemptions`);
+	await admin.getByLabel('Batch name', { exact: true }).fill('welcome');
+	await admin.getByLabel('Amount per code (USD)').fill('3');
+	await admin.getByLabel('Number of codes').fill('2');
+	await admin.getByRole('button', { name: 'Generate' }).click();
+	const shown = admin.getByTestId('new-codes');
+	await expect.poll(() => shown.count()).toBe(1);
+	const [code] = (await shown.getByLabel('Generated codes').inputValue()).split('\n');
+	expect(code).toMatch(/^egc-/);
+	await rootSession.context.close();
+
+	const userSession = await signedIn(browser, server.url, 'newcomer', 'newcomer-password-1');
+	const page = userSession.page;
+	const [before] = await db.sql`select quota::int8 as quota from users where username = 'newcomer'`;
+	await page.goto(`${server.url}/topup`);
+	await page.getByLabel('Redemption code').fill(code!);
+	await page.getByRole('button', { name: 'Redeem' }).click();
+	await page.getByTestId('redeem-success').waitFor();
+	const [after] = await db.sql`select quota::int8 as quota from users where username = 'newcomer'`;
+	expect(Number(after!.quota)).toBe(Number(before!.quota) + 1_500_000);
+	expect(await page.getByTestId('current-balance').textContent()).toContain(`${(Number(before!.quota) + 1_500_000).toLocaleString('en-US')} quota units`);
+
+	await page.getByLabel('Redemption code').fill(code!);
+	await page.getByRole('button', { name: 'Redeem' }).click();
+	await expect.poll(() => page.getByText('This code has already been redeemed.').count()).toBeGreaterThan(0);
+	const [again] = await db.sql`select quota::int8 as quota from users where username = 'newcomer'`;
+	expect(Number(again!.quota)).toBe(Number(after!.quota));
+	await screenshots(page, 'journey-topup');
+	await userSession.context.close();
 });
