@@ -14,6 +14,8 @@ export interface NewAccount {
 	role?: UserRole;
 	/** Starting balance in quota units (0 when absent). */
 	initialQuota?: number;
+	/** The group the account joins ("default" when absent). */
+	group?: string;
 	/** Who created the account (an admin), for the balance history; null when self-registered. */
 	actorId?: number | null;
 }
@@ -38,6 +40,7 @@ export async function createAccount(db: DbLike, account: NewAccount): Promise<{ 
 					email: account.email || null,
 					passwordHash,
 					role: account.role ?? 'user',
+					...(account.group ? { group: account.group } : {}),
 					quota: initial,
 					balanceVersion: 1
 				})

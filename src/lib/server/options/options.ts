@@ -42,6 +42,12 @@ export const optionDefinitions = {
 	'health.probe_max_seconds': { schema: seconds(86_400), default: 3600 },
 	/** Serve models with no row in the price table, free of charge (otherwise they are refused). */
 	'billing.allow_unpriced_models': { schema: z.boolean(), default: false },
+	/** The group self-registered users join. */
+	'accounts.signup_group': { schema: z.string().trim().min(1, 'Name a group.').max(64), default: 'default' },
+	/** Requests per minute given to new API keys that set no limit of their own; 0 = no limit. */
+	'keys.default_rpm_limit': { schema: z.number().int().min(0).max(1_000_000), default: 0 },
+	/** Tokens per minute given to new API keys that set no limit of their own; 0 = no limit. */
+	'keys.default_tpm_limit': { schema: z.number().int().min(0).max(1_000_000_000), default: 0 },
 	/** Starting balance of self-registered users, in quota units (500,000 = 1 USD). */
 	'billing.signup_quota': { schema: z.number().int().min(0).max(1e15), default: 0 },
 	/** Request log rows older than this many days are deleted (daily usage totals are kept); 0 = keep forever. */

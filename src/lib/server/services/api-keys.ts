@@ -1,3 +1,4 @@
+import { getOption } from '../options/options';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeyCreate, apiKeyUpdate } from '../../schemas/api-keys';
 import type { Page, PageQuery } from '../../schemas/common';
@@ -48,7 +49,9 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: unk
 		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
 	}
 	const key = generateApiKey();
-	const { userId: _userId, ...fields } = data;
+	const { userId: _userId, ...given } = data;
+	// A key that says nothing about its rate limits gets the installation's defaults.
+	const fields = { ...given, ...(await defaultLimits(ctx.db, input)) };
 	const apiKey = await withChanges(ctx.db, async (tx) => {
 		const [row] = await tx
 			.insert(apiKeys)
@@ -115,4 +118,19 @@ export async function listApiKeys(ctx: ServiceContext, actor: Actor, userId: num
 		ctx.db.select({ n: sql<number>`count(*)::int` }).from(apiKeys).where(where)
 	]);
 	return { items: rows.map(view), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+}
+
+/** The configured default limits for the limits a create request left out (0 = none). */
+async function defaultLimits(db: DbLike, input: unknown): Promise<{ rpmLimit?: number; tpmLimit?: number }> {
+	const sent = input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : {};
+	const limits: { rpmLimit?: number; tpmLimit?: number } = {};
+	if (sent.rpmLimit === undefined) {
+		const rpm = await getOption(db, 'keys.default_rpm_limit');
+		if (rpm > 0) limits.rpmLimit = rpm;
+	}
+	if (sent.tpmLimit === undefined) {
+		const tpm = await getOption(db, 'keys.default_tpm_limit');
+		if (tpm > 0) limits.tpmLimit = tpm;
+	}
+	return limits;
 }

@@ -1,3 +1,5 @@
+import { eq } from 'drizzle-orm';
+import { groups } from '../db/schema';
 import { optionDefinitions, loadOptions, setOption, type OptionKey, type Options } from '../options/options';
 import { requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
@@ -24,6 +26,10 @@ export async function patchOptions(ctx: ServiceContext, actor: Actor, patch: unk
 		entries.push([key as OptionKey, parsed.data]);
 	}
 	return withChanges(ctx.db, async (tx) => {
+		const group = entries.find(([key]) => key === 'accounts.signup_group')?.[1];
+		if (typeof group === 'string' && (await tx.select({ name: groups.name }).from(groups).where(eq(groups.name, group))).length === 0) {
+			throw new ServiceError('invalid_request', `accounts.signup_group: there is no group "${group}"`, 'accounts.signup_group');
+		}
 		const before = await loadOptions(tx);
 		for (const [key, value] of entries) await setOption(tx, key, value as never);
 		const after = await loadOptions(tx);

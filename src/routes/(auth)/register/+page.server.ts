@@ -32,7 +32,8 @@ export const actions: Actions = {
 		if (!form.valid) return fail(400, { form });
 
 		const initialQuota = await getOption(db, 'billing.signup_quota');
-		const created = await createAccount(db, { username: form.data.username, email: form.data.email, password, initialQuota });
+		const group = await getOption(db, 'accounts.signup_group');
+		const created = await createAccount(db, { username: form.data.username, email: form.data.email, password, initialQuota, group });
 		if (!created.ok) return setError(form, created.field, created.message, { status: 409 });
 
 		const token = generateSessionToken();

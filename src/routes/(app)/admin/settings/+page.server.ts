@@ -7,6 +7,7 @@ import { services } from '$lib/server/app/services';
 import { requireAdmin } from '$lib/server/auth/guards';
 import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/options';
 import { getOptions, patchOptions } from '$lib/server/services/options';
+import { listGroups } from '$lib/server/services/groups';
 import { actorOf, refusal, serviceContext } from '$lib/server/ui/admin-forms';
 import type { Notice } from '$lib/components/admin-settings/notice';
 import type { Actions, PageServerLoad } from './$types';
@@ -28,7 +29,10 @@ const DIRECT = {
 	modelUnavailableSeconds: 'relay.model_unavailable_seconds',
 	probeInitialSeconds: 'health.probe_initial_seconds',
 	probeMaxSeconds: 'health.probe_max_seconds',
-	retentionDays: 'logs.retention_days'
+	retentionDays: 'logs.retention_days',
+	signupGroup: 'accounts.signup_group',
+	defaultRpm: 'keys.default_rpm_limit',
+	defaultTpm: 'keys.default_tpm_limit'
 } as const satisfies Record<string, OptionKey>;
 
 /** Lists are typed one entry a line. */
@@ -57,6 +61,9 @@ const settingsForm = z.object({
 	probeInitialSeconds: d('health.probe_initial_seconds'),
 	probeMaxSeconds: d('health.probe_max_seconds'),
 	retentionDays: d('logs.retention_days'),
+	signupGroup: d('accounts.signup_group'),
+	defaultRpm: d('keys.default_rpm_limit'),
+	defaultTpm: d('keys.default_tpm_limit'),
 	/** The signup balance in USD; stored as quota units. */
 	signupUsd: z.number().min(0, 'The starting balance cannot be negative.').max(1e15 / QUOTA_PER_USD).default(0),
 	corsOrigins: z.string().max(20_000).default(''),
@@ -97,7 +104,8 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireAdmin(event);
 	const options = await getOptions(serviceContext(), actorOf(user));
 	const form = await superValidate(formValues(options), zod4(settingsForm), { id: 'settings', errors: false });
-	return { form, canEdit: user.role === 'root', metricsTokenSet: Boolean(services().config.metricsToken) };
+	const groupNames = (await listGroups(serviceContext(), actorOf(user), { page: 1, perPage: 200 })).items.map((g) => g.name);
+	return { form, canEdit: user.role === 'root', metricsTokenSet: Boolean(services().config.metricsToken), groupNames };
 };
 
 export const actions: Actions = {

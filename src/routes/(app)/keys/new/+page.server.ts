@@ -17,7 +17,9 @@ export const actions: Actions = {
 		const form = await superValidate(event.request, zod4(apiKeyForm));
 		if (!form.valid) return fail(400, { form });
 		try {
-			const { key, apiKey } = await createApiKey(svc, actor, toKeyInput(form.data));
+			// An empty limit on a new key means "the installation's default", which the service fills in.
+			const { rpmLimit, ...input } = toKeyInput(form.data);
+			const { key, apiKey } = await createApiKey(svc, actor, rpmLimit === null ? input : { ...input, rpmLimit });
 			// A fresh, empty form carries the key: shown on this response only, never stored.
 			const fresh = await superValidate(zod4(apiKeyForm));
 			return message(fresh, { created: { id: apiKey.id, name: apiKey.name, key } });
