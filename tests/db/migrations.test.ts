@@ -19,6 +19,7 @@ const TABLES = [
 	'management_tokens',
 	'model_prices',
 	'options',
+	'payment_orders',
 	'redemption_codes',
 	'request_logs',
 	'sessions',

@@ -69,14 +69,51 @@ export const balanceChanges = t.pgTable(
 	(tbl) => [
 		// Ids grow with time: a user's history newest first, paged by id.
 		t.index('balance_changes_user_idx').on(tbl.userId, tbl.id),
-		// A code or a paid order credits a balance at most once, whatever retries happen.
+		// A code or a paid order credits a balance at most once, and a refunded order is taken
+		// back at most once, whatever retries happen.
 		t
 			.uniqueIndex('balance_changes_credit_once')
 			.on(tbl.reason, tbl.reference)
-			.where(sql`${tbl.reason} in ('redeem', 'topup') and ${tbl.reference} is not null`)
+			.where(sql`${tbl.reason} in ('redeem', 'topup', 'refund') and ${tbl.reference} is not null`)
 	]
 );
 
+export const paymentOrderStatus = t.pgEnum('payment_order_status', ['pending', 'paid', 'expired', 'refunded']);
+
+/** An online top-up: created pending at checkout, paid only by a verified provider webhook. */
+export const paymentOrders = t.pgTable(
+	'payment_orders',
+	{
+		id: t.integer('id').primaryKey().generatedAlwaysAsIdentity(),
+		userId: t
+			.integer('user_id')
+			.notNull()
+			.references(() => users.id),
+		/** In the currency's minor units (cents); once paid, what the provider says was paid. */
+		amount: t.bigint('amount', { mode: 'number' }).notNull(),
+		/** Lower-case ISO 4217 code, as Stripe writes it. */
+		currency: t.text('currency').notNull(),
+		/** Quota to credit (the estimate at checkout; once paid, what was credited). */
+		quota: quota('quota').notNull(),
+		status: paymentOrderStatus('status').notNull().default('pending'),
+		provider: t.text('provider').notNull().default('stripe'),
+		providerSessionId: t.text('provider_session_id').unique(),
+		/** The provider's payment (a Stripe PaymentIntent id), which refunds name. */
+		providerPaymentId: t.text('provider_payment_id'),
+		/** Webhook events applied to this order, in arrival order. */
+		providerEventIds: t.text('provider_event_ids').array().notNull().default(sql`'{}'::text[]`),
+		...timestamps,
+		paidAt: timestamptz('paid_at'),
+		refundedAt: timestamptz('refunded_at')
+	},
+	(tbl) => [
+		t.index('payment_orders_user_idx').on(tbl.userId, tbl.id),
+		t.index('payment_orders_status_idx').on(tbl.status),
+		t.index('payment_orders_payment_idx').on(tbl.providerPaymentId)
+	]
+);
+
+export type PaymentOrder = typeof paymentOrders.$inferSelect;
 export type ModelPrice = typeof modelPrices.$inferSelect;
 export type RedemptionCode = typeof redemptionCodes.$inferSelect;
 export type BalanceChange = typeof balanceChanges.$inferSelect;
