@@ -315,6 +315,37 @@ const endpoints: Endpoint[] = [
 		as: () => user,
 		check: (b) => expect(b).toMatchObject({ items: [{ reason: 'admin' }, { reason: 'redeem' }, { reason: 'initial' }], next: null })
 	},
+	{
+		name: 'start an online top-up (off until configured)',
+		method: 'POST',
+		path: () => '/api/payments/checkout',
+		body: () => ({ amount: 10 }),
+		ok: 404,
+		forbidden: () => root,
+		as: () => user,
+		bad: { body: { amount: 0 }, field: 'amount', table: 'payment_orders' },
+		check: (b) => expect(b.error.code).toBe('not_found')
+	},
+	{ name: 'list my payment orders', method: 'GET', path: () => '/api/payments', ok: 200, as: () => user, check: (b) => expect(b).toMatchObject({ items: [], total: 0 }) },
+	{ name: 'list payment orders', method: 'GET', path: () => `/api/payments?status=paid&userId=${userId}`, ok: 200, check: (b) => expect(b.total).toBe(0) },
+	{
+		name: 'read payment settings',
+		method: 'GET',
+		path: () => '/api/payments/settings',
+		ok: 200,
+		forbidden: () => user,
+		check: (b) => expect(b).toMatchObject({ enabled: false, stripeSecretKey: '', currency: 'usd', minAmount: 5, maxAmount: 1000 })
+	},
+	{
+		name: 'set the Stripe secrets',
+		method: 'PATCH',
+		path: () => '/api/payments/settings',
+		body: () => ({ stripeSecretKey: 'sk_test_endpoints000000001234', stripeWebhookSecret: 'whsec_endpoints0000000005678' }),
+		ok: 200,
+		forbidden: () => admin,
+		bad: { body: { stripeSecretKey: 42 }, field: 'stripeSecretKey', table: 'options' },
+		check: (b) => expect(b).toMatchObject({ enabled: true, stripeSecretKey: '…1234', stripeWebhookSecret: '…5678' })
+	},
 	{ name: 'read the request log', method: 'GET', path: () => '/api/logs?limit=5&status=error', ok: 200, check: (b) => expect(b).toEqual({ items: [], next: null }) },
 	{ name: 'read usage totals', method: 'GET', path: () => '/api/usage?groupBy=day,model', ok: 200, check: (b) => expect(b).toMatchObject({ rows: [], totals: { requests: 0, cost: 0 } }) },
 	{

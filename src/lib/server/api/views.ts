@@ -335,3 +335,45 @@ export const retentionResultView = z
 		retentionDays: z.number().int().meta({ description: '0 = retention is off and nothing was deleted.' })
 	})
 	.meta({ id: 'RetentionRun' });
+
+export const paymentOrderView = z
+	.object({
+		id: z.number().int(),
+		userId: z.number().int(),
+		amount: z.number().int().meta({ description: "In the currency's minor units (cents); once paid, what the provider says was paid." }),
+		amountMajor: z.number().meta({ description: 'The amount in units of the currency (dollars).' }),
+		currency: z.string(),
+		quota: z.number().int().meta({ description: 'Quota to credit, or once paid, credited.' }),
+		quotaUsd: z.number(),
+		status: z.enum(['pending', 'paid', 'expired', 'refunded']),
+		provider: z.string(),
+		providerSessionId: z.string().nullable(),
+		providerPaymentId: z.string().nullable(),
+		providerEventIds: z.array(z.string()),
+		createdAt: z.date(),
+		updatedAt: z.date(),
+		paidAt: when,
+		refundedAt: when
+	})
+	.meta({ id: 'PaymentOrder' });
+
+export const checkoutStartedView = z
+	.object({ order: paymentOrderView, url: z.string().meta({ description: "The provider's payment page: send the browser there." }) })
+	.meta({ id: 'CheckoutStarted' });
+
+export const paymentSettingsView = z
+	.object({
+		enabled: z.boolean().meta({ description: 'Online payment is offered only when both secrets are set.' }),
+		stripeSecretKey: z.string().meta({ description: "Masked; '' when unset." }),
+		stripeWebhookSecret: z.string().meta({ description: "Masked; '' when unset." }),
+		currency: z.string(),
+		usdPerUnit: z.number(),
+		minAmount: z.number(),
+		maxAmount: z.number(),
+		bonusTiers: z.array(z.object({ pay: z.number(), get: z.number() }))
+	})
+	.meta({ id: 'PaymentSettings' });
+
+export const webhookOutcomeView = z
+	.object({ received: z.literal(true), result: z.enum(['credited', 'expired', 'refunded', 'duplicate', 'ignored']) })
+	.meta({ id: 'WebhookOutcome' });

@@ -105,7 +105,10 @@ const envSchema = z
 	REDEEM_MAX_FAILURES: intInRange(1, 1000, 10),
 	REDEEM_MAX_FAILURES_PER_IP: intInRange(1, 100_000, 100),
 	REDEEM_WINDOW_SECONDS: intInRange(1, 86400, 600),
-	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag
+	ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC: flag,
+	STRIPE_API_HOST: optionalText,
+	STRIPE_API_PORT: intInRange(0, 65535, 0),
+	STRIPE_API_PROTOCOL: optionalText.pipe(z.enum(['http', 'https']).optional())
 	})
 	.refine((env) => env.BODY_SIZE_LIMIT > env.RELAY_MAX_BODY, {
 		path: ['BODY_SIZE_LIMIT'],
@@ -143,6 +146,12 @@ function toConfig(env: z.output<typeof envSchema>) {
 			maxFailures: env.REDEEM_MAX_FAILURES,
 			maxFailuresPerIp: env.REDEEM_MAX_FAILURES_PER_IP,
 			windowMs: env.REDEEM_WINDOW_SECONDS * 1000
+		},
+		/** Where the Stripe API is reached (a proxy, or a local mock in tests); unset = Stripe's own host. */
+		stripeApi: {
+			host: env.STRIPE_API_HOST,
+			port: env.STRIPE_API_PORT === 0 ? undefined : env.STRIPE_API_PORT,
+			protocol: env.STRIPE_API_PROTOCOL
 		},
 		/** Test suites trade crash safety for speed; never set in production. */
 		embeddedNoFsync: env.ELYGATE_EMBEDDED_UNSAFE_NO_FSYNC

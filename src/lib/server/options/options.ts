@@ -50,6 +50,21 @@ export const optionDefinitions = {
 	'keys.default_tpm_limit': { schema: z.number().int().min(0).max(1_000_000_000), default: 0 },
 	/** Starting balance of self-registered users, in quota units (500,000 = 1 USD). */
 	'billing.signup_quota': { schema: z.number().int().min(0).max(1e15), default: 0 },
+	/** Online top-ups: the currency charged (lower-case ISO 4217, as Stripe writes it). */
+	'payments.currency': { schema: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, 'A three-letter currency code such as usd.'), default: 'usd' },
+	/** USD of balance credited per unit of the currency paid (1 for USD; e.g. 0.14 for CNY). */
+	'payments.usd_per_unit': { schema: z.number().positive().max(1_000_000), default: 1 },
+	/** Smallest and largest top-up, in units of the currency (dollars, not cents). */
+	'payments.min_amount': { schema: z.number().positive().max(1_000_000), default: 5 },
+	'payments.max_amount': { schema: z.number().positive().max(1_000_000), default: 1000 },
+	/** Bonus tiers in units of the currency: paying at least `pay` credits as if `get` were paid. */
+	'payments.bonus_tiers': {
+		schema: z
+			.array(z.object({ pay: z.number().positive().max(1_000_000), get: z.number().positive().max(10_000_000) }))
+			.max(20)
+			.refine((tiers) => tiers.every((t) => t.get >= t.pay), 'A tier gives at least what is paid (get >= pay).'),
+		default: [] as Array<{ pay: number; get: number }>
+	},
 	/** Request log rows older than this many days are deleted (daily usage totals are kept); 0 = keep forever. */
 	'logs.retention_days': { schema: z.number().int().min(0).max(36_500), default: 0 }
 } as const;

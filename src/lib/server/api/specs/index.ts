@@ -3,6 +3,7 @@ export * from './admin';
 export * from './billing';
 export * from './channels';
 export * from './keys';
+export * from './payments';
 export * from './reports';
 export * from './system';
 export * from './users';

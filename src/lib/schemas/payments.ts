@@ -1,0 +1,26 @@
+import * as z from 'zod';
+import { pageQuery } from './common';
+
+export const paymentOrderStatus = z.enum(['pending', 'paid', 'expired', 'refunded']);
+
+/** A top-up request: the amount in units of the configured currency (dollars, not cents). */
+export const checkoutInput = z.object({
+	amount: z.number({ error: 'Enter an amount.' }).positive('Enter an amount above zero.').max(1_000_000)
+});
+
+export const paymentListQuery = pageQuery.extend({
+	status: paymentOrderStatus.optional(),
+	userId: z.coerce.number().int().min(1).optional()
+});
+
+/**
+ * The two Stripe secrets. Omitted or sent back as shown (masked): the stored one is kept.
+ * An empty string removes it, which turns online payment off.
+ */
+export const paymentSecretsInput = z.object({
+	stripeSecretKey: z.string().trim().max(500).optional(),
+	stripeWebhookSecret: z.string().trim().max(500).optional()
+});
+
+export type CheckoutInput = z.input<typeof checkoutInput>;
+export type PaymentListQuery = z.output<typeof paymentListQuery>;

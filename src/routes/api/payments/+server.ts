@@ -1,0 +1,3 @@
+import { listPaymentsEndpoint } from '$lib/server/api/specs/payments';
+
+export const GET = listPaymentsEndpoint;

@@ -1,0 +1,3 @@
+import { checkoutEndpoint } from '$lib/server/api/specs/payments';
+
+export const POST = checkoutEndpoint;
