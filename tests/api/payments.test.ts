@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { register } from '../harness/accounts';
@@ -6,7 +5,7 @@ import { ApiClient } from '../harness/api-client';
 import { expectBooksBalance } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
-import { startHttpMock, type HttpMock } from '../harness/mock-http';
+import { startMockStripe, type MockStripe } from '../harness/mock-stripe';
 import { startServer, type TestServer } from '../harness/server';
 import { WebClient } from '../harness/web-client';
 
@@ -17,24 +16,11 @@ const QUOTA_PER_USD = 500_000;
 
 let db: TestDatabase;
 let server: TestServer;
-let stripe: HttpMock;
+let stripe: MockStripe;
 let root: ApiClient;
-let sessions = 0;
-
-/** Stripe's API, as far as Checkout needs it: sessions are created and answered with a payment URL. */
-function answerStripe(path: string, res: ServerResponse) {
-	res.setHeader('content-type', 'application/json');
-	if (path.startsWith('/v1/checkout/sessions')) {
-		const id = `cs_test_${++sessions}`;
-		res.end(JSON.stringify({ id, object: 'checkout.session', url: `https://checkout.example.test/pay/${id}`, payment_status: 'unpaid', status: 'open' }));
-		return;
-	}
-	res.statusCode = 404;
-	res.end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no mock for ${path}` } }));
-}
 
 beforeAll(async () => {
-	stripe = await startHttpMock((req, res) => answerStripe(req.path, res));
+	stripe = await startMockStripe();
 	db = await freshDatabase();
 	server = await startServer({
 		env: {
@@ -42,9 +28,7 @@ beforeAll(async () => {
 			ELYGATE_SECRET_KEY: TEST_SECRET_KEY,
 			ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN,
 			ELYGATE_ROOT_PASSWORD: 'root-password-1',
-			STRIPE_API_HOST: '127.0.0.1',
-			STRIPE_API_PORT: String(stripe.port),
-			STRIPE_API_PROTOCOL: 'http'
+			...stripe.env
 		}
 	});
 	root = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
