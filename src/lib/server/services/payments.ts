@@ -226,6 +226,17 @@ export async function listPaymentOrders(ctx: ServiceContext, actor: Actor, query
 	return { items: rows.map(view), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
 }
 
+/** One of the signed-in user's own orders (the top-up page after the provider sends them back), or null. */
+export async function getMyPaymentOrder(ctx: ServiceContext, actor: Actor, orderId: number): Promise<PaymentOrderView | null> {
+	const userId = actingUserId(actor);
+	if (userId === null || !Number.isSafeInteger(orderId) || orderId < 1) return null;
+	const [row] = await ctx.db
+		.select()
+		.from(paymentOrders)
+		.where(and(eq(paymentOrders.id, orderId), eq(paymentOrders.userId, userId)));
+	return row ? view(row) : null;
+}
+
 export interface WebhookOutcome {
 	received: true;
 	/** What this delivery did: credited, expired, refunded, or nothing (a duplicate or an ignored event). */

@@ -1,11 +1,13 @@
-import { fail } from '@sveltejs/kit';
+import { fail, redirect } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { redeemForm } from '$lib/schemas/account';
+import { checkoutInput } from '$lib/schemas/payments';
 import { services } from '$lib/server/app/services';
 import { requireUser } from '$lib/server/auth/guards';
 import { myBalanceHistory } from '$lib/server/services/balances';
 import { RateLimitedError, ServiceError } from '$lib/server/services/errors';
+import { createCheckout, getMyPaymentOrder, listPaymentOrders, paymentOffer } from '$lib/server/services/payments';
 import { redeemCode } from '$lib/server/services/redemptions';
 import { userActor } from '$lib/server/ui/actor';
 import type { Actions, PageServerLoad } from './$types';
@@ -13,6 +15,7 @@ import type { Actions, PageServerLoad } from './$types';
 export type RedeemMessage = { kind: 'success'; text: string; credited: number; balance: number } | { kind: 'error'; text: string };
 
 const PER_PAGE = 20;
+const ORDERS_PER_PAGE = 10;
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
@@ -22,10 +25,46 @@ export const load: PageServerLoad = async (event) => {
 		if (err instanceof ServiceError && err.code === 'invalid_request') return myBalanceHistory(services(), userActor(user), { limit: PER_PAGE });
 		throw err;
 	});
-	return { form: await superValidate(zod4(redeemForm)), history, paged: before !== undefined };
+	const svc = services();
+	const actor = userActor(user);
+	const ordersPage = Math.max(1, Number.parseInt(event.url.searchParams.get('page') ?? '1', 10) || 1);
+	const returnedId = Number.parseInt(event.url.searchParams.get('order') ?? '', 10);
+	const [offer, orders, returned] = await Promise.all([
+		paymentOffer(svc),
+		listPaymentOrders(svc, actor, { page: ordersPage, perPage: ORDERS_PER_PAGE }),
+		Number.isSafeInteger(returnedId) ? getMyPaymentOrder(svc, actor, returnedId) : Promise.resolve(null)
+	]);
+	return {
+		form: await superValidate(zod4(redeemForm)),
+		// Starts at the smallest amount allowed; nothing typed yet, so no errors shown.
+		payForm: await superValidate({ amount: offer.minAmount }, zod4(checkoutInput), { errors: false, id: 'pay' }),
+		offer,
+		orders,
+		returned,
+		outcome: event.url.searchParams.get('payment') === 'cancel' ? ('cancel' as const) : ('success' as const),
+		history,
+		paged: before !== undefined
+	};
 };
 
 export const actions: Actions = {
+	/** Opens a Stripe Checkout for the amount and sends the browser there; nothing is credited until the webhook. */
+	pay: async (event) => {
+		const user = requireUser(event);
+		const form = await superValidate(event.request, zod4(checkoutInput), { id: 'pay' });
+		if (!form.valid) return fail(400, { payForm: form });
+		const svc = services();
+		let url: string;
+		try {
+			const deps = { stripeApi: svc.config.stripeApi, origin: svc.config.origin ?? event.url.origin };
+			url = (await createCheckout(svc, userActor(user), form.data, deps)).url;
+		} catch (err) {
+			if (err instanceof ServiceError && err.field === 'amount') return setError(form, 'amount', err.message.replace(/^amount: /, ''), { status: 400 });
+			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.message } satisfies RedeemMessage, { status: err.status as 400 });
+			throw err;
+		}
+		redirect(303, url);
+	},
 	redeem: async (event) => {
 		const user = requireUser(event);
 		const form = await superValidate(event.request, zod4(redeemForm));
