@@ -20,6 +20,7 @@ export const ADMIN_LINKS: readonly NavLink[] = [
 	{ href: '/admin/users', label: 'Users' },
 	{ href: '/admin/prices', label: 'Groups & prices' },
 	{ href: '/admin/redemptions', label: 'Redemption codes' },
+	{ href: '/admin/payments', label: 'Payments' },
 	{ href: '/admin/logs', label: 'Logs' },
 	{ href: '/admin/settings', label: 'Settings' },
 	{ href: '/admin/tokens', label: 'Tokens & audit' }
