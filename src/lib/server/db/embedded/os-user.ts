@@ -39,7 +39,8 @@ function lookup(): OsIds | undefined {
 	return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** Whether `ids` can enter and write `dir` (every parent must be searchable). */
-export function canWrite(dir: string, ids: OsIds): boolean {
-	return spawnSync('test', ['-w', dir, '-a', '-x', dir], { uid: ids.uid, gid: ids.gid }).status === 0;
+/** The login name of `uid`, or the number when the machine has no name for it. */
+export function osUserName(uid: number): string {
+	const out = spawnSync('id', ['-nu', String(uid)], { encoding: 'utf8' });
+	return (out.status === 0 && out.stdout.trim()) || String(uid);
 }

@@ -7,7 +7,8 @@ import postgres from 'postgres';
 import type { Logger } from '../../observability/logger';
 import { binariesRunnableBy, findPostgresBinaries, type PostgresBinaries } from './binaries';
 import { InstanceLock, isAlive, readLock } from './instance-lock';
-import { canWrite, isRoot, serverUserIds, type OsIds } from './os-user';
+import { isRoot, serverUserIds, type OsIds } from './os-user';
+import { explainBlocker, firstBlocker } from './reach';
 
 export const CLUSTER_DIR = 'postgres';
 export const PASSWORD_FILE = 'postgres.password';
@@ -43,15 +44,18 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgres> {
 	const { dataDir, log } = opts;
-	const asRoot = isRoot();
-	mkdirSync(dataDir, { recursive: true, mode: asRoot ? 0o711 : 0o700 });
+	const ids = isRoot() ? serverUserIds() : undefined;
+	// Not as root: we run the server ourselves, and create and write the data dir.
+	if (!ids) assertServerCanUse(dataDir, undefined, true);
+	mkdirSync(dataDir, { recursive: true, mode: ids ? 0o711 : 0o700 });
 	const lock = InstanceLock.acquire(dataDir);
 	try {
-		const ids = asRoot ? serverUserIds() : undefined;
 		let bins = findPostgresBinaries();
 		if (ids) {
 			// The server user only needs to enter the data dir, not to list it.
 			chmodSync(dataDir, statSync(dataDir).mode | 0o001);
+			// Before initdb, whose own error would be a bare "Permission denied".
+			assertServerCanUse(dataDir, ids, false);
 			bins = binariesRunnableBy(bins, ids);
 		}
 		const clusterDir = join(dataDir, CLUSTER_DIR);
@@ -61,12 +65,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 			await initCluster({ bins, clusterDir, dataDir, password, ids, log, noFsync: opts.noFsync });
 		}
 		checkClusterVersion(clusterDir, bins);
-		if (ids && !canWrite(clusterDir, ids)) {
-			throw new Error(
-				`The OS user "postgres" cannot reach ${clusterDir}: a parent directory is not searchable by it. ` +
-					'Set ELYGATE_DATA_DIR to a directory it can reach (e.g. under /var/lib), or set DATABASE_URL.'
-			);
-		}
+		assertServerCanUse(clusterDir, ids, true);
 		const { child, port } = await launch({ bins, clusterDir, ids, log, noFsync: opts.noFsync });
 		lock.update({ port });
 		const server = supervise(child, lock, log);
@@ -84,6 +83,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 		lock.release();
 		throw err;
 	}
+}
+
+/**
+ * Fails with one line naming the directory that keeps the server's OS user (`ids`, or this
+ * process) from `dir`, and the fix.
+ */
+function assertServerCanUse(dir: string, ids: OsIds | undefined, write: boolean): void {
+	const blocker = firstBlocker(dir, { ids, write });
+	if (!blocker) return;
+	throw new Error(
+		`The embedded PostgreSQL cannot use its data directory: ${explainBlocker(blocker, ids)}, ` +
+			'or set ELYGATE_DATA_DIR to a directory it can reach (or DATABASE_URL to an external PostgreSQL).'
+	);
 }
 
 /** Connection URL of the embedded server another Elygate process is running on `dataDir`. */
