@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlive } from '../src/lib/server/db/embedded/instance-lock';
+import { runQuietly, type Output } from './quiet-run';
 
 // import.meta.url, not import.meta.dir: vitest's module runner only provides the former.
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -17,8 +18,10 @@ function newestMtime(path: string): number {
 	return newest;
 }
 
+export type BuildState = 'missing' | 'stale' | 'fresh';
+
 /** 'missing' before the first build, 'stale' when a source changed since, else 'fresh'. */
-export function buildState(): 'missing' | 'stale' | 'fresh' {
+export function buildState(): BuildState {
 	if (!existsSync(STAMP)) return 'missing';
 	const sourcesAt = Math.max(...SOURCES.map((s) => newestMtime(join(projectRoot, s))));
 	return statSync(STAMP).mtimeMs < sourcesAt ? 'stale' : 'fresh';
@@ -26,24 +29,36 @@ export function buildState(): 'missing' | 'stale' | 'fresh' {
 
 const LOCK = join(projectRoot, '.build.lock');
 
-/** Builds when needed; exits the process if the build fails. */
-export function ensureBuilt(): void {
-	if (buildState() === 'fresh') return;
+export interface BuildOptions {
+	/** The build to run; `bun scripts/build.ts` unless a test injects another command. */
+	command?: string[];
+	state?: () => BuildState;
+	out?: Output;
+}
+
+/**
+ * Builds when needed, quietly: one progress line, and the build's whole output only when it
+ * fails. Resolves with the build's exit code (0 when there was nothing to do).
+ */
+export async function buildIfNeeded(opts: BuildOptions = {}): Promise<number> {
+	const { command = ['bun', join(projectRoot, 'scripts/build.ts')], state = buildState, out } = opts;
+	if (state() === 'fresh') return 0;
 	// Two processes building into the same folders at once would corrupt both builds.
-	withBuildLock(() => {
-		const state = buildState();
-		if (state === 'fresh') return; // someone built it while we waited
-		console.log(state === 'missing' ? 'No build yet: building…' : 'Sources changed since the last build: rebuilding…');
-		const build = Bun.spawnSync(['bun', join(projectRoot, 'scripts/build.ts')], {
-			cwd: projectRoot,
-			stdout: 'inherit',
-			stderr: 'inherit'
-		});
-		if (build.exitCode !== 0) process.exit(build.exitCode ?? 1);
+	return withBuildLock(async () => {
+		const now = state();
+		if (now === 'fresh') return 0; // someone built it while we waited
+		const label = now === 'missing' ? 'Building Elygate' : 'Sources changed: rebuilding Elygate';
+		return (await runQuietly({ label, command, cwd: projectRoot, out })).exitCode;
 	});
 }
 
-function withBuildLock(work: () => void): void {
+/** Builds when needed; exits the process if the build fails (its output is then shown). */
+export async function ensureBuilt(): Promise<void> {
+	const exitCode = await buildIfNeeded();
+	if (exitCode !== 0) process.exit(exitCode);
+}
+
+async function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
 	const deadline = Date.now() + 10 * 60_000;
 	for (;;) {
 		try {
@@ -53,11 +68,11 @@ function withBuildLock(work: () => void): void {
 			const holder = lockHolder();
 			if (!holder || !isAlive(holder)) rmSync(LOCK, { force: true });
 			else if (Date.now() > deadline) throw new Error(`Another build (pid ${holder}) holds ${LOCK}`);
-			else Bun.sleepSync(200);
+			else await Bun.sleep(200);
 		}
 	}
 	try {
-		work();
+		return await work();
 	} finally {
 		rmSync(LOCK, { force: true });
 	}

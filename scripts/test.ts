@@ -21,7 +21,7 @@ if (!filters) {
 	process.exit(2);
 }
 
-ensureBuilt();
+await ensureBuilt();
 const reportDir = mkdtempSync(join(tmpdir(), 'elygate-vitest-'));
 const report = join(reportDir, 'report.json');
 const run = Bun.spawnSync(

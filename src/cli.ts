@@ -12,7 +12,7 @@ import { ConfigError, parseConfig } from './lib/server/config/env';
 import { createPool } from './lib/server/db/client';
 import { runningEmbeddedUrl, startEmbeddedPostgres } from './lib/server/db/embedded/server';
 import { applyMigrations } from './lib/server/db/migrate';
-import { createLogger } from './lib/server/observability/logger';
+import { createLogger, jsonLogs } from './lib/server/observability/logger';
 import { newPassword } from './lib/schemas/auth';
 
 const USAGE = `Usage: bun run elygate <command>
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
 	if (command !== 'reset-password' && command !== 'migrate') throw new UsageError(`Unknown command "${command}".`);
 
 	const config = parseConfig(process.env);
-	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+	const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { json: jsonLogs(config.logFormat) });
 	let url = config.databaseUrl ?? runningEmbeddedUrl(config.dataDir);
 	const embedded = url ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir, log, noFsync: config.embeddedNoFsync });
 	url ??= embedded?.url;

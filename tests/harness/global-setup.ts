@@ -22,7 +22,7 @@ declare module 'vitest' {
  * start one embedded PostgreSQL 18 for the whole run, unless TEST_DATABASE_URL names a server.
  */
 export default async function setup(project: TestProject) {
-	ensureBuilt();
+	await ensureBuilt();
 	const external = process.env.TEST_DATABASE_URL;
 	if (external) {
 		await dropLeftovers(external);

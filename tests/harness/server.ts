@@ -10,7 +10,7 @@ export interface ServerOptions {
 	/** Extra environment; DATABASE_URL absent = embedded database in `dataDir`. */
 	env?: Record<string, string | undefined>;
 	dataDir?: string;
-	/** The production entry by default; "build/index.js" is the adapter's own server. */
+	/** The production entry by default; "build/index.js" is the adapter's own server, "scripts/start.ts" `bun run start`. */
 	entry?: string;
 	startTimeoutMs?: number;
 }
@@ -76,8 +76,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
 	const listening = eventually(
 		() => {
 			const record = records().find((r) => typeof r.msg === 'string' && r.msg.startsWith('Elygate is listening'));
-			// The adapter's own server (build/index.js) prints a plain line instead.
-			const port = typeof record?.port === 'number' ? record.port : Number(/^Listening on http:\/\/[^:]+:(\d+)/m.exec(text)?.[1]);
+			// The adapter's own server (build/index.js) prints a plain line instead, as do pretty logs.
+			const line = /(?:^Listening|Elygate is listening) on http:\/\/[^:\s]+:(\d+)/m.exec(text);
+			const port = typeof record?.port === 'number' ? record.port : Number(line?.[1]);
 			if (!port) throw new Error(`not listening after ${opts.startTimeoutMs ?? 60_000} ms:\n${text}`);
 			return port;
 		},

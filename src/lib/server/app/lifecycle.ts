@@ -8,7 +8,7 @@ import { config, type Config } from '../config/env';
 import { openDatabase, type Database } from '../db';
 import { applyMigrations } from '../db/migrate';
 import { options } from '../db/schema';
-import { createLogger, setLogger, type Logger } from '../observability/logger';
+import { createLogger, jsonLogs, printNotice, setLogger, type Logger } from '../observability/logger';
 import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
 import { Wallet } from '../billing/wallet';
@@ -37,7 +37,7 @@ import { servicesIfStarted, setServices } from './services';
 export async function startApp(): Promise<void> {
 	if (servicesIfStarted()) return;
 	const cfg = config();
-	const log = createLogger(cfg.logLevel);
+	const log = createLogger(cfg.logLevel, { json: jsonLogs(cfg.logFormat) });
 	setLogger(log);
 	const migrationsDir = entryInfo()?.migrationsDir ?? join(process.cwd(), 'drizzle');
 	const secrets = new SecretBox(loadSecretKey(cfg.secretKey, cfg.dataDir).key);
@@ -222,12 +222,16 @@ async function bootstrap(database: Database, cfg: Config, log: Logger): Promise<
 	return outcome.kind === 'setup-token' ? outcome.token : undefined;
 }
 
+/**
+ * The setup URL comes last, after "listening": for people, on its own line in a block of its
+ * own (the first start's log is long); for log collectors, as a field of one JSON record.
+ */
 function onListening(baseUrl: string): void {
-	if (!setupToken) return;
-	servicesIfStarted()?.log.warn(
-		{ setupUrl: `${baseUrl}/setup?token=${setupToken}` },
-		'No root account yet: open the setup URL to create it (it works once)'
-	);
+	const log = servicesIfStarted()?.log;
+	if (!setupToken || !log) return;
+	const setupUrl = `${baseUrl}/setup?token=${setupToken}`;
+	if (printNotice(log, ['No root account yet. Open this URL to create it (it works once):', '', setupUrl])) return;
+	log.warn({ setupUrl }, 'No root account yet: open the setup URL to create it (it works once)');
 }
 
 const journal = z.object({ entries: z.array(z.object({ tag: z.string() })) });

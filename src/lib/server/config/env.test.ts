@@ -11,6 +11,7 @@ describe('parseConfig', () => {
 		expect(c.idleTimeoutSeconds).toBe(255);
 		expect(c.bodySizeLimit).toBe(64 * 1024 * 1024);
 		expect(c.trustedProxy).toBeUndefined();
+		expect(c.logFormat).toBe('auto');
 	});
 
 	test('reads every documented variable', () => {
@@ -25,6 +26,7 @@ describe('parseConfig', () => {
 			TRUSTED_PROXY_HEADER: 'X-Forwarded-For',
 			TRUSTED_PROXY_DEPTH: '2',
 			LOG_LEVEL: 'debug',
+			LOG_FORMAT: 'pretty',
 			BODY_SIZE_LIMIT: '10M',
 			RELAY_MAX_BODY: '8M',
 			METRICS_TOKEN: 'a-long-metrics-token',
@@ -45,6 +47,7 @@ describe('parseConfig', () => {
 			rootPassword: 'correct horse',
 			trustedProxy: { header: 'x-forwarded-for', depth: 2 },
 			logLevel: 'debug',
+			logFormat: 'pretty',
 			bodySizeLimit: 10 * 1024 * 1024,
 			relayBodyLimit: 8 * 1024 * 1024,
 			metricsToken: 'a-long-metrics-token',
@@ -58,7 +61,7 @@ describe('parseConfig', () => {
 	test('lists every bad variable with a reason', () => {
 		let error: unknown;
 		try {
-			parseConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ELYGATE_SECRET_KEY: 'short', ORIGIN: 'ftp://x', LOG_LEVEL: 'loud' });
+			parseConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ELYGATE_SECRET_KEY: 'short', ORIGIN: 'ftp://x', LOG_LEVEL: 'loud', LOG_FORMAT: 'xml' });
 		} catch (err) {
 			error = err;
 		}
@@ -69,6 +72,7 @@ describe('parseConfig', () => {
 		expect(message).toContain('ELYGATE_SECRET_KEY: must be 32 random bytes in base64');
 		expect(message).toContain('ORIGIN: must be an http(s) URL');
 		expect(message).toContain('LOG_LEVEL');
+		expect(message).toContain('LOG_FORMAT');
 	});
 
 	test('a short root password is refused at start, not at first login', () => {

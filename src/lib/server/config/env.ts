@@ -89,6 +89,7 @@ const envSchema = z
 	),
 	TRUSTED_PROXY_DEPTH: intInRange(1, 16, 1),
 	LOG_LEVEL: optionalText.pipe(logLevel.optional()).transform((v) => v ?? 'info'),
+	LOG_FORMAT: optionalText.pipe(z.enum(['auto', 'json', 'pretty']).optional()).transform((v) => v ?? 'auto'),
 	BODY_SIZE_LIMIT: byteSize('64M'),
 	RELAY_MAX_BODY: byteSize('32M'),
 	METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -130,6 +131,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 			? { header: env.TRUSTED_PROXY_HEADER, depth: env.TRUSTED_PROXY_DEPTH }
 			: undefined,
 		logLevel: env.LOG_LEVEL,
+		/** JSON lines, or pretty for people; `auto` = pretty on a terminal. */
+		logFormat: env.LOG_FORMAT,
 		bodySizeLimit: env.BODY_SIZE_LIMIT,
 		relayBodyLimit: env.RELAY_MAX_BODY,
 		metricsToken: env.METRICS_TOKEN,

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { isColorSupported, prettyFactory } from 'pino-pretty';
 import { pgErrorOf } from '../db/errors';
 
 export type { Logger };
@@ -17,6 +17,14 @@ const REDACTED_KEYS = [
 	'databaseUrl'
 ];
 
+/** `LOG_FORMAT`: JSON lines unless asked for pretty, or `auto` and stdout is a terminal. */
+export function jsonLogs(format: 'auto' | 'json' | 'pretty'): boolean {
+	return format === 'auto' ? !process.stdout.isTTY : format === 'json';
+}
+
+/** Where a pretty logger writes, for notices that must appear in order with its lines. */
+const humanOutputs = new WeakMap<Logger, (text: string) => void>();
+
 export function createLogger(level: string, { json = !process.stdout.isTTY } = {}): Logger {
 	const options: pino.LoggerOptions = {
 		level,
@@ -28,7 +36,24 @@ export function createLogger(level: string, { json = !process.stdout.isTTY } = {
 		serializers: { err: serializeError }
 	};
 	if (json) return pino(options);
-	return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+	// Formatted and written synchronously (pino-pretty's stream would write a tick later), so
+	// a notice printed after a log call appears after its line.
+	const out = pino.destination({ dest: 1, sync: true });
+	const prettify = prettyFactory({ colorize: isColorSupported, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+	const log = pino(options, { write: (line: string) => out.write(prettify(line)) });
+	humanOutputs.set(log, (text) => out.write(text));
+	return log;
+}
+
+/**
+ * Prints `lines` for a person to see, set apart by blank lines, through a pretty logger's
+ * output. Returns false for a JSON logger, whose output is for machines: log a record instead.
+ */
+export function printNotice(log: Logger, lines: string[]): boolean {
+	const write = humanOutputs.get(log);
+	if (!write) return false;
+	write(['', ...lines, '', ''].join('\n'));
+	return true;
 }
 
 let root: Logger | undefined;
