@@ -1,13 +1,15 @@
 /**
  * `bun run test` (everything) and `bun run test:db` (the database-facing subset, which CI
- * also runs against an external PostgreSQL via TEST_DATABASE_URL). Builds first when
- * needed, runs vitest under Bun, then prints one plain summary line: "N passed, N failed".
+ * also runs against an external PostgreSQL via TEST_DATABASE_URL). Makes sure Chromium is
+ * there when browser tests are selected, builds first when needed, runs vitest under Bun,
+ * then prints one plain summary line: "N passed, N failed".
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ensureBuilt, projectRoot } from './build-state';
+import { ensureChromium, selectsBrowserTests } from './chromium';
 
 const SUITES: Record<string, string[]> = {
 	all: [],
@@ -19,6 +21,15 @@ const filters = SUITES[suite];
 if (!filters) {
 	console.error(`Unknown suite "${suite}"; use one of: ${Object.keys(SUITES).join(', ')}`);
 	process.exit(2);
+}
+
+const browserTests = [...new Bun.Glob('tests/**/*.browser.test.ts').scanSync({ cwd: projectRoot })];
+if (suite === 'all' && selectsBrowserTests(extra, browserTests, projectRoot)) {
+	const problem = await ensureChromium();
+	if (problem) {
+		console.error(problem);
+		process.exit(1);
+	}
 }
 
 await ensureBuilt();
