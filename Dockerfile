@@ -1,20 +1,23 @@
 # Elygate: one Bun process. Data (the embedded PostgreSQL, the generated secret key)
 # lives in /data; set DATABASE_URL to use an external PostgreSQL instead.
 
-FROM oven/bun:1.4.5 AS build
+# The Bun the project is tested with (package.json's packageManager; a test keeps them equal).
+ARG BUN_VERSION=1.4.5
+
+FROM oven/bun:${BUN_VERSION} AS build
 WORKDIR /app
 COPY package.json bun.lock ./
 RUN bun install --frozen-lockfile
 COPY . .
 RUN bun run build
 
-FROM oven/bun:1.4.5 AS runtime-deps
+FROM oven/bun:${BUN_VERSION} AS runtime-deps
 WORKDIR /app
 COPY package.json bun.lock ./
 # Runtime dependencies only; the embedded PostgreSQL binaries' postinstall is trusted in package.json.
 RUN bun install --frozen-lockfile --production
 
-FROM oven/bun:1.4.5
+FROM oven/bun:${BUN_VERSION}
 WORKDIR /app
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
