@@ -34,7 +34,7 @@ describe('firstBlocker, on real directories', () => {
 		const outer = dirOf(join(root, 'outer'), 0o600);
 
 		const blocker = firstBlocker(target, { ids: runner });
-		expect(blocker).toMatchObject({ dir: outer, need: 'search', isTarget: false });
+		expect(blocker).toMatchObject({ dir: outer, need: 'search', target });
 		expect(explainBlocker(blocker!, runner)).toBe(
 			`${outer} (mode 0600, owner ${runnerName}) must be searchable by the OS user "${runnerName}": chmod u+x ${outer}`
 		);
@@ -47,7 +47,7 @@ describe('firstBlocker, on real directories', () => {
 		const target = dirOf(join(base(), 'cluster'), 0o500);
 		expect(firstBlocker(target, { ids: runner })).toBeUndefined();
 		const blocker = firstBlocker(target, { ids: runner, write: true });
-		expect(blocker).toMatchObject({ dir: target, need: 'write', isTarget: true });
+		expect(blocker).toMatchObject({ dir: target, need: 'write', target });
 		expect(explainBlocker(blocker!, runner)).toMatch(/ \(mode 0500, owner .+\) must be writable by the OS user ".+": chmod u\+w /);
 
 		chmodSync(target, 0o600);
@@ -58,7 +58,7 @@ describe('firstBlocker, on real directories', () => {
 		const holder = dirOf(join(base(), 'holder'), 0o500);
 		const target = join(holder, 'data', 'postgres');
 		expect(firstBlocker(target, { ids: runner })).toBeUndefined();
-		expect(firstBlocker(target, { ids: runner, write: true })).toMatchObject({ dir: holder, need: 'write', isTarget: false });
+		expect(firstBlocker(target, { ids: runner, write: true })).toMatchObject({ dir: holder, need: 'write', target });
 		chmodSync(holder, 0o700);
 		expect(firstBlocker(target, { ids: runner, write: true })).toBeUndefined();
 	});
@@ -79,22 +79,27 @@ describe('firstBlocker, on real directories', () => {
 
 describe('explainBlocker picks the permission bits that apply and the fix', () => {
 	const dir = '/srv/elygate';
-	const rootOwned = { dir, mode: 0o40700, uid: 0, gid: 0 };
+	const rootOwned = { dir, mode: 0o40700, uid: 0, gid: 0, target: dir };
 	const stranger = { uid: 4242, gid: 4242 }; // no such user: shown by number
 	const searchable = `${dir} (mode 0700, owner root) must be searchable by the OS user "4242"`;
 	const writable = `${dir} (mode 0700, owner root) must be writable by the OS user "4242"`;
 
 	test.each([
-		['others', { ...rootOwned, need: 'search', isTarget: false }, stranger, `${searchable}: chmod o+x ${dir}`],
-		['the group', { ...rootOwned, need: 'search', isTarget: false }, { uid: 4242, gid: 0 }, `${searchable}: chmod g+x ${dir}`],
+		['others', { ...rootOwned, need: 'search', target: `${dir}/data` }, stranger, `${searchable}: chmod o+x ${dir}`],
+		['the group', { ...rootOwned, need: 'search' }, { uid: 4242, gid: 0 }, `${searchable}: chmod g+x ${dir}`],
 		[
 			'the owner',
-			{ ...rootOwned, uid: 4242, need: 'write', isTarget: true },
+			{ ...rootOwned, uid: 4242, need: 'write' },
 			stranger,
 			`${dir} (mode 0700, owner 4242) must be writable by the OS user "4242": chmod u+w ${dir}`
 		],
-		['a data dir of someone else', { ...rootOwned, need: 'write', isTarget: true }, stranger, `${writable}: chown -R 4242 ${dir}`],
-		['the folder to create it in', { ...rootOwned, need: 'write', isTarget: false }, stranger, `${writable}: chown 4242 ${dir}`]
+		['a data dir of someone else', { ...rootOwned, need: 'write' }, stranger, `${writable}: chown -R 4242 ${dir}`],
+		[
+			'someone else’s folder to create it in',
+			{ ...rootOwned, need: 'write', target: `${dir}/data` },
+			stranger,
+			`${writable}: mkdir -p ${dir}/data && chown 4242 ${dir}/data`
+		]
 	] as const)('%s', (_, blocker, ids, line) => {
 		expect(explainBlocker(blocker, ids)).toBe(line);
 	});

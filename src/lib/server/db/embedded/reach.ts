@@ -13,8 +13,8 @@ export interface Blocker {
 	mode: number;
 	uid: number;
 	gid: number;
-	/** The blocker is the path asked about itself, not a directory on the way to it. */
-	isTarget: boolean;
+	/** The path asked about; `dir` is it, a directory on the way, or the one to create it in. */
+	target: string;
 }
 
 /**
@@ -33,11 +33,11 @@ export function firstBlocker(target: string, opts: { ids?: OsIds; write?: boolea
 	for (const [i, dir] of dirs.entries()) {
 		if (!existsSync(dir)) {
 			const holder = dirs[i - 1] ?? dir;
-			return write && !allowed(holder, ['write'], ids) ? blocker(holder, 'write', false) : undefined;
+			return write && !allowed(holder, ['write'], ids) ? blocker(holder, 'write', path) : undefined;
 		}
-		if (!allowed(dir, ['search'], ids)) return blocker(dir, 'search', dir === path);
+		if (!allowed(dir, ['search'], ids)) return blocker(dir, 'search', path);
 	}
-	return write && !allowed(path, ['write'], ids) ? blocker(path, 'write', true) : undefined;
+	return write && !allowed(path, ['write'], ids) ? blocker(path, 'write', path) : undefined;
 }
 
 /**
@@ -51,8 +51,10 @@ export function explainBlocker(b: Blocker, ids?: OsIds): string {
 	let fix: string;
 	if (b.need === 'search') fix = `chmod ${who}+x ${b.dir}`;
 	else if (who === 'u') fix = `chmod u+w ${b.dir}`;
-	// A data directory's contents belong to its owner too; a parent only needs to be its own.
-	else fix = `chown ${b.isTarget ? '-R ' : ''}${user} ${b.dir}`;
+	// A data directory's contents belong to its owner too.
+	else if (b.dir === b.target) fix = `chown -R ${user} ${b.dir}`;
+	// Not someone else's folder: create the target in it for the user instead.
+	else fix = `mkdir -p ${b.target} && chown ${user} ${b.target}`;
 	const verb = b.need === 'search' ? 'searchable' : 'writable';
 	return `${b.dir} (mode ${mode}, owner ${osUserName(b.uid)}) must be ${verb} by the OS user "${user}": ${fix}`;
 }
@@ -66,9 +68,9 @@ function whoIs(b: Blocker, ids?: OsIds): 'u' | 'g' | 'o' {
 	return groups.includes(b.gid) ? 'g' : 'o';
 }
 
-function blocker(dir: string, need: Access, isTarget: boolean): Blocker {
+function blocker(dir: string, need: Access, target: string): Blocker {
 	const { mode, uid, gid } = statSync(dir);
-	return { dir, need, mode, uid, gid, isTarget };
+	return { dir, need, mode, uid, gid, target };
 }
 
 function allowed(dir: string, access: Access[], ids: OsIds | undefined): boolean {
