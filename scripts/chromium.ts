@@ -10,7 +10,9 @@ import { runQuietly } from './quiet-run';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
-export function chromiumPath(env: { CHROMIUM_PATH?: string } = process.env): string {
+type Env = Record<string, string | undefined>;
+
+export function chromiumPath(env: Env = process.env): string {
 	return env.CHROMIUM_PATH?.trim() || DEBIAN_CHROMIUM;
 }
 
@@ -24,7 +26,7 @@ export interface Machine {
 
 export type ChromiumPlan = { action: 'use'; path: string } | { action: 'install'; path: string } | { action: 'stop'; message: string };
 
-export function planChromium(env: { CHROMIUM_PATH?: string }, machine: Machine): ChromiumPlan {
+export function planChromium(env: Env, machine: Machine): ChromiumPlan {
 	const path = chromiumPath(env);
 	if (machine.exists(path)) return { action: 'use', path };
 	// A path chosen on purpose is not replaced by another browser behind the user's back.
@@ -48,7 +50,7 @@ export function thisMachine(): Machine {
  * Makes Chromium available, installing it when that is ours to do. Resolves with nothing
  * when the browser is there, or with the one line to show before stopping.
  */
-export async function ensureChromium(env = process.env, machine = thisMachine(), run: Runner = quietly): Promise<string | undefined> {
+export async function ensureChromium(env: Env = process.env, machine = thisMachine(), run: Runner = quietly): Promise<string | undefined> {
 	const plan = planChromium(env, machine);
 	if (plan.action === 'use') return undefined;
 	if (plan.action === 'stop') return plan.message;
