@@ -4,7 +4,7 @@ import { SYSTEM } from '../../src/lib/server/services/actor';
 import { createApiKey } from '../../src/lib/server/services/api-keys';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, keyIsRefused, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
@@ -319,11 +319,15 @@ describe('refusals', () => {
 		const disabled = await createApiKey(fx, SYSTEM, { userId: restricted.userId, name: 'off' });
 		const { updateApiKey } = await import('../../src/lib/server/services/api-keys');
 		await updateApiKey(fx, SYSTEM, disabled.apiKey.id, { enabled: false });
+		// Every key's state must have reached the server (through NOTIFY) before a call is made
+		// with it, or a call could reach the upstream in between; /v1/models never does.
 		await keyIsLive(server.url, restricted.key);
+		await keyIsRefused(server.url, fenced.key, 'ip_not_allowed');
+		await keyIsRefused(server.url, disabled.key, 'key_disabled');
 
 		await expectError(await post(chat, { authorization: `Bearer ${restricted.key}` }), 403, 'model_not_allowed', 'permission_error');
 		await expectError(await post(chat, { authorization: `Bearer ${fenced.key}` }), 403, 'ip_not_allowed', 'permission_error');
-		await eventually(async () => expectError(await post(chat, { authorization: `Bearer ${disabled.key}` }), 403, 'key_disabled'));
+		await expectError(await post(chat, { authorization: `Bearer ${disabled.key}` }), 403, 'key_disabled');
 		expect(mock.requests).toHaveLength(0);
 		// Works until its expiry passes (calls meanwhile reach the upstream), then refused.
 		await eventually(async () => expectError(await post(chat, { authorization: `Bearer ${expiring.key}` }), 403, 'key_expired'), {
