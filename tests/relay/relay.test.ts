@@ -85,19 +85,21 @@ describe('chat completions', () => {
 		expect(chunks.every((c) => c.model === 'gpt-4o-mini')).toBe(true);
 		expect(chunks.some((c) => c.usage)).toBe(false);
 		expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
-		expect(mock.requests[0]?.body).toEqual({ ...request, stream_options: { include_usage: true } });
+		// The client set no limit, so the upstream gets the one the call reserved (docs/billing.md).
+		expect(mock.requests[0]?.body).toEqual({ ...request, stream_options: { include_usage: true }, max_tokens: 4096 });
 
 		const row = await logRow(response.headers.get('x-request-id') ?? '');
 		expect(row).toMatchObject({ stream: true, status: 200, prompt_tokens: 11, completion_tokens: 4, estimated: false });
 		expect(row.first_token_ms).not.toBeNull();
 	});
 
-	test('stream with include_usage: the usage chunk reaches the client and the body is untouched', async () => {
+	test('stream with include_usage and a limit: the usage chunk reaches the client and the body is untouched', async () => {
 		const request = {
 			model: 'gpt-4o-mini',
 			messages: [{ role: 'user' as const, content: 'Count me' }],
 			stream: true as const,
-			stream_options: { include_usage: true }
+			stream_options: { include_usage: true },
+			max_completion_tokens: 300
 		};
 		const chunks = [];
 		for await (const chunk of await client.chat.completions.create(request)) chunks.push(chunk);

@@ -91,6 +91,7 @@ const envSchema = z
 	LOG_LEVEL: optionalText.pipe(logLevel.optional()).transform((v) => v ?? 'info'),
 	BODY_SIZE_LIMIT: byteSize('64M'),
 	RELAY_MAX_BODY: byteSize('32M'),
+	RELAY_MAX_ANSWER: byteSize('64M'),
 	METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 	ELYGATE_ADMIN_TOKEN: optionalText.pipe(
 		z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional()
@@ -132,6 +133,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 		logLevel: env.LOG_LEVEL,
 		bodySizeLimit: env.BODY_SIZE_LIMIT,
 		relayBodyLimit: env.RELAY_MAX_BODY,
+		/** Largest non-streamed answer read from an upstream. */
+		relayAnswerLimit: env.RELAY_MAX_ANSWER,
 		metricsToken: env.METRICS_TOKEN,
 		/** A root-scoped bearer token for the management API, for automation. */
 		adminToken: env.ELYGATE_ADMIN_TOKEN,
