@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { reservePromptTokens } from '../../src/lib/server/relay/token-count';
+import { promptReserveTokens } from '../../src/lib/server/billing/prompt-reserve';
 import { ApiClient } from '../harness/api-client';
 import { expectBooksBalance, expectBooksBalanceOnceDrained, ledgerFlushCounts } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
@@ -49,7 +49,7 @@ async function pricedModel(
 	const channel = await admin.post('/api/channels', { type: 'openai', name: `billing ${serial}`, baseUrl: `${mock.url}/v1`, models: [model], keys: [upstreamKey], groups });
 	expect(channel.status).toBe(201);
 	if (price) expect((await admin.post('/api/prices', { model, ...price })).status).toBe(200);
-	return { model, channelId: channel.body.id as number };
+	return { model, channelId: channel.body.id as number, upstreamKey };
 }
 
 async function customer(quota: number, opts: { group?: string; key?: Record<string, unknown> } = {}) {
@@ -143,13 +143,14 @@ describe('what a call costs', () => {
 describe('money under concurrency', () => {
 	test('last dollar: a balance that covers exactly 3 calls, 20 at once: 3 succeed, 17 refused, balance 0', async () => {
 		const maxTokens = 7;
-		const body = chat(`placeholder`, { max_tokens: maxTokens });
-		const estimate = reservePromptTokens(body);
+		const { model, upstreamKey } = await pricedModel(undefined);
+		const body = chat(model, { max_tokens: maxTokens });
+		const estimate = promptReserveTokens(JSON.stringify(body), body);
 		// The upstream reports exactly what was reserved, so reservation == cost.
-		const { model } = await pricedModel({ kind: 'ok', delayMs: 200, usage: { prompt_tokens: estimate, completion_tokens: maxTokens } });
+		mock.forKey(upstreamKey, { kind: 'ok', delayMs: 200, usage: { prompt_tokens: estimate, completion_tokens: maxTokens } });
 		const perCall = estimate + maxTokens * 2;
 		const { key, userId } = await customer(3 * perCall);
-		const results = await Promise.all(Array.from({ length: 20 }, () => post(key, { ...body, model }).then(async (r) => ({ status: r.status, body: await r.json() }))));
+		const results = await Promise.all(Array.from({ length: 20 }, () => post(key, body).then(async (r) => ({ status: r.status, body: await r.json() }))));
 		const ok = results.filter((r) => r.status === 200);
 		const refused = results.filter((r) => r.status === 429);
 		expect(ok).toHaveLength(3);
@@ -158,7 +159,7 @@ describe('money under concurrency', () => {
 		await eventually(async () => expect(await balance(userId)).toBe(0));
 		expect((await logsOf(userId)).map((r) => r.cost)).toEqual([String(perCall), String(perCall), String(perCall)]);
 		// Spent means spent: the next call is refused too.
-		expect((await post(key, { ...body, model })).status).toBe(429);
+		expect((await post(key, body)).status).toBe(429);
 		await expectBooksBalance(db.sql);
 	});
 

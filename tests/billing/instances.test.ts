@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { reservePromptTokens } from '../../src/lib/server/relay/token-count';
+import { promptReserveTokens } from '../../src/lib/server/billing/prompt-reserve';
 import { ApiClient } from '../harness/api-client';
 import { expectBooksBalance, expectBooksBalanceOnceDrained } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
@@ -34,8 +34,10 @@ async function start(): Promise<{ server: TestServer; admin: ApiClient }> {
 	return { server, admin: new ApiClient(server.url, { bearer: ADMIN_TOKEN }) };
 }
 
-async function setUp(admin: ApiClient, quota: number) {
+/** A priced model and a user with a key; the user's quota may depend on the model's name. */
+async function setUp(admin: ApiClient, quotaFor: number | ((model: string) => number)) {
 	const model = `multi-model-${++serial}`;
+	const quota = typeof quotaFor === 'number' ? quotaFor : quotaFor(model);
 	expect((await admin.post('/api/channels', { type: 'openai', name: `mock ${serial}`, baseUrl: `${mock.url}/v1`, models: [model], keys: [`sk-upstream-multi-${serial}`] })).status).toBe(201);
 	expect((await admin.post('/api/prices', { model, modelRatio: 1, completionRatio: 2 })).status).toBe(200);
 	const user = await admin.post('/api/users', { username: `multi${serial}`, password: 'multi-password', quota });
@@ -113,12 +115,14 @@ test('two instances on one database: the books balance across both, and the over
 	// N instances can together spend at most N × the balance (plus any overrun) before each
 	// learns of the others' charges. Here reservation == cost, N = 2: at most 2 × 3 calls.
 	const maxTokens = 5;
-	const body = { model, messages: [{ role: 'user' as const, content: 'last dollars' }], max_tokens: maxTokens };
-	const perCall = reservePromptTokens(body) + maxTokens * 2;
-	mock.setDefault({ kind: 'ok', delayMs: 300, usage: { prompt_tokens: reservePromptTokens(body), completion_tokens: maxTokens } });
-	const poor = await setUp(a.admin, 3 * perCall);
+	const bodyFor = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'last dollars' }], max_tokens: maxTokens });
+	const perCallFor = (model: string) => promptReserveTokens(JSON.stringify(bodyFor(model)), bodyFor(model)) + maxTokens * 2;
+	const poor = await setUp(a.admin, (model) => 3 * perCallFor(model));
+	const body = bodyFor(poor.model);
+	const perCall = perCallFor(poor.model);
+	mock.setDefault({ kind: 'ok', delayMs: 300, usage: { prompt_tokens: perCall - maxTokens * 2, completion_tokens: maxTokens } });
 	await modelIsListed(b.server.url, poor.key, poor.model);
-	const last = await Promise.all(Array.from({ length: 20 }, (_, i) => post(urls[i % 2]!, poor.key, { ...body, model: poor.model }).then((r) => r.status)));
+	const last = await Promise.all(Array.from({ length: 20 }, (_, i) => post(urls[i % 2]!, poor.key, body).then((r) => r.status)));
 	const succeeded = last.filter((s) => s === 200).length;
 	expect(last.filter((s) => s !== 200 && s !== 429)).toEqual([]);
 	expect(succeeded).toBeGreaterThanOrEqual(3);
@@ -129,7 +133,7 @@ test('two instances on one database: the books balance across both, and the over
 	expect(final).toBeGreaterThanOrEqual(-(2 - 1) * 3 * perCall);
 	// Once the flushes are announced, both instances see the spent balance and refuse.
 	for (const url of urls) {
-		await eventually(async () => expect((await post(url, poor.key, { ...body, model: poor.model })).status).toBe(429));
+		await eventually(async () => expect((await post(url, poor.key, body)).status).toBe(429));
 	}
 	await expectBooksBalance(db.sql);
 });

@@ -72,6 +72,18 @@ export async function keyIsLive(serverUrl: string, key: string): Promise<void> {
 	});
 }
 
+/**
+ * Waits until the server refuses this key on /v1/models (which never reaches an upstream) with
+ * `code`: the snapshot has learnt of a key created disabled, restricted, or changed since.
+ */
+export async function keyIsRefused(serverUrl: string, key: string, code: string): Promise<void> {
+	await eventually(async () => {
+		const res = await fetch(`${serverUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+		const body = (await res.json()) as { error?: { code?: string } };
+		expect(body.error?.code).toBe(code);
+	});
+}
+
 /** Waits until `model` is listed for `key` (a channel change reached the server). */
 export async function modelIsListed(serverUrl: string, key: string, model: string, listed = true): Promise<void> {
 	await eventually(async () => {

@@ -41,12 +41,19 @@ const openai = () => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxR
 test('non-stream: the body goes up as sent (reasoning settings included), the answer comes back under the public model, usage billed', async () => {
 	upstream.enqueue({ kind: 'ok', content: 'Passed through.', usage: { input_tokens: 100, cached_tokens: 60, output_tokens: 10, reasoning_tokens: 4 } });
 	const { data, response } = await openai()
-		.responses.create({ model: 'gpt-5', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' }, include: ['reasoning.encrypted_content'], store: false })
+		.responses.create({ model: 'gpt-5', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' }, include: ['reasoning.encrypted_content'], store: false, max_output_tokens: 2000 })
 		.withResponse();
 	expect(data.output_text).toBe('Passed through.');
 	expect(data.model).toBe('gpt-5');
 	expect(upstream.requests[0]).toMatchObject({ path: '/v1/responses', headers: { authorization: 'Bearer sk-upstream-responses' } });
-	expect(upstream.requests[0]!.body).toEqual({ model: 'gpt-5-2025-08-07', input: 'Hi', reasoning: { effort: 'high', summary: 'auto' }, include: ['reasoning.encrypted_content'], store: false });
+	expect(upstream.requests[0]!.body).toEqual({
+		model: 'gpt-5-2025-08-07',
+		input: 'Hi',
+		reasoning: { effort: 'high', summary: 'auto' },
+		include: ['reasoning.encrypted_content'],
+		store: false,
+		max_output_tokens: 2000
+	});
 	// 40 uncached + 60 cached × 0.1 + 10 output × 8 = 126 quota.
 	await eventually(async () => {
 		const [row] = await db.sql`select cost::int8 as cost, door, cache_read_tokens, reasoning_tokens from request_logs where request_id = ${response.headers.get('x-request-id')}`;

@@ -4,7 +4,7 @@ import { SYSTEM } from '../../src/lib/server/services/actor';
 import { createApiKey } from '../../src/lib/server/services/api-keys';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, keyIsRefused, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { sample, scrapeMetrics } from '../harness/metrics';
 import { startServer, type TestServer } from '../harness/server';
@@ -85,19 +85,21 @@ describe('chat completions', () => {
 		expect(chunks.every((c) => c.model === 'gpt-4o-mini')).toBe(true);
 		expect(chunks.some((c) => c.usage)).toBe(false);
 		expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
-		expect(mock.requests[0]?.body).toEqual({ ...request, stream_options: { include_usage: true } });
+		// The client set no limit, so the upstream gets the one the call reserved (docs/billing.md).
+		expect(mock.requests[0]?.body).toEqual({ ...request, stream_options: { include_usage: true }, max_tokens: 4096 });
 
 		const row = await logRow(response.headers.get('x-request-id') ?? '');
 		expect(row).toMatchObject({ stream: true, status: 200, prompt_tokens: 11, completion_tokens: 4, estimated: false });
 		expect(row.first_token_ms).not.toBeNull();
 	});
 
-	test('stream with include_usage: the usage chunk reaches the client and the body is untouched', async () => {
+	test('stream with include_usage and a limit: the usage chunk reaches the client and the body is untouched', async () => {
 		const request = {
 			model: 'gpt-4o-mini',
 			messages: [{ role: 'user' as const, content: 'Count me' }],
 			stream: true as const,
-			stream_options: { include_usage: true }
+			stream_options: { include_usage: true },
+			max_completion_tokens: 300
 		};
 		const chunks = [];
 		for await (const chunk of await client.chat.completions.create(request)) chunks.push(chunk);
@@ -319,11 +321,15 @@ describe('refusals', () => {
 		const disabled = await createApiKey(fx, SYSTEM, { userId: restricted.userId, name: 'off' });
 		const { updateApiKey } = await import('../../src/lib/server/services/api-keys');
 		await updateApiKey(fx, SYSTEM, disabled.apiKey.id, { enabled: false });
+		// Every key's state must have reached the server (through NOTIFY) before a call is made
+		// with it, or a call could reach the upstream in between; /v1/models never does.
 		await keyIsLive(server.url, restricted.key);
+		await keyIsRefused(server.url, fenced.key, 'ip_not_allowed');
+		await keyIsRefused(server.url, disabled.key, 'key_disabled');
 
 		await expectError(await post(chat, { authorization: `Bearer ${restricted.key}` }), 403, 'model_not_allowed', 'permission_error');
 		await expectError(await post(chat, { authorization: `Bearer ${fenced.key}` }), 403, 'ip_not_allowed', 'permission_error');
-		await eventually(async () => expectError(await post(chat, { authorization: `Bearer ${disabled.key}` }), 403, 'key_disabled'));
+		await expectError(await post(chat, { authorization: `Bearer ${disabled.key}` }), 403, 'key_disabled');
 		expect(mock.requests).toHaveLength(0);
 		// Works until its expiry passes (calls meanwhile reach the upstream), then refused.
 		await eventually(async () => expectError(await post(chat, { authorization: `Bearer ${expiring.key}` }), 403, 'key_expired'), {

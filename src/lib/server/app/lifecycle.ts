@@ -86,6 +86,7 @@ export async function startApp(): Promise<void> {
 		wallet,
 		log,
 		bodyLimit: cfg.relayBodyLimit,
+		answerLimit: cfg.relayAnswerLimit,
 		trustedProxy: cfg.trustedProxy,
 		persistHealth: (actions) => healthWriter.persist(actions),
 		// The allow-list is an option, so it is read at each download.

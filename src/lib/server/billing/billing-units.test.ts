@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { defaultOptions } from '../options/options';
 import type { KeyState, PriceState, Snapshot, UserState } from '../state/snapshot';
 import { applyBalances, fresherUser } from '../state/balances';
-import { reservePromptTokens } from '../relay/token-count';
-import { costOf, isFree, outputReserveOf, quoteFor, reservationOf, type Quote } from './pricing';
+import { IMAGE_TOKEN_BOUND, promptReserveTokens } from './prompt-reserve';
+import { costOf, isFree, outputBudgetOf, quoteFor, reservationOf, type Quote } from './pricing';
 import { Wallet } from './wallet';
 
 const usage = (inputUncached: number, output: number, cacheRead = 0, cacheWrite = 0) => ({ inputUncached, cacheRead, cacheWrite, output, reasoning: 0 });
@@ -62,23 +62,52 @@ describe('reservation', () => {
 		expect(reservationOf(q, 40, 25)).toBe(costOf(q, usage(40, 25)));
 	});
 
-	test('output reserve: max_completion_tokens, then max_tokens, times n; else the model default', () => {
+	test('output budget: max_completion_tokens, then max_tokens, times n (best_of for completions); else the model default, imposed', () => {
 		const p = price({ defaultOutputReserve: 1000 });
-		expect(outputReserveOf({ max_tokens: 50, max_completion_tokens: 70 }, p, true)).toBe(70);
-		expect(outputReserveOf({ max_tokens: 50, n: 3 }, p, true)).toBe(150);
-		expect(outputReserveOf({}, p, true)).toBe(1000);
-		expect(outputReserveOf({ max_tokens: 'lots' }, null, true)).toBe(4096);
-		expect(outputReserveOf({ max_tokens: 50 }, p, false)).toBe(0);
+		expect(outputBudgetOf({ max_tokens: 50, max_completion_tokens: 70 }, p, 'chat')).toEqual({ perChoice: 70, choices: 1, impose: false });
+		expect(outputBudgetOf({ max_tokens: 50, n: 3 }, p, 'chat')).toEqual({ perChoice: 50, choices: 3, impose: false });
+		expect(outputBudgetOf({}, p, 'chat')).toEqual({ perChoice: 1000, choices: 1, impose: true });
+		expect(outputBudgetOf({ max_tokens: null }, p, 'messages')).toEqual({ perChoice: 1000, choices: 1, impose: true });
+		// A limit the client set but got wrong is the upstream's to refuse, not ours to replace.
+		expect(outputBudgetOf({ max_tokens: 'lots' }, null, 'chat')).toEqual({ perChoice: 4096, choices: 1, impose: false });
+		expect(outputBudgetOf({ max_tokens: 50 }, p, 'embeddings')).toEqual({ perChoice: 0, choices: 1, impose: false });
+		// Legacy completions: the API's own default of 16 tokens; best_of choices are all generated and billed.
+		expect(outputBudgetOf({ n: 2, best_of: 5 }, p, 'completions')).toEqual({ perChoice: 16, choices: 5, impose: true });
+		expect(outputBudgetOf({ max_tokens: 100, n: 3, best_of: 2 }, p, 'completions')).toEqual({ perChoice: 100, choices: 3, impose: false });
 	});
 
-	test('the prompt bound errs high: a token per 3 bytes of text, images flat', () => {
+	test('the prompt bound counts the whole body by size, a token per 3 bytes', () => {
+		const body = (content: unknown, extra: Record<string, unknown> = {}) => {
+			const json = { model: 'm', messages: [{ role: 'user', content }], ...extra };
+			return promptReserveTokens(JSON.stringify(json), json);
+		};
 		const english = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
-		const bound = reservePromptTokens({ messages: [{ role: 'user', content: english }] });
-		expect(bound).toBeGreaterThan(english.length / 4);
-		expect(reservePromptTokens({ messages: [{ role: 'user', content: '你好世界' }] })).toBe(3 + 3 + 2 + 4); // priming, message, role "user" (4 bytes), 12 bytes of text
-		const image = { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(100_000)}` } };
-		expect(reservePromptTokens({ messages: [{ role: 'user', content: [image] }] })).toBe(3 + 3 + 2 + 765);
-		expect(reservePromptTokens({ input: ['ab', 'cdef'] })).toBe(1 + 2);
+		expect(body(english)).toBeGreaterThan(english.length / 3);
+		const small = body('hi');
+		expect(body('你好世界') - small).toBe(Math.ceil((Buffer.byteLength('你好世界') - 2) / 3));
+		// What rides beside the messages counts too: tool schemas, response_format, files.
+		const schema = { type: 'json_schema', json_schema: { name: 'x', schema: { description: 'y'.repeat(300_000) } } };
+		expect(body('hi', { response_format: schema })).toBeGreaterThan(100_000);
+		expect(body('hi', { tools: [{ type: 'function', function: { name: 'f', parameters: { description: 'z'.repeat(30_000) } } }] })).toBeGreaterThan(10_000);
+		const pdf = { type: 'file', file: { filename: 'a.pdf', file_data: `data:application/pdf;base64,${'A'.repeat(3_000_000)}` } };
+		expect(body([pdf])).toBeGreaterThan(1_000_000);
+	});
+
+	test('images count a flat per-image bound whatever their bytes, audio by its longest duration', () => {
+		const json = (parts: unknown[]) => ({ model: 'm', messages: [{ role: 'user', content: parts }] });
+		const reserve = (parts: unknown[]) => promptReserveTokens(JSON.stringify(json(parts)), json(parts));
+		const bare = reserve([]);
+		const big = { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(3_000_000)}` } };
+		const linked = { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } };
+		// The payload's bytes are swapped for the bound (the part's own JSON still counts by size).
+		expect(reserve([big]) - bare).toBeLessThan(IMAGE_TOKEN_BOUND + 30);
+		expect(reserve([big]) - bare).toBeGreaterThanOrEqual(IMAGE_TOKEN_BOUND);
+		expect(reserve([linked]) - bare).toBeGreaterThanOrEqual(IMAGE_TOKEN_BOUND);
+		expect(reserve([big, linked]) - bare).toBeGreaterThanOrEqual(2 * IMAGE_TOKEN_BOUND);
+		// 3 MB of base64 audio: 2.25 MB, at most 2,250 s at 8 kbit/s, 32 tokens a second.
+		const audio = { type: 'input_audio', input_audio: { format: 'mp3', data: 'A'.repeat(3_000_000) } };
+		expect(reserve([audio]) - bare).toBeGreaterThanOrEqual(72_000);
+		expect(reserve([audio]) - bare).toBeLessThan(72_100);
 	});
 
 	test('unpriced models are refused unless the option serves them free', () => {

@@ -1,5 +1,5 @@
 import { QUOTA_PER_USD } from '../../money';
-import type { NormalizedUsage } from '../providers/types';
+import type { Door, NormalizedUsage } from '../providers/types';
 import type { PriceState, Snapshot } from '../state/snapshot';
 
 /** Output tokens reserved when neither the client nor the price table says otherwise. */
@@ -66,16 +66,35 @@ export function reservationOf(quote: Quote, promptTokens: number, outputTokens: 
 	return Math.max(1, Math.ceil(raw - 1e-9));
 }
 
+/** OpenAI's documented default for legacy completions without `max_tokens`. */
+export const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
+/** The output a call may produce, which its reservation covers and the upstream is held to. */
+export interface OutputBudget {
+	/** Tokens one choice may produce. */
+	perChoice: number;
+	/** Choices the upstream generates and bills: `n`, or `best_of` for legacy completions. */
+	choices: number;
+	/** The client set no limit, so the upstream must be given `perChoice` as one. */
+	impose: boolean;
+}
+
 /**
- * Output tokens to reserve for a request body: its max_completion_tokens or max_tokens (the
- * newer name wins), times n choices; else the price row's default reserve. Embeddings produce
- * no output tokens.
+ * The output budget of a request (in OpenAI chat terms, or legacy completions): its
+ * max_completion_tokens or max_tokens (the newer name wins), else the price row's default
+ * reserve (legacy completions: the API's own default of 16). Without a limit of its own the
+ * request is sent upstream with this one, so the reservation covers whatever the model does.
+ * Embeddings produce nothing.
  */
-export function outputReserveOf(body: Record<string, unknown>, price: PriceState | null, producesText: boolean): number {
-	if (!producesText) return 0;
-	const limit = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? price?.defaultOutputReserve ?? DEFAULT_OUTPUT_RESERVE;
-	const choices = positiveInt(body.n) ?? 1;
-	return limit * choices;
+export function outputBudgetOf(body: Record<string, unknown>, price: PriceState | null, door: Door): OutputBudget {
+	if (door === 'embeddings') return { perChoice: 0, choices: 1, impose: false };
+	const given = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens);
+	const fallback = door === 'completions' ? COMPLETIONS_DEFAULT_MAX_TOKENS : (price?.defaultOutputReserve ?? DEFAULT_OUTPUT_RESERVE);
+	const n = positiveInt(body.n) ?? 1;
+	const choices = door === 'completions' ? Math.max(n, positiveInt(body.best_of) ?? 1) : n;
+	// A limit the client set but got wrong (a string, zero) is the upstream's to refuse.
+	const unset = body.max_completion_tokens == null && body.max_tokens == null;
+	return { perChoice: given ?? fallback, choices, impose: unset };
 }
 
 function positiveInt(value: unknown): number | undefined {

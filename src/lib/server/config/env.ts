@@ -92,6 +92,7 @@ const envSchema = z
 	LOG_FORMAT: optionalText.pipe(z.enum(['auto', 'json', 'pretty']).optional()).transform((v) => v ?? 'auto'),
 	BODY_SIZE_LIMIT: byteSize('64M'),
 	RELAY_MAX_BODY: byteSize('32M'),
+	RELAY_MAX_ANSWER: byteSize('64M'),
 	METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 	ELYGATE_ADMIN_TOKEN: optionalText.pipe(
 		z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional()
@@ -135,6 +136,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 		logFormat: env.LOG_FORMAT,
 		bodySizeLimit: env.BODY_SIZE_LIMIT,
 		relayBodyLimit: env.RELAY_MAX_BODY,
+		/** Largest non-streamed answer read from an upstream. */
+		relayAnswerLimit: env.RELAY_MAX_ANSWER,
 		metricsToken: env.METRICS_TOKEN,
 		/** A root-scoped bearer token for the management API, for automation. */
 		adminToken: env.ELYGATE_ADMIN_TOKEN,

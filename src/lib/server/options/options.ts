@@ -29,6 +29,11 @@ export const optionDefinitions = {
 	'relay.stream_first_byte_timeout_ms': { schema: z.number().int().min(100).max(3_600_000), default: 60_000 },
 	/** Longest silence allowed between two chunks of a stream. */
 	'relay.stream_idle_timeout_ms': { schema: z.number().int().min(100).max(3_600_000), default: 120_000 },
+	/**
+	 * After a client leaves mid-answer, how long the upstream is still read for its usage report
+	 * (the call is billed by it: docs/billing.md); 0 = cut the upstream at once.
+	 */
+	'relay.client_gone_drain_ms': { schema: z.number().int().min(0).max(60_000), default: 5_000 },
 	/** Consecutive failures that open a channel's breaker. */
 	'breaker.failure_threshold': { schema: z.number().int().min(1).max(1000), default: 5 },
 	/** How long an open breaker keeps its channel out before letting one probe through. */

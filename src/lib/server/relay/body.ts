@@ -33,7 +33,7 @@ function tooLarge(limit: number): RelayError {
 	return new RelayError(413, `The request body is larger than the ${formatBytes(limit)} this gateway accepts.`, 'request_too_large');
 }
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
 	if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
 	if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
 	return `${n} bytes`;

@@ -15,15 +15,19 @@ import { candidateChannels, pickKey } from './select';
 import { settle, type CallRecord } from './settle';
 import { relayStream } from './stream';
 import { timeoutsFor, type Timeouts } from './timeouts';
-import { countTextTokens, estimatePromptTokens, reservePromptTokens } from './token-count';
+import { countTextTokens, estimatePromptTokens } from './token-count';
+import { withOutputLimit } from './output-limit';
+import { readCapped, readPrefix } from './read-capped';
 import { codecFor } from '../doors/registry';
 import { RenderedTranslator } from '../doors/render-stream';
 import { DoorInputError, type DoorCodec, type RenderContext } from '../doors/types';
 import type { ChatCompletion, ChatRequest } from '../providers/canonical';
 import { doorErrorOf } from './errors';
 import { pathOf } from './routes';
-import { outputReserveOf, quoteFor, reservationOf, type Quote } from '../billing/pricing';
+import { outputBudgetOf, quoteFor, reservationOf, type OutputBudget } from '../billing/pricing';
+import { promptReserveTokens } from '../billing/prompt-reserve';
 import { formatUsd } from '../../money';
+import { formatBytes } from './body';
 
 export interface CallInput {
 	request: Request;
@@ -56,6 +60,8 @@ interface Request_ {
 	canonical: Record<string, unknown>;
 	/** Converted bodies that went through an adaptor's `prepare` (images inlined), by adaptor type. */
 	prepared: Map<string, Promise<ChatRequest>>;
+	/** The output the reservation covers; imposed upstream when the client set no limit. */
+	output: OutputBudget;
 }
 
 /** How one channel serves this call: in the door's own protocol, or through canonical chat. */
@@ -112,7 +118,8 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 		clientWantsUsage: includesUsage(body.json.stream_options),
 		codec,
 		canonical: codec ? toCanonical(codec, body.json) : body.json,
-		prepared: new Map()
+		prepared: new Map(),
+		output: { perChoice: 0, choices: 1, impose: false }
 	};
 	syncHealthSettings(snap.options);
 	const now = Date.now();
@@ -124,7 +131,8 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 	if (!quote) {
 		throw new RelayError(403, `The model ${model} has no price set, so calls to it cannot be billed. An administrator must price it first.`, 'model_not_priced', 'model');
 	}
-	const reserved = reserve(caller, quote, req.canonical, door);
+	req.output = outputBudgetOf(req.canonical, quote.price, door);
+	const reserved = reserve(caller, reservationOf(quote, promptReserveTokens(body.raw, req.canonical), req.output.perChoice * req.output.choices));
 
 	const call: CallRecord = {
 		requestId: input.requestId,
@@ -216,8 +224,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
  * Holds the call's worst-case cost against the user's balance and the key's limit, or
  * refuses it. Nothing has been sent upstream yet, so a refusal costs nothing.
  */
-function reserve(caller: Caller, quote: Quote, body: JsonBody['json'], door: Door): number {
-	const amount = reservationOf(quote, reservePromptTokens(body), outputReserveOf(body, quote.price, door !== 'embeddings'));
+function reserve(caller: Caller, amount: number): number {
 	const { wallet } = relayContext();
 	if (wallet.reserve(caller.user, caller.key, amount)) return amount;
 	const keyShort = wallet.availableToKey(caller.key) < amount;
@@ -257,6 +264,10 @@ async function attempt(
 		if (err instanceof Error && CLIENT_INPUT_ERRORS.has(err.name)) return { kind: 'failed', failure: { kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' } };
 		throw err;
 	}
+	const ctx = relayContext();
+	const guarded = ctx.hostGuard.checkUrl(outbound.url);
+	const refusal = guarded instanceof Promise ? await guarded : guarded;
+	if (refusal) return { kind: 'failed', failure: { kind: 'retry', status: 0, cause: 'unreachable', message: refusal } };
 	// One controller per attempt: a timeout here must not abort the client's own signal.
 	const controller = new AbortController();
 	const onClientGone = () => controller.abort('client');
@@ -280,13 +291,31 @@ async function attempt(
 		let upstream: Response;
 		try {
 			// Bun's own idle timer is off: the relay's first-byte and idle timeouts govern.
-			upstream = await fetch(outbound.url, { method: 'POST', headers: outbound.headers, body: outbound.body, signal: controller.signal, timeout: false } as RequestInit);
+			// A redirect is not followed: it would resend the channel's credentials to another host
+			// (fetch strips only Authorization), and a GET in its place would answer something else.
+			upstream = await fetch(outbound.url, {
+				method: 'POST',
+				headers: outbound.headers,
+				body: outbound.body,
+				signal: controller.signal,
+				redirect: 'manual',
+				timeout: false
+			} as RequestInit);
 		} catch {
 			return noAnswer();
 		}
 		markReachable(outbound.url);
+		if (upstream.status >= 300 && upstream.status < 400) {
+			upstream.body?.cancel().catch(() => {});
+			return failed({
+				kind: 'retry',
+				status: upstream.status,
+				cause: 'bad-response',
+				message: `The upstream answered ${upstream.status} (a redirect, which is not followed): the channel's base URL must be the API's own address.`
+			});
+		}
 		if (!upstream.ok) {
-			const text = await upstream.text().catch(() => '');
+			const text = await readPrefix(upstream, ERROR_BODY_LIMIT).catch(() => '');
 			return failed(adaptor.classifyFailure(upstream.status, upstream.headers, text));
 		}
 		if (req.stream) {
@@ -295,11 +324,21 @@ async function attempt(
 			if (streamed.kind === 'failed' && controller.signal.aborted) return noAnswer();
 			return streamed;
 		}
-		let text: string;
+		// The upstream took the request: a client that leaves now still pays for it
+		// (docs/billing.md), and the answer is read a little longer to learn its usage.
+		request.signal.removeEventListener('abort', onClientGone);
+		const lingering = lingerAfterClient(request.signal, () => controller.abort('client'), input.snap.options['relay.client_gone_drain_ms']);
+		let text: string | undefined;
 		try {
-			text = await upstream.text();
+			text = await readCapped(upstream, ctx.answerLimit);
 		} catch {
+			if (request.signal.aborted) return abandoned(call, estimate(req, ''), true);
 			return noAnswer();
+		} finally {
+			lingering.stop();
+		}
+		if (text === undefined) {
+			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: `The upstream's answer is larger than the ${formatBytes(ctx.answerLimit)} this gateway reads.` });
 		}
 		let finished;
 		try {
@@ -313,6 +352,7 @@ async function attempt(
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
 		}
 		const usage = finished.usage ?? estimate(req, finished.outputText);
+		if (request.signal.aborted) return abandoned(call, usage, !finished.usage);
 		settle(call, { status: 200, usage, estimated: !finished.usage, firstTokenMs: Date.now() - call.startedAt });
 		return {
 			kind: 'answered',
@@ -363,16 +403,20 @@ async function streamAnswer(
 			translator,
 			{
 				idleTimeoutMs: timeouts.streamIdleMs,
+				drainMs: input.snap.options['relay.client_gone_drain_ms'],
+				clientSignal: input.request.signal,
 				errorEvent,
 				abortUpstream: () => controller.abort('idle'),
 				clientGone: () => input.request.signal.aborted,
+				// Committed: a client leaving from now on no longer cuts the upstream at once.
+				onCommit: () => input.request.signal.removeEventListener('abort', onClientGone),
 				onEnd(end) {
 					input.request.signal.removeEventListener('abort', onClientGone);
 					const reported = translator.usage();
 					const usage = reported ?? estimate(req, translator.outputText());
 					const status = end.kind === 'done' ? 200 : end.kind === 'client-gone' ? 499 : 502;
 					const error = end.kind === 'done' ? null : end.kind === 'client-gone' ? 'The client went away mid-stream.' : end.message;
-					settle(call, { status, usage, estimated: !reported, firstTokenMs, error });
+					settle(call, { status, usage, estimated: !reported, firstTokenMs, error, upstreamAccepted: true });
 					if (end.kind !== 'done' && end.kind !== 'client-gone') {
 						midStreamFailure({ kind: 'retry', status: 0, cause: end.kind === 'upstream-idle' ? 'timeout' : 'disconnected', message: end.message });
 					}
@@ -388,6 +432,30 @@ async function streamAnswer(
 	}
 }
 
+/**
+ * The client left after the upstream took its request: billed for the usage the upstream
+ * reported, or at least the prompt (docs/billing.md), and logged as 499. The answer has no one
+ * to go to.
+ */
+function abandoned(call: CallRecord, usage: NormalizedUsage, estimated: boolean): Outcome {
+	settle(call, { status: 499, usage, estimated, upstreamAccepted: true, error: 'The client went away before the answer arrived.' });
+	return { kind: 'answered', streaming: false, response: new Response(null, { status: 499 }) };
+}
+
+/** Once `signal` aborts, `onTimeout` runs after `ms` more, unless stopped first. */
+function lingerAfterClient(signal: AbortSignal, onTimeout: () => void, ms: number): { stop(): void } {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const start = () => void (timer ??= setTimeout(onTimeout, ms));
+	if (signal.aborted) start();
+	else signal.addEventListener('abort', start, { once: true });
+	return {
+		stop() {
+			clearTimeout(timer);
+			signal.removeEventListener('abort', start);
+		}
+	};
+}
+
 function estimate(req: Request_, outputText: string): NormalizedUsage {
 	return { inputUncached: estimatePromptTokens(req.canonical), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
 }
@@ -396,6 +464,9 @@ function maxTokensOf(body: Record<string, unknown>): number | undefined {
 	const limit = body.max_completion_tokens ?? body.max_tokens;
 	return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
 }
+
+/** An upstream's error message is in its first bytes; the rest is not read. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */
 const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError', 'DoorInputError']);
@@ -414,17 +485,20 @@ function outboundRequest(
 	adaptor: ProviderAdaptor,
 	route: Route
 ): OutboundRequest | Promise<OutboundRequest> {
-	const build = (body: Record<string, unknown>, rawBody: string | undefined) =>
-		adaptor.buildRequest({
+	const upstreamModel = call.upstreamModel ?? req.model;
+	const build = (given: Record<string, unknown>, givenRaw: string | undefined) => {
+		const { body, raw } = req.output.impose ? withOutputLimit(given, givenRaw, route.door, upstreamModel, req.output.perChoice) : { body: given, raw: givenRaw };
+		return adaptor.buildRequest({
 			channel,
 			secret: key.secret,
 			door: route.door,
 			body,
-			rawBody: rawBody ?? JSON.stringify(body),
-			upstreamModel: call.upstreamModel ?? req.model,
+			rawBody: raw ?? JSON.stringify(body),
+			upstreamModel,
 			stream: req.stream,
 			clientHeaders: input.request.headers
 		});
+	};
 	if (route.native || !adaptor.prepare) return build(route.native ? req.body.json : req.canonical, route.native || !req.codec ? req.body.raw : undefined);
 	let prepared = req.prepared.get(adaptor.type);
 	if (!prepared) {

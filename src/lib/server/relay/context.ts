@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Options } from '../options/options';
 import { ChannelHealth, type HealthAction, type HealthSettings } from './health';
 import { KeyRateLimiter } from './rate-limit';
+import { UpstreamHostGuard } from './upstream-guard';
 import type { ImageFetcher } from '../providers/types';
 
 /** The app-wide pieces the relay uses, set once at start. */
@@ -15,6 +16,10 @@ export interface RelayContext {
 	log: Logger;
 	/** Largest request body the relay reads (the server's own limit sits above it). */
 	bodyLimit: number;
+	/** Largest non-streamed upstream answer the relay reads; a larger one fails the attempt. */
+	answerLimit: number;
+	/** Keeps calls away from cloud metadata addresses, whatever a channel host resolves to. */
+	hostGuard: UpstreamHostGuard;
 	trustedProxy: TrustedProxy | undefined;
 	health: ChannelHealth;
 	limiter: KeyRateLimiter;
@@ -32,10 +37,12 @@ async function refuseImageFetch(): Promise<never> {
 let settingsFrom: Options | undefined;
 
 export function configureRelay(
-	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage'> & Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage'>>
+	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage' | 'hostGuard'> &
+		Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage' | 'hostGuard'>>
 ): RelayContext {
 	current = {
 		...ctx,
+		hostGuard: ctx.hostGuard ?? new UpstreamHostGuard(),
 		fetchImage: ctx.fetchImage ?? refuseImageFetch,
 		wallet: ctx.wallet ?? new Wallet(),
 		health: ctx.health ?? new ChannelHealth(defaultHealthSettings),

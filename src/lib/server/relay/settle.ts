@@ -39,16 +39,21 @@ export interface CallOutcome {
 	estimated?: boolean;
 	firstTokenMs?: number | null;
 	error?: string | null;
+	/** The upstream took the request (answered 200, or its stream began): its prompt was processed. */
+	upstreamAccepted?: boolean;
 }
 
 /**
- * What is billed: a call that delivered output (a complete answer, or part of a stream) pays
- * for the usage delivered; one that delivered nothing (every channel failed, the client left
- * before output, the upstream died before output) costs 0 and is still logged.
+ * What is billed (docs/billing.md): a call that delivered output (a complete answer, or part of
+ * a stream) pays for its usage; so does one whose client left after the upstream took the
+ * request, since the upstream processed (and charges for) its prompt and what it generated.
+ * A call that delivered nothing through no choice of the client's (every channel failed, the
+ * upstream died before output) costs 0 and is still logged.
  */
 export function billedCost(call: CallRecord, outcome: CallOutcome, usage: NormalizedUsage): number {
 	const delivered = outcome.status === 200 || usage.output > 0;
-	return delivered ? costOf(call.quote, usage) : 0;
+	const abandoned = outcome.status === 499 && outcome.upstreamAccepted === true;
+	return delivered || abandoned ? costOf(call.quote, usage) : 0;
 }
 
 /** Every call ends here exactly once: one ledger entry and its metrics, success or not. */

@@ -17,8 +17,17 @@ export interface StreamHooks {
 	clientGone(): boolean;
 	/** Longest silence allowed from the upstream once the stream is committed. */
 	idleTimeoutMs: number;
-	/** Stops the upstream request (used when it has been silent too long). */
+	/** Stops the upstream request (silent too long, or read long enough after the client left). */
 	abortUpstream(): void;
+	/**
+	 * After the client leaves, how long the upstream is still read (nothing is sent) so that its
+	 * usage report arrives and the call is billed by it; 0 = stop at once.
+	 */
+	drainMs: number;
+	/** Aborts when the client goes away. */
+	clientSignal?: AbortSignal;
+	/** The stream was committed (the caller's own client-gone handling can stop). */
+	onCommit?(): void;
 	/** The in-band error event in the client's protocol (OpenAI's by default). */
 	errorEvent?(err: RelayError): string;
 }
@@ -65,10 +74,14 @@ export async function relayStream(
 		throw err;
 	}
 
-	// Phase 2: committed. Forward chunk by chunk.
+	// Phase 2: committed. Forward chunk by chunk; once the client is gone, keep reading (for
+	// the usage report) until the upstream ends or the drain time is up.
+	hooks.onCommit?.();
 	let clientGone = false;
+	let pulling = false;
 	let ended = false;
 	let wentSilent = false;
+	let drainTimer: ReturnType<typeof setTimeout> | undefined;
 	const idle = watchIdle(hooks.idleTimeoutMs, () => {
 		wentSilent = true;
 		hooks.abortUpstream();
@@ -77,68 +90,74 @@ export async function relayStream(
 		if (ended) return;
 		ended = true;
 		idle.stop();
+		clearTimeout(drainTimer);
+		hooks.clientSignal?.removeEventListener('abort', clientLeft);
 		hooks.onEnd(end);
 	};
+	function clientLeft() {
+		if (clientGone) return;
+		clientGone = true;
+		if (!pulling) {
+			// Nothing is reading the upstream: end here.
+			reader.cancel().catch(() => {});
+			finish({ kind: 'client-gone' });
+		} else if (hooks.drainMs > 0) drainTimer = setTimeout(() => hooks.abortUpstream(), hooks.drainMs);
+		else hooks.abortUpstream();
+	}
+	hooks.clientSignal?.addEventListener('abort', clientLeft, { once: true });
 	const source: Bun.DirectUnderlyingSource = {
 		type: 'direct',
 		async pull(controller: ReadableStreamDirectController) {
+			if (ended) return;
+			pulling = true;
 			// Sends one output; a promise only when the socket is backed up (the rare case), so
-			// the common path adds no promise per chunk.
-			const send = (out: Output): boolean | Promise<boolean> => {
-				if (isEmpty(out)) return !clientGone;
+			// the common path adds no promise per chunk. Once the client is gone nothing is sent.
+			const send = (out: Output): void | Promise<void> => {
+				if (clientGone || isEmpty(out)) return;
 				const written = controller.write(out);
 				controller.flush();
 				if (typeof written === 'number') {
-					if (written === 0) clientGone = true;
-					return !clientGone;
+					if (written === 0) clientLeft();
+					return;
 				}
-				return written.then((n) => {
-					if (n === 0) clientGone = true;
-					return !clientGone;
-				});
-			};
-			const sent = async (out: Output): Promise<boolean> => {
-				const ok = send(out);
-				return typeof ok === 'boolean' ? ok : await ok;
+				return written.then((n) => void (n === 0 && clientLeft()));
 			};
 			let end: StreamEnd = { kind: 'done' };
 			try {
-				for (const out of pending.splice(0)) if (!(await sent(out))) end = { kind: 'client-gone' };
-				while (end.kind === 'done' && !translator.done()) {
+				for (const out of pending.splice(0)) await send(out);
+				while (!translator.done()) {
 					const { done, value } = await reader.read();
 					idle.touch();
-					if (clientGone) {
-						end = { kind: 'client-gone' };
-						break;
-					}
 					if (done) {
-						await sent(translator.end());
-						if (!translator.done()) end = { kind: 'upstream-cut', message: 'The upstream ended the stream early.' };
+						const rest = translator.end();
+						await send(rest);
+						if (!translator.done() && !clientGone) end = { kind: 'upstream-cut', message: 'The upstream ended the stream early.' };
 						break;
 					}
-					let ok = send(translator.push(value));
-					if (typeof ok !== 'boolean') ok = await ok;
-					if (!ok) end = { kind: 'client-gone' };
+					const sent = send(translator.push(value));
+					if (sent) await sent;
 					const upstreamError = translator.error();
-					if (upstreamError !== undefined) end = { kind: 'upstream-error', message: upstreamError };
+					if (upstreamError !== undefined) {
+						end = { kind: 'upstream-error', message: upstreamError };
+						break;
+					}
 				}
 			} catch {
 				clientGone ||= hooks.clientGone();
-				end = clientGone
-					? { kind: 'client-gone' }
-					: wentSilent
-						? { kind: 'upstream-idle', message: `The upstream sent nothing for ${Math.round(hooks.idleTimeoutMs / 1000)} s.` }
-						: { kind: 'upstream-cut', message: 'The connection to the upstream broke mid-stream.' };
+				end = wentSilent
+					? { kind: 'upstream-idle', message: `The upstream sent nothing for ${Math.round(hooks.idleTimeoutMs / 1000)} s.` }
+					: { kind: 'upstream-cut', message: 'The connection to the upstream broke mid-stream.' };
 			}
+			if (clientGone) end = { kind: 'client-gone' };
 			if (end.kind === 'upstream-cut' || end.kind === 'upstream-error' || end.kind === 'upstream-idle') {
 				const code = { 'upstream-cut': 'upstream_disconnected', 'upstream-error': 'upstream_error', 'upstream-idle': 'upstream_timeout' }[end.kind];
 				const message = scrubUpstreamMessage(end.message);
 				const err = new RelayError(502, message, code, null, 'server_error');
-				await sent(hooks.errorEvent ? hooks.errorEvent(err) : streamErrorEvent(err)).catch(() => false);
+				await Promise.resolve(send(hooks.errorEvent ? hooks.errorEvent(err) : streamErrorEvent(err))).catch(() => {});
 			}
-			controller.close();
+			if (!clientGone) controller.close();
 			finish(end);
-			if (end.kind === 'done') {
+			if (translator.done()) {
 				// Read the upstream body to its end so its connection goes back to the pool.
 				void drain(reader);
 			} else {
@@ -146,10 +165,7 @@ export async function relayStream(
 			}
 		},
 		cancel() {
-			clientGone = true;
-			idle.stop();
-			reader.cancel().catch(() => {}); // closes the upstream connection
-			finish({ kind: 'client-gone' });
+			clientLeft();
 		}
 	};
 	// A direct stream writes straight to the socket: no per-chunk queueing or copying.

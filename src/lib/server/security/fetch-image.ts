@@ -3,6 +3,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import ipaddr from 'ipaddr.js';
 import type { ImageFetcher } from '../providers/types';
+import { effectiveAddress } from './ip-address';
 
 /**
  * Downloads a client-supplied image URL for an upstream that wants the bytes (Gemini, Workers
@@ -118,14 +119,11 @@ export function createImageFetcher(options: ImageFetcherOptions): ImageFetcher {
 /**
  * Public unicast only. ipaddr.js names every special range (loopback, private, linkLocal,
  * carrierGradeNat, multicast, unspecified, broadcast, reserved, uniqueLocal, 6to4, teredo,
- * rfc6052...); anything but "unicast" is refused. IPv4-mapped IPv6 is judged as its IPv4.
+ * rfc6052...); anything but "unicast" is refused. IPv6 that carries an IPv4 address
+ * (mapped, compatible, NAT64, 6to4) is judged as that IPv4 address.
  */
 export function isPublicAddress(ip: string): boolean {
-	const text = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-	if (!ipaddr.isValid(text)) return false;
-	let address = ipaddr.parse(text);
-	if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()) address = address.toIPv4Address();
-	return address.range() === 'unicast';
+	return effectiveAddress(ip)?.range() === 'unicast';
 }
 
 function timeoutError(timeoutMs: number): ImageFetchError {

@@ -1,32 +1,46 @@
 import { lookup } from 'node:dns/promises';
-import ipaddr from 'ipaddr.js';
+import { effectiveAddress } from './ip-address';
 
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 
+export const METADATA_REFUSAL = 'Cloud metadata addresses cannot be used as upstreams.';
+
 /**
  * Cloud metadata services hand out credentials to whoever asks from inside the VM. Channel
- * base URLs may point at private hosts (vLLM, Ollama on the LAN) but never there.
+ * base URLs may point at private hosts (vLLM, Ollama on the LAN) but never there, however the
+ * address is spelled (IPv4 inside IPv6 included).
  */
 export function isMetadataAddress(ip: string): boolean {
-	if (!ipaddr.isValid(ip)) return false;
-	let addr = ipaddr.parse(ip);
-	if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+	const addr = effectiveAddress(ip);
+	if (!addr) return false;
 	if (addr.kind() === 'ipv4') {
 		// 169.254.0.0/16 (link-local, AWS/GCP/Azure/OCI metadata) and Alibaba's 100.100.100.200.
 		return addr.range() === 'linkLocal' || addr.toString() === '100.100.100.200';
 	}
-	const v6 = addr.toNormalizedString();
-	return addr.range() === 'linkLocal' || v6 === 'fd00:ec2:0:0:0:0:0:254';
+	return addr.range() === 'linkLocal' || addr.toNormalizedString() === 'fd00:ec2:0:0:0:0:0:254';
 }
 
-/** Checks a channel base URL's host, resolving names; unresolvable names pass (they fail later anyway). */
-export async function checkChannelHost(hostname: string): Promise<string | undefined> {
+/** A host name that names a metadata service itself, or a literal metadata address. */
+export function isMetadataHost(hostname: string): boolean {
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+	return METADATA_NAMES.has(host) || isMetadataAddress(host);
+}
+
+export type Resolve = (host: string) => Promise<readonly string[]>;
+
+export const systemResolve: Resolve = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/**
+ * Why a channel host may not be used, or undefined: a metadata name or address, or a name
+ * that resolves to one. Unresolvable names pass here (the call to them fails on its own).
+ */
+export async function checkChannelHost(hostname: string, resolve: Resolve = systemResolve): Promise<string | undefined> {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-	if (METADATA_NAMES.has(host)) return 'Cloud metadata addresses cannot be used as upstreams.';
-	if (ipaddr.isValid(host)) return isMetadataAddress(host) ? 'Cloud metadata addresses cannot be used as upstreams.' : undefined;
+	if (isMetadataHost(host)) return METADATA_REFUSAL;
+	if (effectiveAddress(host)) return undefined;
 	try {
-		const addresses = await lookup(host, { all: true });
-		if (addresses.some((a) => isMetadataAddress(a.address))) return `${host} resolves to a cloud metadata address.`;
+		const addresses = await resolve(host);
+		if (addresses.some(isMetadataAddress)) return `${host} resolves to a cloud metadata address.`;
 	} catch {
 		// Not resolvable from here right now; nothing to check.
 	}

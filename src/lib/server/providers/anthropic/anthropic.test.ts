@@ -296,11 +296,20 @@ describe('request: canonical → Messages (PROTOCOLS.md §4.2)', () => {
 		);
 	});
 
-	test('thinking: effort and budget map to budget_tokens, max_tokens grows past the budget; adaptive on 4.6+', () => {
-		const low = convert({ model: 'x', messages: [user('a')], reasoning_effort: 'low', max_tokens: 500, temperature: 0.3, top_k: 4, top_p: 0.97 });
-		expect(low).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 1524, top_p: 0.97 });
+	test('thinking: effort and budget map to budget_tokens inside max_tokens; adaptive on 4.6+', () => {
+		const low = convert({ model: 'x', messages: [user('a')], reasoning_effort: 'low', max_tokens: 1500, temperature: 0.3, top_k: 4, top_p: 0.97 });
+		expect(low).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 1500, top_p: 0.97 });
 		expect(low).not.toHaveProperty('temperature');
 		expect(low).not.toHaveProperty('top_k');
+		// The limit includes reasoning (OpenAI's meaning, and what the call reserved): a budget
+		// that does not fit shrinks to half the limit, and thinking is off below Anthropic's minimum.
+		expect(convert({ model: 'x', messages: [user('a')], reasoning_effort: 'xhigh', max_tokens: 6000 })).toMatchObject({
+			thinking: { type: 'enabled', budget_tokens: 3000 },
+			max_tokens: 6000
+		});
+		const tight = convert({ model: 'x', messages: [user('a')], reasoning_effort: 'low', max_tokens: 500, temperature: 0.3 });
+		expect(tight).toMatchObject({ max_tokens: 500, temperature: 0.3 });
+		expect(tight).not.toHaveProperty('thinking');
 		expect(convert({ model: 'x', messages: [user('a')], thinking_budget: 300, max_tokens: 8000 })).toMatchObject({
 			thinking: { type: 'enabled', budget_tokens: 1024 },
 			max_tokens: 8000

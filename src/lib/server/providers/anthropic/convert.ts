@@ -39,11 +39,16 @@ export function toAnthropicBody(req: Json, upstreamModel: string, stream: boolea
 	// of the last tool-calling turn; then the request goes without it (§4.2.3 (c)).
 	const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
 	if (thinking && (forced || endsWithPrefill(collected.turns) || lacksSignatures(collected.turns))) thinking = undefined;
-	const turns = finishTurns(thinking ? collected.turns : withoutThinking(collected.turns));
 
 	const requested = positiveInt(req.max_completion_tokens) ?? positiveInt(req.max_tokens);
-	let maxTokens = requested ?? DEFAULT_MAX_TOKENS;
-	if (thinking?.type === 'enabled' && maxTokens <= thinking.budget) maxTokens += thinking.budget;
+	const maxTokens = requested ?? DEFAULT_MAX_TOKENS;
+	// OpenAI's limit counts reasoning, and it is what the call's reservation covers: the budget
+	// goes inside it (Anthropic wants it below max_tokens), or thinking is off when it cannot fit.
+	if (thinking?.type === 'enabled' && thinking.budget >= maxTokens) {
+		const fitted = Math.floor(maxTokens / 2);
+		thinking = fitted >= MIN_BUDGET ? { type: 'enabled', budget: fitted } : undefined;
+	}
+	const turns = finishTurns(thinking ? collected.turns : withoutThinking(collected.turns));
 
 	const body: Json = { model: upstreamModel, max_tokens: maxTokens };
 	const system = systemOf(collected.system, structured?.kind === 'instruction');

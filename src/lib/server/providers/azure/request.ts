@@ -1,12 +1,11 @@
 import type { BuildRequestInput, Door, OutboundRequest } from '../types';
 import { azureConfigOf, type AzureConfig } from './config';
 import { acceptsField } from './fields';
+import { isReasoningModelName } from '../reasoning-models';
 import { apiVersionOf, DEVELOPER_ROLE, since, USAGE_IN_STREAM, type ApiVersion } from './version';
 
 const PATHS: Partial<Record<Door, string>> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
-/** o1, o3-mini, o4-mini, gpt-5, gpt-5-mini… (deployments are often named after their model). */
-const REASONING_NAME = /^(o\d|gpt-5)/i;
 
 /** Sampling knobs reasoning models refuse with 400 "Unsupported parameter". */
 const REASONING_REFUSES = ['temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs'];
@@ -35,7 +34,7 @@ export function deploymentFor(config: AzureConfig, upstreamModel: string, public
 
 export function isReasoning(config: AzureConfig, names: Array<string | undefined>): boolean {
 	const listed = config.reasoningModels;
-	return names.some((name) => name !== undefined && (listed ? listed.includes(name) : REASONING_NAME.test(name)));
+	return names.some((name) => name !== undefined && (listed ? listed.includes(name) : isReasoningModelName(name)));
 }
 
 export function azureUrl(endpoint: string, door: Door, version: ApiVersion, deployment: string): string {
