@@ -1,4 +1,5 @@
-import { UpstreamRequestError } from './errors';
+import { parseDataUrl, type DataUrl } from '../data-url';
+import { UpstreamRequestError } from '../request-error';
 import { rec, str, type Json } from './guards';
 
 /**
@@ -24,37 +25,16 @@ function withCache(block: Json, part: Json): Json {
 	return cc ? { ...block, cache_control: cc } : block;
 }
 
-export interface DataUrl {
-	mediaType: string;
-	/** Base64 payload. */
-	data: string;
-}
-
-/**
- * `data:<mediatype>[;param=value]*[;base64],<payload>`: split at the first comma, media type
- * before the first `;` (parameters such as `;name=x.png` are fine), `image/jpg` normalised.
- */
-export function parseDataUrl(url: string): DataUrl | undefined {
-	if (!url.startsWith('data:')) return undefined;
-	const comma = url.indexOf(',');
-	if (comma < 0) return undefined;
-	const params = url.slice(5, comma).split(';');
-	let mediaType = (params[0] ?? '').trim().toLowerCase() || 'text/plain';
-	if (mediaType === 'image/jpg') mediaType = 'image/jpeg';
-	const isBase64 = params.slice(1).some((p) => p.trim().toLowerCase() === 'base64');
-	const payload = url.slice(comma + 1);
-	if (isBase64) return { mediaType, data: payload.trim() };
-	try {
-		return { mediaType, data: Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64') };
-	} catch {
-		return undefined;
-	}
+/** A data URL naming no media type is text (RFC 2397's default). */
+function dataOf(url: string): DataUrl | undefined {
+	const parsed = parseDataUrl(url);
+	return parsed && { mediaType: parsed.mediaType || 'text/plain', data: parsed.data };
 }
 
 const isHttpUrl = (url: string) => /^https?:\/\//i.test(url);
 
 function imageBlock(url: string): Json {
-	const data = parseDataUrl(url);
+	const data = dataOf(url);
 	if (data) return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
 	if (isHttpUrl(url)) return { type: 'image', source: { type: 'url', url } };
 	throw new UpstreamRequestError('Images must be given as a data: URL or an http(s) URL.', 'messages');
@@ -67,7 +47,7 @@ function fileBlock(file: Json): Json {
 		throw new UpstreamRequestError('File parts need file_data for this model (uploaded file ids are not supported).', 'messages');
 	}
 	if (isHttpUrl(fileData)) return { type: 'document', source: { type: 'url', url: fileData } };
-	const data = parseDataUrl(fileData);
+	const data = dataOf(fileData);
 	if (!data) throw new UpstreamRequestError('file_data must be a data: URL.', 'messages');
 	if (data.mediaType === 'application/pdf') {
 		return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.data } };

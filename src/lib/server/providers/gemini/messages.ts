@@ -1,4 +1,5 @@
 import { DoorInputError } from '../../doors/types';
+import { parseDataUrl } from '../data-url';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
 
 /**
@@ -95,7 +96,7 @@ function userParts(content: unknown, index: number): GeminiPart[] {
 const FETCHED_BY_GEMINI = /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?(youtube\.com|youtu\.be)\/)/i;
 
 function imagePart(url: string, index: number): GeminiPart {
-	const data = parseDataUrl(url);
+	const data = inlineDataOf(url);
 	if (data) return { inlineData: data };
 	if (/^(https?|gs):\/\//i.test(url)) {
 		// Other http(s) URLs are inlined by `prepare` before this runs; one that is still here
@@ -107,7 +108,7 @@ function imagePart(url: string, index: number): GeminiPart {
 }
 
 function filePart(file: Json, index: number): GeminiPart {
-	const data = parseDataUrl(stringOr(file.file_data));
+	const data = inlineDataOf(stringOr(file.file_data));
 	if (data) return { inlineData: { mimeType: data.mimeType === 'application/octet-stream' ? 'application/pdf' : data.mimeType, data: data.data } };
 	throw new DoorInputError(`messages[${index}]: files must be sent inline as file_data (a data URL); file ids cannot be used with this model.`, 'messages');
 }
@@ -117,29 +118,10 @@ function guessImageType(url: string): string {
 	return ext === 'png' ? 'image/png' : ext === 'gif' ? 'image/gif' : ext === 'webp' ? 'image/webp' : ext === 'pdf' ? 'application/pdf' : 'image/jpeg';
 }
 
-/**
- * `data:<type>[;param=value]*[;base64],<payload>`: split at the first comma and take the media
- * type before the first ";" (§3). Percent-encoded payloads are re-encoded as base64.
- */
-export function parseDataUrl(url: string): { mimeType: string; data: string } | undefined {
-	if (!/^data:/i.test(url)) return undefined;
-	const comma = url.indexOf(',');
-	if (comma < 0) return undefined;
-	const meta = url.slice(5, comma);
-	const payload = url.slice(comma + 1);
-	const params = meta.split(';');
-	let mimeType = (params[0] ?? '').trim().toLowerCase() || 'application/octet-stream';
-	if (mimeType === 'image/jpg') mimeType = 'image/jpeg';
-	const base64 = params.slice(1).some((p) => p.trim().toLowerCase() === 'base64');
-	let data = payload;
-	if (!base64) {
-		try {
-			data = Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
-		} catch {
-			return undefined;
-		}
-	}
-	return { mimeType, data };
+/** A data URL as Gemini's inlineData (§3); a URL naming no media type is taken for bytes. */
+function inlineDataOf(url: string): { mimeType: string; data: string } | undefined {
+	const parsed = parseDataUrl(url);
+	return parsed && { mimeType: parsed.mediaType || 'application/octet-stream', data: parsed.data };
 }
 
 function assistantParts(message: Json, namesById: Map<string, string>, needsSignatures: boolean): GeminiPart[] {
