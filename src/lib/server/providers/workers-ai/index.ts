@@ -1,3 +1,4 @@
+import { inlineRemoteImages } from '../inline-images';
 import type { ProviderAdaptor } from '../types';
 import { workersAiConfig, workersAiConfigOf } from './config';
 import { classifyWorkersAiFailure } from './errors';
@@ -9,13 +10,16 @@ export { workersAiConfig } from './config';
 
 /**
  * Cloudflare Workers AI. Chat goes to the OpenAI-compatible /ai/v1 endpoint (passthrough) or,
- * in 'native' mode, to /ai/run/{model} (converted); embeddings always use /ai/v1.
+ * in 'native' mode, to /ai/run/{model} (converted, images in each vision model's own shape:
+ * docs/providers/workers-ai.md); embeddings always use /ai/v1.
  */
 export const workersAiAdaptor: ProviderAdaptor = {
 	type: 'workers-ai',
 	configSchema: workersAiConfig,
 	supports: (door) => door === 'chat' || door === 'embeddings',
 	native: (door, channel) => door === 'embeddings' || (door === 'chat' && workersAiConfigOf(channel.config).mode === 'openai'),
+	// The vision models take images as bytes only (docs/providers/workers-ai.md).
+	prepare: (body, fetchImage) => inlineRemoteImages(body, fetchImage),
 	buildRequest: buildWorkersAiRequest,
 	finishResponse: (door, text, publicModel, maxTokens) => finishWorkersAiResponse(door, text, publicModel, maxTokens),
 	createStreamTranslator: createWorkersAiStreamTranslator,
