@@ -210,6 +210,14 @@ describe('native images and uncarriable parts (docs/providers/workers-ai.md)', (
 		expect((thrown as Error).message).toContain(error);
 	});
 
+	test('the channel test of an image-to-text model sends an image (the model needs one); other models get text', () => {
+		const llava = '@cf/llava-hf/llava-1.5-7b-hf';
+		const body = native(workersAiAdaptor.testBody('chat', llava), llava);
+		expect(body).toMatchObject({ prompt: 'ping', max_tokens: 1 });
+		expect(Buffer.from(body.image as number[]).subarray(1, 4).toString()).toBe('PNG');
+		expect(workersAiAdaptor.testBody('chat', LLAMA)).toEqual({ model: LLAMA, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 });
+	});
+
 	test('image-to-text models neither stream nor call tools', () => {
 		const one = json('request-one-image.json');
 		expect(() => native(one, '@cf/llava-hf/llava-1.5-7b-hf', true)).toThrow(/does not stream/);
