@@ -92,3 +92,6 @@ export async function modelIsListed(serverUrl: string, key: string, model: strin
 		expect(body.data?.some((m) => m.id === model) ?? false).toBe(listed);
 	});
 }
+
+/** A 1×1 PNG, for image inputs. */
+export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');

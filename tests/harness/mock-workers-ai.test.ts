@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
 import type { Door } from '../../src/lib/server/providers/types';
 import { workersAiAdaptor } from '../../src/lib/server/providers/workers-ai';
 import { channelState } from '../../src/lib/server/testing/channel-state';
@@ -64,6 +64,29 @@ describe('validation', () => {
 		expect(await status({ messages, max_tokens: 0 })).toBe(400);
 		expect(await status({ messages: [] })).toBe(400);
 		expect(await status({ messages, max_tokens: 64 })).toBe(200);
+	});
+
+	test("vision models take their own documented shapes: data-URL parts, an image byte field, a prompt with image bytes", async () => {
+		// A mock that knows every model (the shared one lists only two).
+		const all = await startMockWorkersAi({ accountId: ACCOUNT, token: 'cf-t' });
+		onTestFinished(() => all.close());
+		const run = (model: string) => `${all.url}/client/v4/accounts/${ACCOUNT}/ai/run/${model}`;
+		const status = async (model: string, body: unknown) => (await post(run(model), body)).status;
+		const parts = (url: string) => [{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url } }] }];
+		const scout = '@cf/meta/llama-4-scout-17b-16e-instruct';
+		expect(await status(scout, { messages: parts('data:image/png;base64,iVBORw0KGgo=') })).toBe(200);
+		expect(await status(scout, { messages: parts('https://img.example/cat.png') })).toBe(400);
+		expect(await status(scout, { messages, image: [1, 2] })).toBe(400);
+		const vision32 = '@cf/meta/llama-3.2-11b-vision-instruct';
+		expect(await status(vision32, { messages, image: [137, 80, 78, 71] })).toBe(200);
+		expect(await status(vision32, { messages, image: [300] })).toBe(400);
+		expect(await status(vision32, { messages: parts('data:image/png;base64,iVBORw0KGgo=') })).toBe(400);
+		const llava = '@cf/llava-hf/llava-1.5-7b-hf';
+		const described = await post(run(llava), { prompt: 'Caption', image: [137, 80] });
+		expect(await described.json()).toEqual({ result: { description: 'Hello from Workers AI.' }, success: true, errors: [], messages: [] });
+		expect(await status(llava, { prompt: 'Caption' })).toBe(400);
+		expect(await status(llava, { messages, image: [1] })).toBe(400);
+		expect(await status(LLAMA, { messages, image: [1] })).toBe(400);
 	});
 });
 

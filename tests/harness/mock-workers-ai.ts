@@ -20,7 +20,14 @@ import { isRecord, Script, sendJson, sendSse, splitEvenly, startHttpMock, type R
  * - 400 code 5007 for a model outside `models` (when given), 400 code 5004 for a body that is
  *   not a JSON object, missing/empty `messages`, a message without a string role, native
  *   message content that is not a string, a non-positive-integer max_tokens, or OpenAI-only
- *   fields on the native route (model, stream_options, n).
+ *   fields on the native route (model, stream_options, n);
+ * - the vision models' own native inputs, as their published schemas give them (a separate
+ *   reading from the gateway's, so a wrong conversion shows): Llama 4 Scout, Gemma 3 and
+ *   Mistral Small 3.1 also take content arrays of `text` and `image_url` parts whose url is a
+ *   base64 data URL (an http URL is refused); Llama 3.2 Vision takes string messages plus an
+ *   `image` byte array; LLaVA and UForm take `prompt` plus a required `image` byte array, no
+ *   messages and no stream, and answer `{result:{description}}`. Any other model refuses an
+ *   `image` field.
  *
  * Answers (the `ok` behaviour, the default; content "Hello from Workers AI."):
  * - compat: OpenAI chat.completion / chunks with Workers' quirks — ids "id-<digits>", `role`
@@ -92,6 +99,11 @@ type Ok = Extract<WorkersAiBehaviour, { kind: 'ok' }>;
 
 const NATIVE_REFUSES = ['model', 'stream_options', 'n'];
 
+/** Vision models by input shape (https://developers.cloudflare.com/workers-ai/models/). */
+const IMAGE_PARTS = new Set(['@cf/meta/llama-4-scout-17b-16e-instruct', '@cf/google/gemma-3-12b-it', '@cf/mistralai/mistral-small-3.1-24b-instruct']);
+const IMAGE_FIELD = new Set(['@cf/meta/llama-3.2-11b-vision-instruct']);
+const IMAGE_TO_TEXT = new Set(['@cf/llava-hf/llava-1.5-7b-hf', '@cf/unum/uform-gen2-qwen-500m']);
+
 export async function startMockWorkersAi(options: MockWorkersAiOptions = {}): Promise<MockWorkersAi> {
 	const accountId = options.accountId ?? '0123456789abcdef0123456789abcdef';
 	const token = options.token ?? 'cf-mock-token';
@@ -152,23 +164,52 @@ async function handle(
 			usage: { prompt_tokens: 11, total_tokens: 11 }
 		});
 	}
+	if (route.kind === 'run' && IMAGE_TO_TEXT.has(route.model)) return sendJson(res, 200, { result: { description: resolve(behaviour).content }, success: true, errors: [], messages: [] });
 	if (route.kind === 'chat' || behaviour.openaiShaped) return compat(res, model, body, behaviour, route.kind === 'run');
 	return native(res, body, behaviour);
 }
 
 function validate(route: Route, body: Record<string, unknown>): string | undefined {
 	if (route.kind === 'embeddings') return body.input === undefined ? "Missing required property 'input'" : undefined;
+	if (route.kind === 'run' && IMAGE_TO_TEXT.has(route.model)) return validateImageToText(body);
+	if (body.image !== undefined && !(route.kind === 'run' && IMAGE_FIELD.has(route.model))) return "Unexpected property 'image'";
+	if (body.image !== undefined && !isByteArray(body.image)) return "Type mismatch of '/image', must be an array of integers from 0 to 255";
 	const messages = body.messages;
 	if (!Array.isArray(messages) || messages.length === 0) return "Type mismatch of '/messages', 'messages' must be a non-empty array";
 	for (const [i, message] of messages.entries()) {
 		if (!isRecord(message) || typeof message.role !== 'string') return `Type mismatch of '/messages/${i}/role'`;
-		if (route.kind === 'run' && typeof message.content !== 'string') return `Type mismatch of '/messages/${i}/content', 'array' not in 'string'`;
+		if (route.kind !== 'run' || typeof message.content === 'string') continue;
+		if (!IMAGE_PARTS.has(route.model) || !Array.isArray(message.content)) return `Type mismatch of '/messages/${i}/content', 'array' not in 'string'`;
+		const problem = imagePartsProblem(message.content, `/messages/${i}/content`);
+		if (problem) return problem;
 	}
 	if (body.max_tokens !== undefined && !(Number.isInteger(body.max_tokens) && (body.max_tokens as number) > 0)) return "Type mismatch of '/max_tokens'";
 	if (route.kind === 'run') {
 		for (const field of NATIVE_REFUSES) if (body[field] !== undefined) return `Unexpected property '${field}'`;
 	}
 	return undefined;
+}
+
+/** Content parts for the 'image parts' models: text, or an image as a base64 data URL. */
+function imagePartsProblem(parts: unknown[], path: string): string | undefined {
+	for (const [j, part] of parts.entries()) {
+		if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') continue;
+		if (!isRecord(part) || part.type !== 'image_url' || !isRecord(part.image_url) || typeof part.image_url.url !== 'string') return `Type mismatch of '${path}/${j}'`;
+		if (!/^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/]+=*$/.test(part.image_url.url)) return `'${path}/${j}/image_url/url': image uri with data (e.g. data:image/jpeg;base64,/9j/...). HTTP URL will not be accepted`;
+	}
+	return undefined;
+}
+
+function validateImageToText(body: Record<string, unknown>): string | undefined {
+	if (!isByteArray(body.image)) return "Missing required property 'image' (an array of integers from 0 to 255)";
+	if (body.messages !== undefined) return 'Unexpected property \'messages\': this model takes a prompt';
+	if (body.prompt !== undefined && typeof body.prompt !== 'string') return "Type mismatch of '/prompt'";
+	if (body.stream !== undefined) return "Unexpected property 'stream'";
+	return undefined;
+}
+
+function isByteArray(value: unknown): boolean {
+	return Array.isArray(value) && value.length > 0 && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
 }
 
 function resolve(b: Ok) {

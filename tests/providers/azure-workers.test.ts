@@ -4,7 +4,7 @@ import { ApiClient } from '../harness/api-client';
 import { expectBooksBalanceOnceDrained } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY } from '../harness/fixtures';
+import { TEST_SECRET_KEY, TINY_PNG } from '../harness/fixtures';
 import { azureErrors, startMockAzure, type MockAzure } from '../harness/mock-azure';
 import { startMockWorkersAi, type MockWorkersAi } from '../harness/mock-workers-ai';
 import { startServer, type TestServer } from '../harness/server';
@@ -22,22 +22,31 @@ let cf: MockWorkersAi;
 let admin: ApiClient;
 let key: string;
 let userId: number;
+/** An allow-listed image server, for image URLs the gateway must download. */
+let images: ReturnType<typeof Bun.serve>;
+
+const SCOUT = '@cf/meta/llama-4-scout-17b-16e-instruct';
+const LLAMA_VISION = '@cf/meta/llama-3.2-11b-vision-instruct';
+const LLAVA = '@cf/llava-hf/llava-1.5-7b-hf';
 
 beforeAll(async () => {
 	db = await freshDatabase();
 	azure = await startMockAzure({ apiKey: AZURE_KEY, deployments: ['prod-4o', 'prod-o3'] });
 	cf = await startMockWorkersAi({ accountId: ACCOUNT, token: CF_TOKEN });
+	images = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response(TINY_PNG, { headers: { 'content-type': 'image/png' } }) });
 	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: TEST_SECRET_KEY, ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
 	admin = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
 	const channels = [
 		{ type: 'azure', name: 'azure', baseUrl: azure.url, models: ['gpt-4o', 'o3', 'az-fo'], keys: [AZURE_KEY], priority: 10, config: { apiVersion: '2024-10-21', deployments: { 'gpt-4o': 'prod-4o', 'az-fo': 'prod-4o', o3: 'prod-o3' } } },
-		{ type: 'workers-ai', name: 'workers native', baseUrl: cf.url, models: ['llama', 'az-fo'], modelMapping: { llama: '@cf/meta/llama-3.1-8b-instruct', 'az-fo': '@cf/meta/llama-3.1-8b-instruct' }, keys: [CF_TOKEN], priority: 0, config: { accountId: ACCOUNT, mode: 'native' } }
+		{ type: 'workers-ai', name: 'workers native', baseUrl: cf.url, models: ['llama', 'az-fo'], modelMapping: { llama: '@cf/meta/llama-3.1-8b-instruct', 'az-fo': '@cf/meta/llama-3.1-8b-instruct' }, keys: [CF_TOKEN], priority: 0, config: { accountId: ACCOUNT, mode: 'native' } },
+		{ type: 'workers-ai', name: 'workers vision', baseUrl: cf.url, models: ['scout', 'llama-vision', 'llava'], modelMapping: { scout: SCOUT, 'llama-vision': LLAMA_VISION, llava: LLAVA }, keys: [CF_TOKEN], priority: 0, config: { accountId: ACCOUNT, mode: 'native' } }
 	];
 	for (const channel of channels) {
 		const res = await admin.post('/api/channels', channel);
 		expect(res.status, JSON.stringify(res.body)).toBe(201);
 	}
-	for (const model of ['gpt-4o', 'o3', 'az-fo', 'llama']) expect((await admin.post('/api/prices', { model, modelRatio: 1, completionRatio: 2 })).status).toBe(200);
+	expect((await admin.patch('/api/options', { 'relay.image_fetch_allow_hosts': [`127.0.0.1:${images.port}`] })).status).toBe(200);
+	for (const model of ['gpt-4o', 'o3', 'az-fo', 'llama', 'scout', 'llama-vision', 'llava']) expect((await admin.post('/api/prices', { model, modelRatio: 1, completionRatio: 2 })).status).toBe(200);
 	const user = await admin.post('/api/users', { username: 'azure-user', password: 'azure-user-pw', quota: 10_000_000 });
 	userId = user.body.id;
 	key = (await admin.post('/api/keys', { name: 'k', userId })).body.key;
@@ -47,6 +56,7 @@ afterAll(async () => {
 	await server?.stop();
 	await azure?.close();
 	await cf?.close();
+	images?.stop(true);
 	await db?.drop();
 });
 
@@ -123,6 +133,55 @@ describe('Workers AI (native)', () => {
 		const cut = await openai().chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'Long story' }], max_tokens: 2 });
 		expect(cut.choices[0]!.finish_reason).toBe('length');
 		expect(cf.requests[2]!.body).toMatchObject({ max_tokens: 2 });
+	});
+
+	test('images reach each vision model in its own shape, as bytes: data-URL parts, an image field, a prompt with the image', async () => {
+		cf.reset();
+		cf.enqueue({ kind: 'ok', content: 'A white pixel.' }, { kind: 'ok', content: 'One pixel.' }, { kind: 'ok', content: ' a tiny image' });
+		const png = TINY_PNG.toString('base64');
+		const ask = (model: string, url: string) =>
+			openai().chat.completions.create({ model, messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this image?' }, { type: 'image_url', image_url: { url } }] }] });
+
+		// An http URL is downloaded (the models take no URLs) and sent as a data URL part.
+		const scout = await ask('scout', `http://127.0.0.1:${images.port}/pixel.png`);
+		expect(scout.choices[0]!.message.content).toBe('A white pixel.');
+		expect(cf.requests[0]!.path).toBe(`/client/v4/accounts/${ACCOUNT}/ai/run/${SCOUT}`);
+		expect(cf.requests[0]!.body).toMatchObject({
+			messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this image?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }]
+		});
+
+		await ask('llama-vision', `data:image/png;base64,${png}`);
+		expect(cf.requests[1]!.body).toMatchObject({ messages: [{ role: 'user', content: 'What is in this image?' }], image: [...TINY_PNG] });
+
+		const llava = await ask('llava', `data:image/png;base64,${png}`);
+		expect(llava.choices[0]!.message.content).toBe(' a tiny image');
+		expect(cf.requests[2]!.body).toEqual({ prompt: 'What is in this image?', image: [...TINY_PNG], max_tokens: 2048 });
+	});
+
+	test('a part the model cannot take is an OpenAI-shaped 400 naming it, and Workers AI receives nothing', async () => {
+		cf.reset();
+		const refused = async (model: string, content: OpenAI.Chat.ChatCompletionContentPart[]) => {
+			const err = await openai()
+				.chat.completions.create({ model, messages: [{ role: 'user', content }] })
+				.then(() => undefined, (e: unknown) => e);
+			expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+			const bad = err as InstanceType<typeof OpenAI.BadRequestError>;
+			ids.push(bad.headers.get('x-request-id') ?? '');
+			return bad.error as Record<string, unknown>;
+		};
+		const ids: string[] = [];
+		const image = { type: 'image_url' as const, image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } };
+		expect(await refused('llama', [{ type: 'text', text: 'What is in this image?' }, image])).toMatchObject({
+			message: expect.stringContaining("messages[0].content[1]: content part type 'image_url' cannot be sent: this model takes no image input"),
+			type: 'invalid_request_error'
+		});
+		expect(await refused('scout', [{ type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } }])).toMatchObject({ message: expect.stringContaining('take no audio input') });
+		expect(await refused('llama-vision', [image, image])).toMatchObject({ message: expect.stringContaining('one image per request') });
+		expect(cf.requests).toHaveLength(0);
+		await eventually(async () => {
+			const rows = await db.sql`select cost::int8 as cost from request_logs where request_id in ${db.sql(ids)}`;
+			expect(rows.map((r) => r.cost)).toEqual(['0', '0', '0']);
+		});
 	});
 
 	test('the books balance after every call of this file', async () => {

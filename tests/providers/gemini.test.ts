@@ -5,13 +5,13 @@ import { ApiClient } from '../harness/api-client';
 import { expectBooksBalanceOnceDrained } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY } from '../harness/fixtures';
+import { TEST_SECRET_KEY, TINY_PNG } from '../harness/fixtures';
 import { startMockGemini, type MockGemini } from '../harness/mock-gemini';
 import { startServer, type TestServer } from '../harness/server';
 
 // OpenAI-SDK programs (and Claude Code's door) over a Gemini upstream, end to end.
 const ADMIN_TOKEN = 'gemini-admin-token-0123456789abcdef';
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PNG = TINY_PNG;
 
 let db: TestDatabase;
 let server: TestServer;

@@ -204,6 +204,37 @@ describe('request → canonical: single mappings', () => {
 		]);
 	});
 
+	test('a tool result keeps its documents: text ones in the tool message, PDFs beside its images in the user message after it', () => {
+		const messages = [
+			{ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'read', input: {} }] },
+			{
+				role: 'user',
+				content: [
+					{
+						type: 'tool_result',
+						tool_use_id: 'toolu_1',
+						content: [
+							{ type: 'text', text: 'two files' },
+							{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'notes.txt says hi' } },
+							{ type: 'document', title: 'spec.pdf', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } },
+							{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }
+						]
+					}
+				]
+			}
+		];
+		expect(convert({ messages }).messages.slice(1)).toEqual([
+			{ role: 'tool', tool_call_id: 'toolu_1', content: 'two files\nnotes.txt says hi' },
+			{
+				role: 'user',
+				content: [
+					{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'spec.pdf' } },
+					{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }
+				]
+			}
+		]);
+	});
+
 	test('json output format becomes response_format', () => {
 		const schema = { type: 'object', properties: { a: { type: 'string' } } };
 		expect(convert({ output_config: { format: { type: 'json_schema', schema } } }).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'response', schema, strict: true } });
@@ -246,6 +277,31 @@ describe('request refusals (DoorInputError)', () => {
 		expect(refuse({ model: 'm', max_tokens: 10, messages, tools: [{ type: 'web_search_20250305', name: 'web_search' }], tool_choice: { type: 'tool', name: 'web_search' } }).param).toBe(
 			'tool_choice'
 		);
+	});
+});
+
+describe('blocks that cannot be carried are refused, not dropped', () => {
+	test.each(fixture('refused-blocks.json') as Array<{ shows: string; messages: unknown[]; param: string; error: string }>)('$shows', ({ messages, param, error }) => {
+		expect(() => messagesDoor.toCanonical({ model: 'm', max_tokens: 10, messages })).toThrow(expect.objectContaining({ name: 'DoorInputError', param, message: error }));
+	});
+
+	test('server tool history in an assistant turn is still left out, like the server tools themselves', () => {
+		const out = messagesDoor.toCanonical({
+			model: 'm',
+			max_tokens: 10,
+			messages: [
+				{ role: 'user', content: 'search' },
+				{
+					role: 'assistant',
+					content: [
+						{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'x' } },
+						{ type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
+						{ type: 'text', text: 'Found it.' }
+					]
+				}
+			]
+		});
+		expect(out.messages[1]).toEqual({ role: 'assistant', content: 'Found it.' });
 	});
 });
 

@@ -117,14 +117,14 @@ const SERVER_BLOCKS = /^(server_tool_use|mcp_tool_use|mcp_tool_result|container_
 function userMessages(content: string | Record<string, unknown>[], at: number): ChatMessage[] {
 	if (typeof content === 'string') return [{ role: 'user', content }];
 	const tools: ChatMessage[] = [];
-	const toolImages: ContentPart[] = [];
+	const toolAttachments: ContentPart[] = [];
 	const parts: ContentPart[] = [];
 	content.forEach((b, j) => {
 		const where = `messages.${at}.content.${j}`;
 		if (b.type === 'tool_result') {
 			const result = toolResult(b, where);
 			tools.push(result.message);
-			toolImages.push(...result.images);
+			toolAttachments.push(...result.attachments);
 		} else if (b.type === 'thinking' || b.type === 'redacted_thinking') {
 			// Only meaningful in assistant turns; a user turn carrying one is ignored like Anthropic ignores stray blocks.
 		} else if (!(typeof b.type === 'string' && SERVER_BLOCKS.test(b.type))) {
@@ -132,8 +132,8 @@ function userMessages(content: string | Record<string, unknown>[], at: number): 
 			if (part) parts.push(part);
 		}
 	});
-	// OpenAI tool messages carry no images: they follow as user content, before the turn's own parts.
-	const rest = [...toolImages, ...parts];
+	// OpenAI tool messages carry no images or files: they follow as user content, before the turn's own parts.
+	const rest = [...toolAttachments, ...parts];
 	return rest.length ? [...tools, { role: 'user', content: rest }] : tools;
 }
 
@@ -180,23 +180,32 @@ function sourceUrl(source: unknown, where: string): string {
 	throw new DoorInputError(`${where}: source must be base64 data or a url`, `${where}.source`);
 }
 
-function toolResult(b: Record<string, unknown>, where: string): { message: ChatMessage; images: ContentPart[] } {
+/**
+ * A tool_result as a tool message (its text, documents' text included) and the images and
+ * files it holds, which OpenAI tool messages cannot carry: they follow in a user message.
+ */
+function toolResult(b: Record<string, unknown>, where: string): { message: ChatMessage; attachments: ContentPart[] } {
 	if (typeof b.tool_use_id !== 'string' || !b.tool_use_id) {
 		throw new DoorInputError(`${where}: tool_result.tool_use_id is required`, `${where}.tool_use_id`);
 	}
 	let text = '';
-	const images: ContentPart[] = [];
+	const attachments: ContentPart[] = [];
 	if (typeof b.content === 'string') text = b.content;
 	else if (Array.isArray(b.content)) {
 		const texts: string[] = [];
-		b.content.filter(isRecord).forEach((c, k) => {
-			if (c.type === 'text') texts.push(str(c.text));
-			else if (c.type === 'image') images.push({ type: 'image_url', image_url: { url: sourceUrl(c.source, `${where}.content.${k}`) } });
+		b.content.forEach((c: unknown, k) => {
+			const at = `${where}.content.${k}`;
+			if (!isRecord(c)) throw new DoorInputError(`${at}: a content block must be an object`, at);
+			if (c.type === 'text') return void texts.push(str(c.text));
+			// Images and documents are read as in a user turn (anything else is refused there).
+			const part = userPart(c, at);
+			if (part?.type === 'text') texts.push(part.text);
+			else if (part) attachments.push(part);
 		});
 		text = texts.join('\n');
 	}
 	if (b.is_error === true) text = `[error] ${text}`;
-	return { message: { role: 'tool', tool_call_id: b.tool_use_id, content: text }, images };
+	return { message: { role: 'tool', tool_call_id: b.tool_use_id, content: text }, attachments };
 }
 
 /** An assistant turn: text joined, tool_use as tool_calls, thinking kept for the signature round trip. */
@@ -222,8 +231,10 @@ function assistantMessage(content: string | Record<string, unknown>[], at: numbe
 			reasoning += str(b.thinking);
 		} else if (b.type === 'redacted_thinking') {
 			thinking.push({ type: 'redacted_thinking', data: str(b.data) });
+		} else if (!(typeof b.type === 'string' && SERVER_BLOCKS.test(b.type))) {
+			// Server tool blocks are the record of tools only Anthropic runs: left out, like those tools.
+			throw new DoorInputError(`${where}: content block type '${String(b.type)}' is not supported in an assistant turn on this route`, `${where}.type`);
 		}
-		// Server tool blocks and anything newer are Anthropic-only history: left out.
 	});
 	const cached = texts.some((t) => t.type === 'text' && t.cache_control);
 	const text = texts.map((t) => (t.type === 'text' ? t.text : '')).join('');

@@ -152,9 +152,9 @@ function inputMessages(items: Record<string, unknown>[]): ChatMessage[] {
 			case 'function_call_output':
 			case 'custom_tool_call_output': {
 				if (typeof item.call_id !== 'string') throw new DoorInputError(`${where}.call_id is required`, `${where}.call_id`);
-				const { text, images } = toolOutput(item.output, where);
+				const { text, attachments } = toolOutput(item.output, where);
 				other({ role: 'tool', tool_call_id: item.call_id, content: text });
-				if (images.length) other({ role: 'user', content: images });
+				if (attachments.length) other({ role: 'user', content: attachments });
 				break;
 			}
 			case 'reasoning': {
@@ -177,19 +177,30 @@ function inputMessages(items: Record<string, unknown>[]): ChatMessage[] {
 	return out;
 }
 
+/** An assistant message's text: its output_text and refusal parts (a chat assistant turn holds nothing else). */
 function assistantText(content: unknown, where: string): string {
 	if (typeof content === 'string') return content;
-	if (!Array.isArray(content)) throw new DoorInputError(`${where}.content must be a string or an array`, `${where}.content`);
-	return content
-		.filter(isRecord)
-		.map((p) => (p.type === 'output_text' || p.type === 'input_text' ? String(p.text ?? '') : p.type === 'refusal' ? String(p.refusal ?? '') : ''))
+	return partsOf(content, `${where}.content`)
+		.map((p, j) => {
+			if (p.type === 'output_text' || p.type === 'input_text') return String(p.text ?? '');
+			if (p.type === 'refusal') return String(p.refusal ?? '');
+			throw new DoorInputError(`${where}.content.${j}: content type '${String(p.type)}' is not supported in an assistant message on this route`, `${where}.content.${j}.type`);
+		})
 		.join('');
 }
 
 function inputContent(content: unknown, where: string): string | ContentPart[] {
 	if (typeof content === 'string') return content;
-	if (!Array.isArray(content)) throw new DoorInputError(`${where}.content must be a string or an array`, `${where}.content`);
-	return content.filter(isRecord).map((p, j) => inputPart(p, `${where}.content.${j}`));
+	return partsOf(content, `${where}.content`).map((p, j) => inputPart(p, `${where}.content.${j}`));
+}
+
+/** A content array whose parts are all objects (a non-object part is refused, not skipped). */
+function partsOf(content: unknown, where: string): Record<string, unknown>[] {
+	if (!Array.isArray(content)) throw new DoorInputError(`${where} must be a string or an array`, where);
+	return content.map((p: unknown, j) => {
+		if (!isRecord(p)) throw new DoorInputError(`${where}.${j}: a content part must be an object`, `${where}.${j}`);
+		return p;
+	});
 }
 
 function inputPart(p: Record<string, unknown>, where: string): ContentPart {
@@ -220,17 +231,21 @@ function inputPart(p: Record<string, unknown>, where: string): ContentPart {
 	}
 }
 
-/** A tool output (string or parts) as the tool message's text, with any images apart. */
-function toolOutput(output: unknown, where: string): { text: string; images: ContentPart[] } {
-	if (typeof output === 'string') return { text: output, images: [] };
-	if (!Array.isArray(output)) return { text: output === undefined ? '' : JSON.stringify(output), images: [] };
+/**
+ * A tool output (string or parts) as the tool message's text, with its images and files
+ * apart: chat tool messages carry only text, so those follow in a user message.
+ */
+function toolOutput(output: unknown, where: string): { text: string; attachments: ContentPart[] } {
+	if (typeof output === 'string') return { text: output, attachments: [] };
+	if (!Array.isArray(output)) return { text: output === undefined ? '' : JSON.stringify(output), attachments: [] };
 	const texts: string[] = [];
-	const images: ContentPart[] = [];
-	output.filter(isRecord).forEach((p, j) => {
-		if (p.type === 'input_text' || p.type === 'output_text') texts.push(typeof p.text === 'string' ? p.text : '');
-		else if (p.type === 'input_image') images.push(inputPart(p, `${where}.output.${j}`));
+	const attachments: ContentPart[] = [];
+	partsOf(output, `${where}.output`).forEach((p, j) => {
+		const part = inputPart(p, `${where}.output.${j}`);
+		if (part.type === 'text') texts.push(part.text);
+		else attachments.push(part);
 	});
-	return { text: texts.join('\n'), images };
+	return { text: texts.join('\n'), attachments };
 }
 
 function responseFormat(format: Record<string, unknown> | undefined): ResponseFormat | undefined {

@@ -162,6 +162,38 @@ describe('request → canonical: single mappings', () => {
 		expect(refuse({ model: '' })).toBe('model');
 		expect(refuse({ background: true })).toBe('background');
 	});
+
+	test.each(fixture('refused-parts.json') as Array<{ shows: string; input: unknown[]; param: string; error: string }>)('a part that cannot be carried is refused, not dropped: $shows', ({ input, param, error }) => {
+		expect(() => responsesDoor.toCanonical({ model: 'gpt-4.1', input })).toThrow(expect.objectContaining({ name: 'DoorInputError', param, message: error }));
+	});
+
+	test("a tool output's files follow with its images in a user message, in order", () => {
+		const out = responsesDoor.toCanonical({
+			model: 'gpt-4.1',
+			input: [
+				{ type: 'function_call', call_id: 'call_1', name: 'read', arguments: '{}' },
+				{
+					type: 'function_call_output',
+					call_id: 'call_1',
+					output: [
+						{ type: 'input_text', text: 'two attachments' },
+						{ type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+						{ type: 'input_image', image_url: 'https://example.com/a.png' }
+					]
+				}
+			]
+		});
+		expect(out.messages.slice(1)).toEqual([
+			{ role: 'tool', tool_call_id: 'call_1', content: 'two attachments' },
+			{
+				role: 'user',
+				content: [
+					{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } },
+					{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }
+				]
+			}
+		]);
+	});
 });
 
 describe('non-stream rendering', () => {

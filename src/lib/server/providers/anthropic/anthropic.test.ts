@@ -188,6 +188,31 @@ describe('request: canonical → Messages (PROTOCOLS.md §4.2)', () => {
 		expect(convert({ model: 'x', n: 1, messages: [user('hi')] }).n).toBeUndefined();
 	});
 
+	test.each(JSON.parse(fixture('refused-parts.json')) as Array<{ shows: string; messages: unknown[]; error: string }>)('a part Anthropic cannot take is refused, not dropped: $shows', ({ messages, error }) => {
+		expect(() => convert({ model: 'x', messages })).toThrow(expect.objectContaining({ name: 'UpstreamRequestError', message: error }));
+	});
+
+	test('an assistant refusal part goes back as text; images and PDFs in a tool result stay in it', () => {
+		const out = convert({
+			model: 'x',
+			messages: [
+				user('go'),
+				{ role: 'assistant', content: [{ type: 'refusal', refusal: 'I will not.' }], tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+				{ role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'shot' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=' } }] }
+			]
+		});
+		const turns = out.messages as Array<{ role: string; content: Array<Record<string, unknown>> }>;
+		expect(turns[1]!.content[0]).toEqual({ type: 'text', text: 'I will not.' });
+		expect(turns[2]!.content[0]).toMatchObject({
+			type: 'tool_result',
+			content: [
+				{ type: 'text', text: 'shot' },
+				{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+				{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }
+			]
+		});
+	});
+
 	test('golden 5: a tool without parameters gets an empty object schema; tool_choice mapping', () => {
 		const tools = [{ type: 'function', function: { name: 'now' } }];
 		const out = convert({ model: 'x', messages: [user('time?')], tools, tool_choice: 'required' });

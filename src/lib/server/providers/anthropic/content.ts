@@ -1,4 +1,6 @@
-import { UpstreamRequestError } from './errors';
+import { parseDataUrl, type DataUrl } from '../data-url';
+import { partPath, refusePart } from '../content-parts';
+import { UpstreamRequestError } from '../request-error';
 import { rec, str, type Json } from './guards';
 
 /**
@@ -24,37 +26,16 @@ function withCache(block: Json, part: Json): Json {
 	return cc ? { ...block, cache_control: cc } : block;
 }
 
-export interface DataUrl {
-	mediaType: string;
-	/** Base64 payload. */
-	data: string;
-}
-
-/**
- * `data:<mediatype>[;param=value]*[;base64],<payload>`: split at the first comma, media type
- * before the first `;` (parameters such as `;name=x.png` are fine), `image/jpg` normalised.
- */
-export function parseDataUrl(url: string): DataUrl | undefined {
-	if (!url.startsWith('data:')) return undefined;
-	const comma = url.indexOf(',');
-	if (comma < 0) return undefined;
-	const params = url.slice(5, comma).split(';');
-	let mediaType = (params[0] ?? '').trim().toLowerCase() || 'text/plain';
-	if (mediaType === 'image/jpg') mediaType = 'image/jpeg';
-	const isBase64 = params.slice(1).some((p) => p.trim().toLowerCase() === 'base64');
-	const payload = url.slice(comma + 1);
-	if (isBase64) return { mediaType, data: payload.trim() };
-	try {
-		return { mediaType, data: Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64') };
-	} catch {
-		return undefined;
-	}
+/** A data URL naming no media type is text (RFC 2397's default). */
+function dataOf(url: string): DataUrl | undefined {
+	const parsed = parseDataUrl(url);
+	return parsed && { mediaType: parsed.mediaType || 'text/plain', data: parsed.data };
 }
 
 const isHttpUrl = (url: string) => /^https?:\/\//i.test(url);
 
 function imageBlock(url: string): Json {
-	const data = parseDataUrl(url);
+	const data = dataOf(url);
 	if (data) return { type: 'image', source: { type: 'base64', media_type: data.mediaType, data: data.data } };
 	if (isHttpUrl(url)) return { type: 'image', source: { type: 'url', url } };
 	throw new UpstreamRequestError('Images must be given as a data: URL or an http(s) URL.', 'messages');
@@ -67,7 +48,7 @@ function fileBlock(file: Json): Json {
 		throw new UpstreamRequestError('File parts need file_data for this model (uploaded file ids are not supported).', 'messages');
 	}
 	if (isHttpUrl(fileData)) return { type: 'document', source: { type: 'url', url: fileData } };
-	const data = parseDataUrl(fileData);
+	const data = dataOf(fileData);
 	if (!data) throw new UpstreamRequestError('file_data must be a data: URL.', 'messages');
 	if (data.mediaType === 'application/pdf') {
 		return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.data } };
@@ -83,53 +64,61 @@ function fileBlock(file: Json): Json {
 /** Anthropic refuses empty (and whitespace-only) text blocks. */
 const hasText = (text: string) => text.trim() !== '';
 
+/** Which message a content part belongs to: it decides what Anthropic can take there. */
+export type ContentRole = 'user' | 'assistant' | 'system' | 'tool';
+
 /**
- * A message's content (string or parts) as blocks; empty text dropped, unknown part types
- * skipped. Audio has no Anthropic equivalent and is refused.
+ * A message's content (string or parts) as blocks, empty text dropped
+ * (docs/providers/content-parts.md). User and tool content carries text, images and files;
+ * assistant content carries text (a refusal part is kept as text); system content is text
+ * only. Audio, and any part the role cannot carry or whose type is unknown, is refused.
  */
-export function contentBlocks(content: unknown, images = true): Json[] {
+export function contentBlocks(content: unknown, at: number, role: ContentRole = 'user'): Json[] {
 	if (typeof content === 'string') return hasText(content) ? [{ type: 'text', text: content }] : [];
 	if (!Array.isArray(content)) return [];
+	const media = role === 'user' || role === 'tool';
 	const blocks: Json[] = [];
-	for (const item of content) {
-		const part = rec(item);
-		if (!part) continue;
+	content.forEach((item: unknown, j) => {
+		const where = partPath(at, j);
+		const part = rec(item) ?? {};
 		switch (part.type) {
 			case 'text': {
 				const text = str(part.text) ?? '';
 				if (hasText(text)) blocks.push(withCache({ type: 'text', text }, part));
-				break;
+				return;
+			}
+			case 'refusal': {
+				if (role !== 'assistant') break;
+				const text = str(part.refusal) ?? '';
+				if (hasText(text)) blocks.push({ type: 'text', text });
+				return;
 			}
 			case 'image_url': {
-				if (!images) break;
+				if (!media) return refusePart(where, item, `${role} messages carry only text in Anthropic's API`);
 				const ref = rec(part.image_url);
-				const url = str(ref?.url) ?? str(part.image_url);
-				if (url) blocks.push(withCache(imageBlock(url), part));
-				break;
+				blocks.push(withCache(imageBlock(str(ref?.url) ?? str(part.image_url) ?? ''), part));
+				return;
 			}
-			case 'file': {
-				if (!images) break;
-				const file = rec(part.file);
-				if (file) blocks.push(withCache(fileBlock(file), part));
-				break;
-			}
+			case 'file':
+				if (!media) return refusePart(where, item, `${role} messages carry only text in Anthropic's API`);
+				blocks.push(withCache(fileBlock(rec(part.file) ?? {}), part));
+				return;
 			case 'input_audio':
 				throw new UpstreamRequestError('Audio input is not supported by Anthropic models.', 'messages');
-			default:
-				break; // refusal parts and unknown types carry nothing Anthropic can take
 		}
-	}
+		refusePart(where, item, part.type === 'refusal' ? 'refusal parts belong to assistant messages' : 'unknown content part type');
+	});
 	return blocks;
 }
 
 /** The text of a system/developer message, with each part's cache_control. */
-export function systemParts(content: unknown): Json[] {
-	return contentBlocks(content, false);
+export function systemParts(content: unknown, at: number): Json[] {
+	return contentBlocks(content, at, 'system');
 }
 
 /** A tool message's content for tool_result.content: a string, or text/image blocks. */
-export function toolResultContent(content: unknown): string | Json[] | undefined {
+export function toolResultContent(content: unknown, at: number): string | Json[] | undefined {
 	if (typeof content === 'string') return hasText(content) ? content : undefined;
-	const blocks = contentBlocks(content);
+	const blocks = contentBlocks(content, at, 'tool');
 	return blocks.length ? blocks : undefined;
 }

@@ -1,19 +1,7 @@
 import { retryAfterMs } from '../openai/errors';
 import type { UpstreamFailure } from '../types';
 
-/**
- * A canonical request this upstream cannot carry (n > 1, audio input, ...). Thrown by
- * `buildRequest`; the relay answers it as a 400 with `param` set.
- */
-export class UpstreamRequestError extends Error {
-	override name = 'UpstreamRequestError';
-	constructor(
-		message: string,
-		readonly param: string | null = null
-	) {
-		super(message);
-	}
-}
+export { UpstreamRequestError } from '../request-error';
 
 /** The answer was not an Anthropic message at all. */
 export class UpstreamFormatError extends Error {

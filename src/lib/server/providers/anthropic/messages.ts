@@ -56,7 +56,7 @@ function thinkingBlocks(message: Json): Json[] {
 
 function assistantBlocks(message: Json, index: number, functionIds: Map<string, string>): Json[] {
 	const blocks = thinkingBlocks(message);
-	blocks.push(...contentBlocks(message.content, false));
+	blocks.push(...contentBlocks(message.content, index, 'assistant'));
 	arr(message.tool_calls).forEach((item, k) => {
 		const call = rec(item);
 		const fn = rec(call?.function);
@@ -85,7 +85,7 @@ export function collectTurns(messages: unknown): Collected {
 		switch (message.role) {
 			case 'system':
 			case 'developer':
-				system.push(...systemParts(message.content));
+				system.push(...systemParts(message.content, index));
 				return;
 			case 'assistant':
 				turns.push({ role: 'assistant', content: assistantBlocks(message, index, functionIds) });
@@ -95,13 +95,13 @@ export function collectTurns(messages: unknown): Collected {
 				const name = str(message.name) ?? '';
 				const rawId = str(message.tool_call_id) || functionIds.get(name) || `function_${name}`;
 				const result: Json = { type: 'tool_result', tool_use_id: toAnthropicId(rawId) };
-				const content = toolResultContent(message.content);
+				const content = toolResultContent(message.content, index);
 				if (content !== undefined) result.content = content;
 				turns.push({ role: 'user', content: [result] });
 				return;
 			}
 			default:
-				turns.push({ role: 'user', content: contentBlocks(message.content) });
+				turns.push({ role: 'user', content: contentBlocks(message.content, index) });
 		}
 	});
 	return { system, turns };

@@ -77,6 +77,15 @@ describe('request conversion (§5.2)', () => {
 		expect(JSON.stringify(body)).toBe(before); // the caller's body is not touched
 	});
 
+	test.each(JSON.parse(fixture('refused-parts.json')) as Array<{ shows: string; messages: unknown[]; error: string }>)('a part Gemini cannot take is refused, not dropped: $shows', ({ messages, error }) => {
+		expect(() => build({ messages })).toThrow(expect.objectContaining({ name: 'UpstreamRequestError', message: error }));
+	});
+
+	test("an assistant's refusal part goes back as text", () => {
+		const contents = build({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: [{ type: 'refusal', refusal: 'I will not.' }] }] }).json.contents;
+		expect(contents[1]).toEqual({ role: 'model', parts: [{ text: 'I will not.' }] });
+	});
+
 	test('a tool message that answers no known call is refused, not given a filler name', () => {
 		const body = { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'nope', content: '1' }] };
 		expect(() => build(body)).toThrow(DoorInputError);

@@ -1,10 +1,13 @@
 import { DoorInputError } from '../../doors/types';
+import { partPath, refusePart } from '../content-parts';
+import { parseDataUrl } from '../data-url';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
 
 /**
  * Canonical messages → Gemini `systemInstruction` + `contents` (PROTOCOLS.md §3, §5.2, §5.5).
- * Reads the client's body defensively: anything it cannot use is skipped, and only what would
- * make Gemini answer 400 for sure (a tool result with no call to name it) is refused.
+ * Reads the client's body defensively: malformed messages are skipped, while a content part
+ * Gemini cannot carry (docs/providers/content-parts.md) and what would make Gemini answer 400
+ * for sure (a tool result with no call to name it) are refused.
  */
 
 export interface GeminiPart extends Json {}
@@ -29,10 +32,10 @@ export function convertMessages(messages: unknown, upstreamModel: string): { sys
 		if (!isObject(raw)) continue;
 		const role = stringOr(raw.role);
 		if (role === 'system' || role === 'developer') {
-			const text = textOf(raw.content);
+			const text = textOf(raw.content, i, 'system');
 			if (text) system.push({ text });
 		} else if (role === 'assistant') {
-			turns.push({ role: 'model', parts: assistantParts(raw, namesById, needsSignatures) });
+			turns.push({ role: 'model', parts: assistantParts(raw, i, namesById, needsSignatures) });
 		} else if (role === 'tool' || role === 'function') {
 			turns.push({ role: 'user', parts: [functionResponse(raw, i, namesById)] });
 		} else {
@@ -56,11 +59,23 @@ function mergeTurns(turns: GeminiContent[]): GeminiContent[] {
 	return out;
 }
 
-/** A message's text: a string, or its text parts joined. */
-function textOf(content: unknown): string {
+const MEDIA = new Set(['image_url', 'input_audio', 'file']);
+
+/**
+ * A system, assistant or tool message's text: a string, or its text parts joined (an
+ * assistant's refusal part counts as text). Gemini takes no media there, so any other part is
+ * refused rather than dropped (docs/providers/content-parts.md).
+ */
+function textOf(content: unknown, index: number, role: string): string {
 	if (typeof content === 'string') return content;
 	return arrayOr(content)
-		.map((p) => (isObject(p) && p.type === 'text' ? stringOr(p.text) : ''))
+		.map((p, j) => {
+			if (isObject(p) && p.type === 'text') return stringOr(p.text);
+			if (isObject(p) && p.type === 'refusal' && role === 'assistant') return stringOr(p.refusal);
+			const type = isObject(p) ? p.type : undefined;
+			const reason = typeof type === 'string' && MEDIA.has(type) ? `${role} messages carry only text for Gemini` : type === 'refusal' ? 'refusal parts belong to assistant messages' : 'unknown content part type';
+			return refusePart(partPath(index, j), p, reason);
+		})
 		.filter(Boolean)
 		.join('\n');
 }
@@ -68,8 +83,8 @@ function textOf(content: unknown): string {
 function userParts(content: unknown, index: number): GeminiPart[] {
 	if (typeof content === 'string') return content ? [{ text: content }] : [];
 	const parts: GeminiPart[] = [];
-	for (const raw of arrayOr(content)) {
-		if (!isObject(raw)) continue;
+	for (const [j, raw] of arrayOr(content).entries()) {
+		if (!isObject(raw)) refusePart(partPath(index, j), raw, 'unknown content part type');
 		switch (raw.type) {
 			case 'text':
 				if (stringOr(raw.text)) parts.push({ text: raw.text });
@@ -86,6 +101,8 @@ function userParts(content: unknown, index: number): GeminiPart[] {
 			case 'file':
 				parts.push(filePart(objectOr(raw.file), index));
 				break;
+			default:
+				refusePart(partPath(index, j), raw, raw.type === 'refusal' ? 'refusal parts belong to assistant messages' : 'unknown content part type');
 		}
 	}
 	return parts;
@@ -95,7 +112,7 @@ function userParts(content: unknown, index: number): GeminiPart[] {
 const FETCHED_BY_GEMINI = /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?(youtube\.com|youtu\.be)\/)/i;
 
 function imagePart(url: string, index: number): GeminiPart {
-	const data = parseDataUrl(url);
+	const data = inlineDataOf(url);
 	if (data) return { inlineData: data };
 	if (/^(https?|gs):\/\//i.test(url)) {
 		// Other http(s) URLs are inlined by `prepare` before this runs; one that is still here
@@ -107,7 +124,7 @@ function imagePart(url: string, index: number): GeminiPart {
 }
 
 function filePart(file: Json, index: number): GeminiPart {
-	const data = parseDataUrl(stringOr(file.file_data));
+	const data = inlineDataOf(stringOr(file.file_data));
 	if (data) return { inlineData: { mimeType: data.mimeType === 'application/octet-stream' ? 'application/pdf' : data.mimeType, data: data.data } };
 	throw new DoorInputError(`messages[${index}]: files must be sent inline as file_data (a data URL); file ids cannot be used with this model.`, 'messages');
 }
@@ -117,34 +134,15 @@ function guessImageType(url: string): string {
 	return ext === 'png' ? 'image/png' : ext === 'gif' ? 'image/gif' : ext === 'webp' ? 'image/webp' : ext === 'pdf' ? 'application/pdf' : 'image/jpeg';
 }
 
-/**
- * `data:<type>[;param=value]*[;base64],<payload>`: split at the first comma and take the media
- * type before the first ";" (§3). Percent-encoded payloads are re-encoded as base64.
- */
-export function parseDataUrl(url: string): { mimeType: string; data: string } | undefined {
-	if (!/^data:/i.test(url)) return undefined;
-	const comma = url.indexOf(',');
-	if (comma < 0) return undefined;
-	const meta = url.slice(5, comma);
-	const payload = url.slice(comma + 1);
-	const params = meta.split(';');
-	let mimeType = (params[0] ?? '').trim().toLowerCase() || 'application/octet-stream';
-	if (mimeType === 'image/jpg') mimeType = 'image/jpeg';
-	const base64 = params.slice(1).some((p) => p.trim().toLowerCase() === 'base64');
-	let data = payload;
-	if (!base64) {
-		try {
-			data = Buffer.from(decodeURIComponent(payload), 'utf8').toString('base64');
-		} catch {
-			return undefined;
-		}
-	}
-	return { mimeType, data };
+/** A data URL as Gemini's inlineData (§3); a URL naming no media type is taken for bytes. */
+function inlineDataOf(url: string): { mimeType: string; data: string } | undefined {
+	const parsed = parseDataUrl(url);
+	return parsed && { mimeType: parsed.mediaType || 'application/octet-stream', data: parsed.data };
 }
 
-function assistantParts(message: Json, namesById: Map<string, string>, needsSignatures: boolean): GeminiPart[] {
+function assistantParts(message: Json, index: number, namesById: Map<string, string>, needsSignatures: boolean): GeminiPart[] {
 	const parts: GeminiPart[] = [];
-	const text = textOf(message.content);
+	const text = textOf(message.content, index, 'assistant');
 	if (text) parts.push({ text });
 	const calls = arrayOr(message.tool_calls).filter(isObject);
 	const anySigned = calls.some((c) => signatureOf(c) !== undefined);
@@ -191,7 +189,7 @@ function functionResponse(message: Json, index: number, namesById: Map<string, s
 	if (!name) {
 		throw new DoorInputError(`messages[${index}]: tool message with tool_call_id "${id}" does not answer any tool call of an earlier assistant message.`, 'messages');
 	}
-	const text = textOf(message.content);
+	const text = textOf(message.content, index, 'tool');
 	let output: unknown = text;
 	try {
 		output = text.trim() ? (JSON.parse(text) as unknown) : text;

@@ -1,4 +1,8 @@
-import type { ChatMessage, ChatRequest, ContentPart } from '../canonical';
+import type { ChatMessage, ChatRequest } from '../canonical';
+import { partPath, refusePart } from '../content-parts';
+import { parseDataUrl } from '../data-url';
+import { UpstreamRequestError } from '../request-error';
+import { imageInputOf, type ImageInput } from './vision';
 
 /**
  * Workers AI's default max_tokens is small (256 on many models) and truncates silently, so a
@@ -15,17 +19,21 @@ export function maxTokensOf(req: ChatRequest): number {
 }
 
 /**
- * Canonical request → `/ai/run/{model}` body (PROTOCOLS.md §7.2): string content, tools in
- * OpenAI's function form, max_tokens always set. Parameters the native schemas lack (n, stop,
- * logprobs, user, tool_choice, parallel_tool_calls, reasoning_effort…) are dropped.
+ * Canonical request → `/ai/run/{model}` body (PROTOCOLS.md §7.2): content as the model's
+ * schema takes it (docs/providers/workers-ai.md: strings, or image parts / image bytes for
+ * vision models), tools in OpenAI's function form, max_tokens always set. Parameters the
+ * native schemas lack (n, stop, logprobs, user, tool_choice, parallel_tool_calls,
+ * reasoning_effort…) are dropped; content a model cannot take is refused.
  */
-export function nativeBody(req: ChatRequest, stream: boolean): Record<string, unknown> {
-	const out: Record<string, unknown> = { messages: nativeMessages(req.messages), max_tokens: maxTokensOf(req) };
+export function nativeBody(req: ChatRequest, stream: boolean, model: string): Record<string, unknown> {
+	const input = imageInputOf(model);
+	if (input === 'image-to-text') return imageToTextBody(req, stream);
+	const { messages, images } = nativeMessages(req.messages, input);
+	const out: Record<string, unknown> = { messages, max_tokens: maxTokensOf(req) };
+	const [image] = images;
+	if (image) out.image = image;
 	if (stream) out.stream = true;
-	for (const key of NUMBERS) {
-		const value = req[key];
-		if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-	}
+	Object.assign(out, samplingOf(req));
 	if (req.tools?.length) {
 		out.tools = req.tools.map(({ function: fn }) => ({
 			type: 'function',
@@ -39,17 +47,34 @@ export function nativeBody(req: ChatRequest, stream: boolean): Record<string, un
 	return out;
 }
 
+function samplingOf(req: ChatRequest): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const key of NUMBERS) {
+		const value = req[key];
+		if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+	}
+	return out;
+}
+
 /**
- * Roles the native models know: system, user, assistant, tool. Content is a string (text parts
- * joined with "\n"; images and files are dropped — only model-specific vision schemas take
- * bytes). Assistant tool calls keep OpenAI's shape; tool results carry the call's id and the
+ * Roles the native models know: system, user, assistant, tool. Content is a string (text
+ * parts joined with "\n"), except a user message with images to an 'image-parts' model, which
+ * keeps its parts in order; for an 'image-field' model the one image is returned apart, as
+ * bytes. Assistant tool calls keep OpenAI's shape; tool results carry the call's id and the
  * tool's name, which some models need.
  */
-export function nativeMessages(messages: ChatMessage[]): Array<Record<string, unknown>> {
+export function nativeMessages(messages: ChatMessage[], input: ImageInput = 'text'): { messages: Array<Record<string, unknown>>; images: number[][] } {
 	const names = new Map<string, string>();
 	const out: Array<Record<string, unknown>> = [];
-	for (const message of messages) {
-		const content = textOf(message.content);
+	const images: number[][] = [];
+	messages.forEach((message, index) => {
+		const parts = nativeParts(message, index, input);
+		const content = contentOf(parts);
+		for (const [j, part] of parts.entries()) {
+			if (part.type !== 'image_url' || input !== 'image-field') continue;
+			if (images.length > 0) oneImageOnly(index, j, part);
+			images.push(bytesOf(part.image_url.url));
+		}
 		switch (message.role) {
 			case 'system':
 			case 'developer':
@@ -76,17 +101,103 @@ export function nativeMessages(messages: ChatMessage[]): Array<Record<string, un
 				break;
 			}
 			default:
-				out.push({ role: 'user', content });
+				out.push({ role: 'user', content: input === 'image-parts' && parts.some((p) => p.type === 'image_url') ? parts : content });
 		}
-	}
-	return out;
+	});
+	return { messages: out, images };
 }
 
-function textOf(content: string | ContentPart[] | null): string {
-	if (typeof content === 'string') return content;
-	if (!content) return '';
-	return content
-		.filter((part): part is Extract<ContentPart, { type: 'text' }> => part.type === 'text')
-		.map((part) => part.text)
+type NativePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
+
+/** The joined text of a message's parts (images are carried apart, or in the parts). */
+function contentOf(parts: NativePart[]): string {
+	return parts
+		.filter((p): p is Extract<NativePart, { type: 'text' }> => p.type === 'text')
+		.map((p) => p.text)
 		.join('\n');
+}
+
+/**
+ * A message's content as text parts and (user messages, vision models) images as base64 data
+ * URLs. Everything else is refused: audio and files (no native chat schema takes them),
+ * images where the model or the role takes none, and unknown part types.
+ */
+function nativeParts(message: ChatMessage, index: number, input: ImageInput): NativePart[] {
+	const content: unknown = message.content;
+	if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+	if (!Array.isArray(content)) return [];
+	return content.map((part: unknown, j): NativePart => {
+		const where = partPath(index, j);
+		const p = isRecord(part) ? part : {};
+		switch (p.type) {
+			case 'text':
+				return { type: 'text', text: typeof p.text === 'string' ? p.text : '' };
+			case 'refusal':
+				if (message.role !== 'assistant') break;
+				return { type: 'text', text: typeof p.refusal === 'string' ? p.refusal : '' };
+			case 'image_url':
+				if (input === 'text') return refusePart(where, part, 'this model takes no image input on Workers AI (its vision models are listed in the gateway docs)');
+				if (message.role !== 'user') return refusePart(where, part, 'only user messages can carry images');
+				return { type: 'image_url', image_url: { url: imageDataUrl(where, part, p.image_url) } };
+			case 'input_audio':
+				return refusePart(where, part, "Workers AI's native chat models take no audio input");
+			case 'file':
+				return refusePart(where, part, "Workers AI's native chat models take no files or documents (send their text instead)");
+		}
+		return refusePart(where, part, p.type === 'refusal' ? 'refusal parts belong to assistant messages' : 'unknown content part type');
+	});
+}
+
+/**
+ * The image as a base64 data URL of an image type. Remote URLs were downloaded by `prepare`
+ * (the models refuse HTTP URLs), so anything else here is the client's mistake.
+ */
+function imageDataUrl(where: string, part: unknown, ref: unknown): string {
+	const url = isRecord(ref) && typeof ref.url === 'string' ? ref.url : typeof ref === 'string' ? ref : '';
+	const data = parseDataUrl(url);
+	if (!data) return refusePart(where, part, 'image_url.url must be an http(s) URL or a data: URL');
+	if (!data.mediaType.startsWith('image/')) return refusePart(where, part, `the data URL holds ${data.mediaType || 'no media type'}, not an image`);
+	if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(data.data)) return refusePart(where, part, 'the data URL is not valid base64');
+	return `data:${data.mediaType};base64,${data.data.replace(/\s+/g, '')}`;
+}
+
+/** The bytes of a data URL from `imageDataUrl`, as the integer array the byte-taking schemas want. */
+function bytesOf(dataUrl: string): number[] {
+	return Array.from(Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64'));
+}
+
+function oneImageOnly(index: number, j: number, part: unknown): never {
+	return refusePart(partPath(index, j), part, 'this model takes one image per request, and an earlier part already has one');
+}
+
+/**
+ * An 'image-to-text' model (LLaVA, UForm) answers one prompt about one image: system and user
+ * text become the prompt, the image goes as bytes. A conversation with assistant or tool turns,
+ * streaming, tools and JSON output have no place in its schema and are refused.
+ */
+function imageToTextBody(req: ChatRequest, stream: boolean): Record<string, unknown> {
+	if (stream) throw new UpstreamRequestError('This model does not stream its answer; send the request with stream: false.', 'stream');
+	if (req.tools?.length) throw new UpstreamRequestError('This model describes images and cannot call tools.', 'tools');
+	if (req.response_format && req.response_format.type !== 'text') throw new UpstreamRequestError('This model describes images in plain text; it has no JSON output.', 'response_format');
+	const texts: string[] = [];
+	let image: number[] | undefined;
+	req.messages.forEach((message, index) => {
+		if (message.role !== 'user' && message.role !== 'system' && message.role !== 'developer') {
+			throw new UpstreamRequestError(`${partPath(index)}: this model answers one prompt about one image; ${message.role} messages cannot be sent to it.`, 'messages');
+		}
+		for (const [j, part] of nativeParts(message, index, 'image-to-text').entries()) {
+			if (part.type === 'text') {
+				if (part.text) texts.push(part.text);
+			} else {
+				if (image) oneImageOnly(index, j, part);
+				image = bytesOf(part.image_url.url);
+			}
+		}
+	});
+	if (!image) throw new UpstreamRequestError('This model describes an image: the request must have one image_url part.', 'messages');
+	return { prompt: texts.join('\n\n'), image, max_tokens: maxTokensOf(req), ...samplingOf(req) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -36,7 +36,7 @@ export function workersAiUrl(baseUrl: string, accountId: string, door: Door, nat
 export function buildWorkersAiRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
 	const config = workersAiConfigOf(channel.config);
 	const native = door === 'chat' && config.mode === 'native';
-	const out = native ? nativeBody(body as ChatRequest, stream) : compatBody(body, door, upstreamModel, stream);
+	const out = native ? nativeBody(body as ChatRequest, stream, upstreamModel) : compatBody(body, door, upstreamModel, stream);
 	return {
 		url: workersAiUrl(channel.baseUrl, config.accountId, door, native ? upstreamModel : undefined),
 		headers: {

@@ -40,7 +40,8 @@ function openaiShaped(door: Door, text: string, publicModel: string): FinishedRe
 }
 
 function convertNative(result: Record<string, unknown>, publicModel: string, maxTokens: number | undefined): FinishedResponse {
-	const text = contentOf(result.response);
+	// Image-to-text models answer in `description` (docs/providers/workers-ai.md).
+	const text = contentOf(result.response ?? result.description);
 	const toolCalls = toolCallsOf(result.tool_calls);
 	const usage = workersUsage(result.usage);
 	const completion: ChatCompletion = {

@@ -7,6 +7,7 @@ import type { ChatRequest } from '../canonical';
 import type { Door } from '../types';
 import { workersAiAdaptor } from '.';
 import { classifyWorkersAiFailure } from './errors';
+import { UpstreamRequestError } from '../request-error';
 import { modelPath } from './request';
 import { finishWorkersAiResponse } from './response';
 import { createWorkersAiStreamTranslator } from './stream';
@@ -14,6 +15,7 @@ import { createWorkersAiStreamTranslator } from './stream';
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
 type Json = Record<string, unknown>;
+type ChatCompletionLike = { choices: Array<{ message: { content: string | null } }> };
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const LLAMA = '@cf/meta/llama-3.1-8b-instruct';
 
@@ -116,7 +118,7 @@ describe('native request (PROTOCOLS.md §7.2)', () => {
 		const req = chat({
 			messages: [
 				{ role: 'developer', content: 'be brief' },
-				{ role: 'user', content: [{ type: 'text', text: 'weather?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } }, { type: 'text', text: 'Paris and Rome' }] },
+				{ role: 'user', content: [{ type: 'text', text: 'weather?' }, { type: 'text', text: 'Paris and Rome' }] },
 				{
 					role: 'assistant',
 					content: null,
@@ -171,6 +173,85 @@ describe('native request (PROTOCOLS.md §7.2)', () => {
 		const out = build(chat({ max_tokens: 50, max_completion_tokens: 20 }) as Json, { mode: 'native' }).json;
 		expect(out.max_tokens).toBe(20);
 		expect(out).not.toHaveProperty('stream');
+	});
+});
+
+describe('native images and uncarriable parts (docs/providers/workers-ai.md)', () => {
+	const native = (body: Json, upstreamModel: string, stream = false) => build(body, { mode: 'native', upstreamModel, stream }).json;
+	const json = (name: string) => JSON.parse(fixture(name)) as Json;
+
+	test("'image-parts' models (Llama 4 Scout, Gemma 3, Mistral Small 3.1) get OpenAI image parts as base64 data URLs, in place", () => {
+		for (const model of ['@cf/meta/llama-4-scout-17b-16e-instruct', '@cf/google/gemma-3-12b-it', '@cf/mistralai/mistral-small-3.1-24b-instruct']) {
+			expect(native(json('request-images.json'), model)).toEqual(json('request-images.image-parts.json'));
+		}
+	});
+
+	test("the 'image-field' model (Llama 3.2 Vision) gets text messages and its one image as bytes", () => {
+		expect(native(json('request-one-image.json'), '@cf/meta/llama-3.2-11b-vision-instruct')).toEqual(json('request-one-image.image-field.json'));
+	});
+
+	test("'image-to-text' models (LLaVA, UForm) get a prompt and the image as bytes, and answer in description", () => {
+		for (const model of ['@cf/llava-hf/llava-1.5-7b-hf', '@cf/unum/uform-gen2-qwen-500m']) {
+			expect(native(json('request-one-image.json'), model)).toEqual(json('request-one-image.image-to-text.json'));
+		}
+		const finished = workersAiAdaptor.finishResponse('chat', fixture('native-description.json'), 'llava');
+		expect((JSON.parse(finished.body) as ChatCompletionLike).choices[0]!.message.content).toBe(' A small square of blue.');
+		expect(finished.outputText).toBe(' A small square of blue.');
+	});
+
+	test.each(JSON.parse(fixture('refused-parts.json')) as Array<{ shows: string; model: string; messages: unknown[]; error: string }>)('refused with a 400 naming the part: $shows', ({ model, messages, error }) => {
+		let thrown: unknown;
+		try {
+			native({ model: 'm', messages }, model);
+		} catch (err) {
+			thrown = err;
+		}
+		expect(thrown).toBeInstanceOf(UpstreamRequestError);
+		expect((thrown as Error).message).toContain(error);
+	});
+
+	test('the channel test of an image-to-text model sends an image (the model needs one); other models get text', () => {
+		const llava = '@cf/llava-hf/llava-1.5-7b-hf';
+		const body = native(workersAiAdaptor.testBody('chat', llava), llava);
+		expect(body).toMatchObject({ prompt: 'ping', max_tokens: 1 });
+		expect(Buffer.from(body.image as number[]).subarray(1, 4).toString()).toBe('PNG');
+		expect(workersAiAdaptor.testBody('chat', LLAMA)).toEqual({ model: LLAMA, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 });
+	});
+
+	test('image-to-text models neither stream nor call tools', () => {
+		const one = json('request-one-image.json');
+		expect(() => native(one, '@cf/llava-hf/llava-1.5-7b-hf', true)).toThrow(/does not stream/);
+		expect(() => native({ ...one, tools: [{ type: 'function', function: { name: 'f' } }] }, '@cf/llava-hf/llava-1.5-7b-hf')).toThrow(/cannot call tools/);
+	});
+
+	test('an assistant refusal part is kept as text; an empty content array sends an empty string', () => {
+		const out = native({ model: 'm', messages: [{ role: 'user', content: [] }, { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot help.' }] }] }, LLAMA);
+		expect(out.messages).toEqual([
+			{ role: 'user', content: '' },
+			{ role: 'assistant', content: 'I cannot help.' }
+		]);
+	});
+
+	test('prepare downloads remote images once so the models get bytes; data URLs are left alone', async () => {
+		const seen: string[] = [];
+		const body: ChatRequest = {
+			model: 'vision',
+			messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://img.example/cat.png' } }, { type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lG' } }] }]
+		};
+		const prepared = await workersAiAdaptor.prepare!(body, async (url) => {
+			seen.push(url);
+			return { mediaType: 'image/png', base64: 'iVBORw0KGgo=' };
+		});
+		expect(seen).toEqual(['https://img.example/cat.png']);
+		expect(native(prepared as Json, '@cf/meta/llama-4-scout-17b-16e-instruct').messages).toEqual([
+			{
+				role: 'user',
+				content: [
+					{ type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+					{ type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lG' } }
+				]
+			}
+		]);
 	});
 });
 
