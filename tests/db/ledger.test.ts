@@ -6,7 +6,7 @@ import { createLogger } from '../../src/lib/server/observability/logger';
 import { ledgerDeadLetters, ledgerFlushes } from '../../src/lib/server/observability/metrics';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TcpProxy } from '../harness/tcp-proxy';
+import { proxyInFrontOf } from '../harness/tcp-proxy';
 
 let db: TestDatabase;
 let ids: { user: number; key: number; channel: number };
@@ -115,12 +115,8 @@ test('the same request id is written and counted once, whether repeated in a bat
 });
 
 test('a failed flush keeps its entries and writes them once the database is back; a full queue says so', async () => {
-	const target = new URL(db.url);
-	const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-	await proxy.open();
-	target.hostname = '127.0.0.1';
-	target.port = String(proxy.port);
-	const sql = postgres(target.toString(), { max: 1, connect_timeout: 2, onnotice: () => {} });
+	const { proxy, url } = await proxyInFrontOf(db.url);
+	const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
 	const ledger = new Ledger(sql, log, { intervalMs: 20, maxQueue: 30 });
 	try {
 		ledger.push(entry());
@@ -146,12 +142,8 @@ test('a failed flush keeps its entries and writes them once the database is back
 });
 
 test('a flush that gets no answer is given up after its timeout and retried; the late commit is not charged twice', async () => {
-	const target = new URL(db.url);
-	const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-	await proxy.open();
-	target.hostname = '127.0.0.1';
-	target.port = String(proxy.port);
-	const sql = postgres(target.toString(), { max: 2, connect_timeout: 2, onnotice: () => {} });
+	const { proxy, url } = await proxyInFrontOf(db.url);
+	const sql = postgres(url, { max: 2, connect_timeout: 2, onnotice: () => {} });
 	const ledger = new Ledger(sql, log, { intervalMs: 20, flushTimeoutMs: 300 });
 	try {
 		ledger.push(entry());
@@ -288,12 +280,8 @@ test('several refused entries in one batch are each set aside; an entry that can
 });
 
 test('a refused entry found while the database is unreachable waits, and is set aside once it is back; good entries are written once', async () => {
-	const target = new URL(db.url);
-	const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-	await proxy.open();
-	target.hostname = '127.0.0.1';
-	target.port = String(proxy.port);
-	const sql = ledgerSql(target.toString());
+	const { proxy, url } = await proxyInFrontOf(db.url);
+	const sql = ledgerSql(url);
 	const { ledger, flushed, quarantined } = recordingLedger(sql, { intervalMs: 20 });
 	try {
 		ledger.push(entry());
