@@ -80,7 +80,7 @@ async function balance(userId: number): Promise<number> {
 }
 
 async function logsOf(userId: number) {
-	return db.sql`select request_id, client_request_id, status, cost::int8 as cost, prompt_tokens, completion_tokens, model_ratio, completion_ratio, group_ratio, error
+	return db.sql`select request_id, client_request_id, status, cost::int8 as cost, prompt_tokens::int, completion_tokens::int, model_ratio, completion_ratio, group_ratio, error
 		from request_logs where user_id = ${userId} order by request_id`;
 }
 

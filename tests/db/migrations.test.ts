@@ -16,6 +16,7 @@ const TABLES = [
 	'channels',
 	'groups',
 	'idempotency_keys',
+	'ledger_dead_letters',
 	'management_tokens',
 	'model_prices',
 	'options',
@@ -59,6 +60,12 @@ describe('migrations', () => {
 			where table_schema = 'public' and column_name in ('quota', 'used_quota', 'cost', 'delta', 'quota_limit')`;
 		expect(money.length).toBeGreaterThanOrEqual(8);
 		for (const col of money) expect(`${col.table_name}.${col.column_name}: ${col.data_type}`).toMatch(/: bigint$/);
+		// Token and call counts too: no upstream's report may overflow the row the ledger writes.
+		const counts = await db.sql<{ table_name: string; column_name: string; data_type: string }[]>`
+			select table_name, column_name, data_type from information_schema.columns
+			where table_schema = 'public' and (column_name like '%\\_tokens' or column_name in ('requests', 'failures', 'request_count'))`;
+		expect(counts.length).toBeGreaterThanOrEqual(5 + 3 + 5);
+		for (const col of counts) expect(`${col.table_name}.${col.column_name}: ${col.data_type}`).toMatch(/: bigint$/);
 		const [index] = await db.sql<{ indexdef: string }[]>`
 			select indexdef from pg_indexes where indexname = 'request_logs_user_idx'`;
 		// Request ids are time-ordered, so this index reads a user's calls newest first.

@@ -102,3 +102,13 @@ export class TcpProxy {
 		upstream.on('end', () => client.end());
 	}
 }
+
+/** An open proxy in front of the database at `databaseUrl`, and the URL that reaches it through the proxy. */
+export async function proxyInFrontOf(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+	const target = new URL(databaseUrl);
+	const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+	await proxy.open();
+	target.hostname = '127.0.0.1';
+	target.port = String(proxy.port);
+	return { proxy, url: target.toString() };
+}

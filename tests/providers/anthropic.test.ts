@@ -77,7 +77,7 @@ describe('the openai package over an Anthropic channel', () => {
 		expect(JSON.stringify(sentBody(0).system)).toContain('Be kind.');
 		// (100 + 1000 × 0.1 + 200 × 1.25 + 20 × 5) × 1.5 = 825 quota.
 		await eventually(async () => {
-			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens, cache_write_tokens from request_logs where request_id = ${response.headers.get('x-request-id')}`;
+			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens::int, cache_write_tokens::int from request_logs where request_id = ${response.headers.get('x-request-id')}`;
 			expect(row).toEqual({ cost: '825', cache_read_tokens: 1000, cache_write_tokens: 200 });
 		});
 	});

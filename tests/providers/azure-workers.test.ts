@@ -103,7 +103,7 @@ describe('Azure OpenAI', () => {
 		expect(data.choices[0]!.message.tool_calls?.map((c) => c.id)).toEqual(['call_1', 'call_2']);
 		// No cache ratio set for gpt-4o here: cached input bills at the input price. 1000 + 100 × 2 = 1200.
 		await eventually(async () => {
-			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens, reasoning_tokens from request_logs where request_id = ${response.headers.get('x-request-id')}`;
+			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens::int, reasoning_tokens::int from request_logs where request_id = ${response.headers.get('x-request-id')}`;
 			expect(row).toEqual({ cost: '1200', cache_read_tokens: 800, reasoning_tokens: 60 });
 		});
 	});

@@ -80,7 +80,7 @@ describe('the openai package over a Gemini channel', () => {
 		// 60 uncached + 40 cached × 0.25 + 30 output × 2 = 130 quota.
 		const requestId = response.headers.get('x-request-id');
 		await eventually(async () => {
-			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens, reasoning_tokens, completion_tokens from request_logs where request_id = ${requestId}`;
+			const [row] = await db.sql`select cost::int8 as cost, cache_read_tokens::int, reasoning_tokens::int, completion_tokens::int from request_logs where request_id = ${requestId}`;
 			expect(row).toEqual({ cost: '130', cache_read_tokens: 40, reasoning_tokens: 10, completion_tokens: 30 });
 		});
 	});

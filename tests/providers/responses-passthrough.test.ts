@@ -56,7 +56,7 @@ test('non-stream: the body goes up as sent (reasoning settings included), the an
 	});
 	// 40 uncached + 60 cached × 0.1 + 10 output × 8 = 126 quota.
 	await eventually(async () => {
-		const [row] = await db.sql`select cost::int8 as cost, door, cache_read_tokens, reasoning_tokens from request_logs where request_id = ${response.headers.get('x-request-id')}`;
+		const [row] = await db.sql`select cost::int8 as cost, door, cache_read_tokens::int, reasoning_tokens::int from request_logs where request_id = ${response.headers.get('x-request-id')}`;
 		expect(row).toEqual({ cost: '126', door: 'responses', cache_read_tokens: 60, reasoning_tokens: 4 });
 	});
 });

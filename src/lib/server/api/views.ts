@@ -173,6 +173,19 @@ export const auditView = z
 	})
 	.meta({ id: 'AuditEntry' });
 
+export const deadLetterView = z
+	.object({
+		requestId: z.string(),
+		userId: z.number().int().nullable(),
+		entry: z.unknown().meta({ description: 'The settled call as the ledger held it (dates as ISO strings).' }),
+		sqlstate: z.string().nullable().meta({ description: "PostgreSQL's SQLSTATE; null when the entry could not be encoded at all." }),
+		reason: z.string().meta({ description: "The database's message, without parameters or row values." }),
+		attempts: z.number().int().meta({ description: 'Writes that included the entry and failed.' }),
+		firstFailedAt: z.date(),
+		quarantinedAt: z.date()
+	})
+	.meta({ id: 'LedgerDeadLetter' });
+
 export const optionsView = z
 	.object(Object.fromEntries((Object.keys(optionDefinitions) as OptionKey[]).map((key) => [key, optionDefinitions[key].schema])))
 	.meta({ id: 'Options' });
@@ -275,6 +288,9 @@ export const logItemView = z
 		cacheWriteTokens: z.number().int(),
 		reasoningTokens: z.number().int(),
 		estimated: z.boolean().meta({ description: 'Usage counted locally: the upstream reported none.' }),
+		usageClamped: z
+			.boolean()
+			.meta({ description: "The upstream's usage, or the cost it implied, was malformed or beyond the per-call ceiling: billed at the bound." }),
 		modelRatio: ratio,
 		completionRatio: ratio,
 		groupRatio: ratio,

@@ -69,7 +69,9 @@ export async function startApp(): Promise<void> {
 			// One synchronous step: the snapshot shows the written balances as the wallet lets go.
 			applyBalances(snapshot(), result.users, result.keys);
 			wallet.flushed(batch);
-		}
+		},
+		// Set aside uncharged: its cost no longer waits to be written.
+		onQuarantined: (entry) => wallet.flushed([entry])
 	});
 	let stopStateSync: () => Promise<void>;
 	try {

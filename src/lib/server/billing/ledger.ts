@@ -1,7 +1,8 @@
-import type { Sql } from 'postgres';
+import type { PendingQuery, Row, Sql } from 'postgres';
 import type { Logger } from '../observability/logger';
 import * as z from 'zod';
-import { ledgerBatchRows, ledgerFlushSeconds, ledgerFlushes, ledgerRows } from '../observability/metrics';
+import { describeDbError, isDataError } from '../db/errors';
+import { ledgerBatchRows, ledgerDeadLetters, ledgerFlushSeconds, ledgerFlushes, ledgerRows, ledgerUsageClamped } from '../observability/metrics';
 import { STATE_CHANNEL } from '../state/changes';
 import type { KeyBalance, UserBalance } from '../state/balances';
 
@@ -24,6 +25,8 @@ export interface LedgerEntry {
 	cacheWriteTokens: number;
 	reasoningTokens: number;
 	estimated: boolean;
+	/** Usage or cost was malformed or beyond a per-call ceiling and is billed at the bound (billing/usage-bounds.ts). */
+	usageClamped: boolean;
 	modelRatio: number | null;
 	completionRatio: number | null;
 	groupRatio: number | null;
@@ -59,6 +62,17 @@ export interface LedgerOptions {
 	 * in the same step, so no instant sees a cost counted twice or not at all.
 	 */
 	onFlushed?: (batch: readonly LedgerEntry[], result: BatchResult) => void;
+	/**
+	 * Called synchronously once an entry the database refused is safely set aside in
+	 * ledger_dead_letters: it charged nothing, so the wallet stops holding its cost.
+	 */
+	onQuarantined?: (entry: LedgerEntry) => void;
+}
+
+/** When the writes that included an entry first failed, and how many did. */
+interface Failures {
+	firstFailedAt: Date;
+	attempts: number;
 }
 
 /**
@@ -67,6 +81,11 @@ export interface LedgerOptions {
  * per-key and per-channel deltas computed from the rows *actually inserted*: a flush retried
  * after an ambiguous commit inserts nothing twice and so charges nothing twice. A failed flush
  * keeps its entries and retries with backoff; nothing is ever dropped.
+ *
+ * A batch the database refuses for its data (a value out of a column's range, a constraint)
+ * would fail the same way forever and hold up everyone's billing behind it, so it is written
+ * in halves, down to the entries it refuses; those are set aside in ledger_dead_letters, with
+ * the reason, charging nothing, and every other entry is written once.
  */
 export class Ledger {
 	readonly #sql: Sql;
@@ -76,6 +95,8 @@ export class Ledger {
 	readonly #batchSize: number;
 	readonly #maxQueue: number;
 	readonly #onFlushed: LedgerOptions['onFlushed'];
+	readonly #onQuarantined: LedgerOptions['onQuarantined'];
+	readonly #failed = new WeakMap<LedgerEntry, Failures>();
 	#queue: LedgerEntry[] = [];
 	#flushing: Promise<void> | undefined;
 	#timer: ReturnType<typeof setTimeout> | undefined;
@@ -91,6 +112,7 @@ export class Ledger {
 		this.#batchSize = opts.batchSize ?? 1000;
 		this.#maxQueue = opts.maxQueue ?? 100_000;
 		this.#onFlushed = opts.onFlushed;
+		this.#onQuarantined = opts.onQuarantined;
 	}
 
 	get depth(): number {
@@ -106,6 +128,13 @@ export class Ledger {
 		if (this.#closed && !this.#flushing && this.#queue.length === 0 && this.#closeDone) {
 			this.#log.error({ requestId: entry.requestId }, 'a call settled after the ledger closed; it is not recorded');
 			return;
+		}
+		if (entry.usageClamped) {
+			ledgerUsageClamped.inc();
+			this.#log.warn(
+				{ requestId: entry.requestId, userId: entry.userId, channelId: entry.channelId, model: entry.model, promptTokens: entry.promptTokens, completionTokens: entry.completionTokens, cost: entry.cost },
+				"the upstream's usage was malformed or beyond the per-call ceiling: billed at the bound and flagged usage_clamped"
+			);
 		}
 		this.#queue.push(entry);
 		if (this.#queue.length >= this.#batchSize) this.#kick(0);
@@ -158,34 +187,94 @@ export class Ledger {
 		return Math.min(5_000, this.#intervalMs * 2 ** Math.min(this.#failures, 6));
 	}
 
-	/** One transaction for up to batchSize entries. True on success. */
+	/** Writes up to batchSize entries (one transaction unless the database refuses some). True when all are done. */
 	#flushOnce(): Promise<boolean> {
 		if (this.#flushing || this.#queue.length === 0) return Promise.resolve(true);
 		const batch = this.#queue.slice(0, this.#batchSize);
+		const done = new Set<LedgerEntry>();
 		let ok = false;
-		const started = performance.now();
-		this.#flushing = writeBatch(this.#sql, batch, this.#flushTimeoutMs).then(
-			(result) => {
-				// Only now are the entries safely in the database.
-				this.#queue.splice(0, batch.length);
-				ledgerRows.inc(result.inserted);
-				ledgerBatchRows.observe(batch.length);
-				ledgerFlushes.labels('ok').inc();
-				ledgerFlushSeconds.observe((performance.now() - started) / 1000);
-				this.#failures = 0;
-				ok = true;
-				this.#onFlushed?.(batch, result);
-			},
-			(err: unknown) => {
-				this.#failures++;
-				ledgerFlushes.labels('error').inc();
-				this.#log.error({ err, entries: batch.length, attempt: this.#failures }, 'ledger flush failed; will retry');
-			}
-		);
+		this.#flushing = this.#write(batch, done)
+			.then(
+				(complete) => {
+					ok = complete;
+				},
+				(err: unknown) => this.#log.error({ err }, 'ledger flush crashed; will retry')
+			)
+			.finally(() => {
+				// What was written or set aside leaves the queue; the rest stays at its head, in order.
+				if (done.size > 0) this.#queue.splice(0, batch.length, ...batch.filter((e) => !done.has(e)));
+			});
 		return this.#flushing.then(() => {
 			this.#flushing = undefined;
 			return ok;
 		});
+	}
+
+	/**
+	 * Writes `entries` in one transaction. If the database refuses them for their data, each half
+	 * is written on its own, down to the single entries it refuses, which are set aside. Any other
+	 * failure (connection lost, timeout, server shutting down) stops the flush: what is not done
+	 * stays queued and is retried with backoff. True when every entry is done.
+	 */
+	async #write(entries: LedgerEntry[], done: Set<LedgerEntry>, split = false): Promise<boolean> {
+		const started = performance.now();
+		let result: BatchResult;
+		try {
+			result = await writeBatch(this.#sql, entries, this.#flushTimeoutMs);
+		} catch (err) {
+			this.#noteFailure(entries);
+			// The idempotency conflict never gets here: ON CONFLICT DO NOTHING absorbs it.
+			if (!(err instanceof UnencodableEntry || isDataError(err))) return this.#retryLater(err, entries.length);
+			ledgerFlushes.labels('rejected').inc();
+			if (entries.length === 1) return this.#quarantine(entries[0]!, err, done);
+			if (!split) this.#log.warn({ err, entries: entries.length }, 'the database refused a ledger batch for its data; writing it in halves to find the entries at fault');
+			const half = Math.ceil(entries.length / 2);
+			return (await this.#write(entries.slice(0, half), done, true)) && (await this.#write(entries.slice(half), done, true));
+		}
+		// Only now are the entries safely in the database.
+		for (const e of entries) done.add(e);
+		ledgerRows.inc(result.inserted);
+		ledgerBatchRows.observe(entries.length);
+		ledgerFlushes.labels('ok').inc();
+		ledgerFlushSeconds.observe((performance.now() - started) / 1000);
+		this.#failures = 0;
+		this.#onFlushed?.(entries, result);
+		return true;
+	}
+
+	#retryLater(err: unknown, entries: number): false {
+		this.#failures++;
+		ledgerFlushes.labels('error').inc();
+		this.#log.error({ err, entries, attempt: this.#failures }, 'ledger flush failed; will retry');
+		return false;
+	}
+
+	#noteFailure(entries: readonly LedgerEntry[]): void {
+		const now = new Date();
+		for (const e of entries) {
+			const f = this.#failed.get(e);
+			if (f) f.attempts++;
+			else this.#failed.set(e, { firstFailedAt: now, attempts: 1 });
+		}
+	}
+
+	/** Sets a refused entry aside with why; until that is stored it stays queued like any other. */
+	async #quarantine(entry: LedgerEntry, refusal: unknown, done: Set<LedgerEntry>): Promise<boolean> {
+		const reason = describeDbError(refusal);
+		const failures = this.#failed.get(entry) ?? { firstFailedAt: new Date(), attempts: 1 };
+		try {
+			await withTimeout(insertDeadLetter(this.#sql, entry, reason, failures), this.#flushTimeoutMs);
+		} catch (err) {
+			return this.#retryLater(err, 1);
+		}
+		done.add(entry);
+		ledgerDeadLetters.inc();
+		this.#log.warn(
+			{ requestId: entry.requestId, userId: entry.userId, cost: entry.cost, sqlstate: reason.code, reason: reason.message },
+			'the database refused a ledger entry: it is kept in ledger_dead_letters and charged nothing'
+		);
+		this.#onQuarantined?.(entry);
+		return true;
 	}
 }
 
@@ -211,12 +300,13 @@ const COLUMNS: ReadonlyArray<readonly [column: string, type: ColumnType, read: (
 	['upstream_model', 'text', (e) => e.upstreamModel],
 	['door', 'text', (e) => e.door],
 	['stream', 'bool', (e) => e.stream],
-	['prompt_tokens', 'int', (e) => e.promptTokens],
-	['completion_tokens', 'int', (e) => e.completionTokens],
-	['cache_read_tokens', 'int', (e) => e.cacheReadTokens],
-	['cache_write_tokens', 'int', (e) => e.cacheWriteTokens],
-	['reasoning_tokens', 'int', (e) => e.reasoningTokens],
+	['prompt_tokens', 'int8', (e) => e.promptTokens],
+	['completion_tokens', 'int8', (e) => e.completionTokens],
+	['cache_read_tokens', 'int8', (e) => e.cacheReadTokens],
+	['cache_write_tokens', 'int8', (e) => e.cacheWriteTokens],
+	['reasoning_tokens', 'int8', (e) => e.reasoningTokens],
 	['estimated', 'bool', (e) => e.estimated],
+	['usage_clamped', 'bool', (e) => e.usageClamped],
 	['model_ratio', 'float8', (e) => e.modelRatio],
 	['completion_ratio', 'float8', (e) => e.completionRatio],
 	['group_ratio', 'float8', (e) => e.groupRatio],
@@ -238,6 +328,11 @@ function quoted(v: string): string {
 	return NEEDS_ESCAPE.test(v) ? `"${v.replace(/["\\]/g, '\\$&')}"` : `"${v}"`;
 }
 
+/** A value the ledger cannot even send to the database (NaN, Infinity): refused like a data error. */
+export class UnencodableEntry extends Error {
+	override name = 'UnencodableEntry';
+}
+
 /**
  * One column as a PostgreSQL array literal ({"a","b",NULL}, {1,2,3}). Typed arrays are the
  * cheapest input for the server to parse (several times cheaper than JSON), and built with
@@ -252,7 +347,7 @@ export function arrayLiteral(type: ColumnType, cells: readonly Cell[]): string {
 		else if (type === 'text') parts[i] = quoted(String(v));
 		else if (type === 'bool') parts[i] = v ? 't' : 'f';
 		else if (typeof v === 'number' && Number.isFinite(v)) parts[i] = String(v);
-		else throw new Error(`ledger: ${String(v)} is not a valid ${type}`);
+		else throw new UnencodableEntry(`${String(v)} is not a valid ${type}`);
 	}
 	return `{${parts.join(',')}}`;
 }
@@ -353,22 +448,48 @@ const flushRow = z.object({
 async function writeBatch(sql: Sql, batch: LedgerEntry[], timeoutMs: number): Promise<BatchResult> {
 	// Not prepared: at ~10 flushes a second the re-planning costs nothing, and each flush then
 	// carries its statement text, which is what a fault-injecting proxy in the tests looks for.
-	const query = sql.unsafe(FLUSH_SQL, encodeBatch(batch), { prepare: false });
+	const rows = await withTimeout(sql.unsafe(FLUSH_SQL, encodeBatch(batch), { prepare: false }), timeoutMs);
+	const row = flushRow.parse(rows[0]);
+	return { inserted: row.inserted, users: row.users ?? [], keys: row.keys ?? [] };
+}
+
+/**
+ * Stores a refused entry. Its fields are made storable first (a NUL character, which neither
+ * text nor jsonb accepts, becomes U+FFFD; NaN and Infinity become strings), so this insert can
+ * only fail for reasons a retry cures. A second refusal of the same entry (a retry after a lost
+ * acknowledgement) only adds to its attempts.
+ */
+function insertDeadLetter(sql: Sql, entry: LedgerEntry, reason: { code: string | null; message: string }, failures: Failures): PendingQuery<Row[]> {
+	const json = JSON.stringify(entry, (_, v: unknown) => (typeof v === 'string' ? storable(v) : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+	const userId = Number.isSafeInteger(entry.userId) && Math.abs(entry.userId) <= 2_147_483_647 ? entry.userId : null;
+	// The time goes as text: Drizzle, sharing this postgres.js client, replaces its date serializer.
+	return sql`
+		insert into ledger_dead_letters (request_id, user_id, entry, sqlstate, reason, attempts, first_failed_at)
+		values (${storable(String(entry.requestId))}, ${userId}, ${json}::text::jsonb, ${reason.code}, ${reason.message}, ${failures.attempts}, ${failures.firstFailedAt.toISOString()}::timestamptz)
+		on conflict (request_id) do update set attempts = ledger_dead_letters.attempts + excluded.attempts,
+			sqlstate = excluded.sqlstate, reason = excluded.reason, quarantined_at = now()`;
+}
+
+const storable = (text: string) => (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text);
+
+/**
+ * `query`, cancelled and failed when no answer comes within `timeoutMs`. A connection that died
+ * without a word would otherwise hold billing up for good; retrying is safe because every
+ * ledger write is idempotent.
+ */
+async function withTimeout<T extends Row[]>(query: PendingQuery<T>, timeoutMs: number): Promise<T> {
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const timedOut = new Promise<never>((_, reject) => {
 		timer = setTimeout(() => {
 			Promise.resolve()
 				.then(() => query.cancel())
 				.catch(() => {});
-			reject(new Error(`the flush got no answer within ${timeoutMs} ms`));
+			reject(new Error(`the ledger got no answer within ${timeoutMs} ms`));
 		}, timeoutMs);
 	});
-	let rows;
 	try {
-		rows = await Promise.race([query, timedOut]);
+		return await Promise.race([query, timedOut]);
 	} finally {
 		clearTimeout(timer);
 	}
-	const row = flushRow.parse(rows[0]);
-	return { inserted: row.inserted, users: row.users ?? [], keys: row.keys ?? [] };
 }

@@ -19,7 +19,7 @@ export const stateNotifications = new Counter({
 
 export const ledgerFlushes = new Counter({
 	name: 'elygate_ledger_flushes_total',
-	help: 'Ledger flush attempts, by result.',
+	help: 'Ledger write transactions, by result: ok, error (retried later) or rejected (refused for its data, so split to find the entries at fault).',
 	labelNames: ['result'] as const,
 	registers: [registry]
 });
@@ -27,6 +27,18 @@ export const ledgerFlushes = new Counter({
 export const ledgerRows = new Counter({
 	name: 'elygate_ledger_rows_total',
 	help: 'Request log rows written by the ledger.',
+	registers: [registry]
+});
+
+export const ledgerDeadLetters = new Counter({
+	name: 'elygate_ledger_dead_letters_total',
+	help: 'Settled calls the database refused to record, set aside in ledger_dead_letters uncharged. Alert on any increase.',
+	registers: [registry]
+});
+
+export const ledgerUsageClamped = new Counter({
+	name: 'elygate_ledger_usage_clamped_total',
+	help: "Calls whose upstream usage (or the cost it implied) was malformed or beyond the per-call ceiling, billed at the bound.",
 	registers: [registry]
 });
 

@@ -16,6 +16,8 @@ export interface NormalizedUsage {
 	/** All output tokens, reasoning included. */
 	output: number;
 	reasoning: number;
+	/** Some count in the upstream's report was not a non-negative integer and was read as the nearest one (see providers/usage.ts); billing flags the call. */
+	malformed?: boolean;
 }
 
 export interface OutboundRequest {

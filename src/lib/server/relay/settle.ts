@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../billing/ledger';
 import { costOf, type Quote } from '../billing/pricing';
+import { boundedCharge } from '../billing/usage-bounds';
 import { ZERO_USAGE, type NormalizedUsage } from '../providers/types';
 import { relayFirstToken, relayLatency, relayRequests, statusClass } from '../observability/relay-metrics';
 import { relayContext } from './context';
@@ -61,8 +62,7 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 	if (call.settled) return;
 	call.settled = true;
 	const ctx = relayContext();
-	const usage = outcome.usage ?? ZERO_USAGE;
-	const cost = billedCost(call, outcome, usage);
+	const { usage, cost, clamped } = boundedCharge(outcome.usage ?? ZERO_USAGE, (bounded) => billedCost(call, outcome, bounded));
 	ctx.wallet.settle(call.userId, call.apiKeyId, call.reserved, cost);
 	const price = call.quote.price;
 	const elapsedMs = Date.now() - call.startedAt;
@@ -89,6 +89,7 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		cacheWriteTokens: usage.cacheWrite,
 		reasoningTokens: usage.reasoning,
 		estimated: outcome.estimated ?? false,
+		usageClamped: clamped,
 		modelRatio: price?.modelRatio ?? null,
 		completionRatio: price?.completionRatio ?? null,
 		groupRatio: call.quote.groupRatio,

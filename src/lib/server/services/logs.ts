@@ -30,6 +30,7 @@ export interface LogItem {
 	cacheWriteTokens: number;
 	reasoningTokens: number;
 	estimated: boolean;
+	usageClamped: boolean;
 	modelRatio: number | null;
 	completionRatio: number | null;
 	groupRatio: number | null;
@@ -73,6 +74,7 @@ const COLUMNS: Array<{ key: keyof LogItem; admin?: true }> = [
 	{ key: 'cacheWriteTokens' },
 	{ key: 'reasoningTokens' },
 	{ key: 'estimated' },
+	{ key: 'usageClamped' },
 	{ key: 'modelRatio' },
 	{ key: 'completionRatio' },
 	{ key: 'groupRatio' },
@@ -175,6 +177,7 @@ async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise
 			cacheWriteTokens: r.cacheWriteTokens,
 			reasoningTokens: r.reasoningTokens,
 			estimated: r.estimated,
+			usageClamped: r.usageClamped,
 			modelRatio: r.modelRatio,
 			completionRatio: r.completionRatio,
 			groupRatio: r.groupRatio,

@@ -3,6 +3,7 @@ import { groupUpsert, newApiPriceImport, priceDefaultsApply, priceUpsert } from 
 import { groupName, modelName } from '../../../schemas/common';
 import { optionDefinitions, type OptionKey } from '../../options/options';
 import { listAudit } from '../../services/audit';
+import { listDeadLetters } from '../../services/dead-letters';
 import { deleteGroup, listGroups, upsertGroup } from '../../services/groups';
 import { getOptions, patchOptions } from '../../services/options';
 import { applyDefaultPrices } from '../../services/price-defaults';
@@ -11,7 +12,7 @@ import { deletePrice, listPrices, upsertPrice } from '../../services/prices';
 import { createManagementToken, listManagementTokens, revokeManagementToken } from '../../services/tokens';
 import { managementTokenCreate } from '../../../schemas/tokens';
 import { endpoint } from '../endpoint';
-import { auditView, createdToken, groupView, optionsView, pageOf, priceDefaultsResult, priceImportResult, priceView, tokenView } from '../views';
+import { auditView, createdToken, deadLetterView, groupView, optionsView, pageOf, priceDefaultsResult, priceImportResult, priceView, tokenView } from '../views';
 import { idParams, pageParams } from './common';
 
 export const listGroupsEndpoint = endpoint({
@@ -176,4 +177,15 @@ export const listAuditEndpoint = endpoint({
 	query: pageParams.extend({ targetType: z.string().max(64).optional(), targetId: z.string().max(128).optional() }),
 	response: pageOf(auditView, 'AuditPage'),
 	handle: ({ svc, actor, query }) => listAudit(svc, actor, query)
+});
+
+export const listDeadLettersEndpoint = endpoint({
+	method: 'GET',
+	path: '/api/ledger/dead-letters',
+	summary: 'Settled calls the database refused to record, newest first: kept with the reason, charged nothing (read-only)',
+	tag: 'Ledger',
+	access: 'reader',
+	query: pageParams,
+	response: pageOf(deadLetterView, 'LedgerDeadLetterPage'),
+	handle: ({ svc, actor, query }) => listDeadLetters(svc, actor, query)
 });

@@ -1,6 +1,9 @@
 import * as t from 'drizzle-orm/pg-core';
 import { quota, timestamptz } from './columns';
 
+/** A token count: bigint, so no upstream's report can overflow a row (the ledger also bounds it per call). */
+const tokens = (name: string) => t.bigint(name, { mode: 'number' });
+
 /**
  * One row per relayed call, billed or not. Written only by the ledger's batched flush, at
  * thousands of rows a second, so every index is paid for on each call: the key is the
@@ -25,13 +28,15 @@ export const requestLogs = t.pgTable(
 		/** Which door the call came through: chat, completions, embeddings, messages, responses. */
 		door: t.text('door').notNull(),
 		stream: t.boolean('stream').notNull().default(false),
-		promptTokens: t.integer('prompt_tokens').notNull().default(0),
-		completionTokens: t.integer('completion_tokens').notNull().default(0),
-		cacheReadTokens: t.integer('cache_read_tokens').notNull().default(0),
-		cacheWriteTokens: t.integer('cache_write_tokens').notNull().default(0),
-		reasoningTokens: t.integer('reasoning_tokens').notNull().default(0),
+		promptTokens: tokens('prompt_tokens').notNull().default(0),
+		completionTokens: tokens('completion_tokens').notNull().default(0),
+		cacheReadTokens: tokens('cache_read_tokens').notNull().default(0),
+		cacheWriteTokens: tokens('cache_write_tokens').notNull().default(0),
+		reasoningTokens: tokens('reasoning_tokens').notNull().default(0),
 		/** Usage counted locally because the upstream did not report it. */
 		estimated: t.boolean('estimated').notNull().default(false),
+		/** The upstream's usage, or the cost it implied, was malformed or beyond a per-call ceiling and was billed at the bound (billing/usage-bounds.ts). */
+		usageClamped: t.boolean('usage_clamped').notNull().default(false),
 		modelRatio: t.doublePrecision('model_ratio'),
 		completionRatio: t.doublePrecision('completion_ratio'),
 		groupRatio: t.doublePrecision('group_ratio'),
@@ -84,6 +89,27 @@ export const usageDaily = t.pgTable(
 	]
 );
 
+/**
+ * Settled calls the database refused to record (a data error that retrying cannot cure), kept
+ * whole so nothing is lost and an administrator can see why. The rest of their batch was
+ * written; these charged nothing and are not in request_logs. Written by the ledger only.
+ */
+export const ledgerDeadLetters = t.pgTable('ledger_dead_letters', {
+	requestId: t.text('request_id').primaryKey(),
+	userId: t.integer('user_id'),
+	/** The ledger entry as it was settled (dates as ISO strings). */
+	entry: t.jsonb('entry').notNull(),
+	/** The SQLSTATE of the refusal; null when the entry could not even be encoded for the database. */
+	sqlstate: t.text('sqlstate'),
+	/** What the database said, without the statement's parameters or row values. */
+	reason: t.text('reason').notNull(),
+	/** Writes that included the entry and failed, before it was set aside. */
+	attempts: t.integer('attempts').notNull(),
+	firstFailedAt: timestamptz('first_failed_at').notNull(),
+	quarantinedAt: timestamptz('quarantined_at').notNull().defaultNow()
+});
+
 export type RequestLog = typeof requestLogs.$inferSelect;
 export type NewRequestLog = typeof requestLogs.$inferInsert;
 export type UsageDay = typeof usageDaily.$inferSelect;
+export type LedgerDeadLetter = typeof ledgerDeadLetters.$inferSelect;

@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { UpstreamFormatError } from '../../providers/openai/response';
 import type { FinishedResponse, NormalizedUsage, StreamOptions, StreamTranslator } from '../../providers/types';
+import { TokenCountReader } from '../../providers/usage';
 import { isRecord } from '../shared';
 
 /*
@@ -10,18 +11,16 @@ import { isRecord } from '../shared';
  * by the public one (§2.2), in the lifecycle events that carry the response object.
  */
 
-function count(value: unknown): number {
-	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
-
 /** Responses usage (input_tokens include cached ones) as the normalized record. */
 export function usageFromResponses(usage: unknown): NormalizedUsage | undefined {
 	if (!isRecord(usage)) return undefined;
+	const reader = new TokenCountReader();
+	const count = (value: unknown) => reader.count(value);
 	const input = count(usage.input_tokens);
 	const output = count(usage.output_tokens);
 	const cached = Math.min(input, count(isRecord(usage.input_tokens_details) ? usage.input_tokens_details.cached_tokens : 0));
 	const reasoning = Math.min(output, count(isRecord(usage.output_tokens_details) ? usage.output_tokens_details.reasoning_tokens : 0));
-	return { inputUncached: input - cached, cacheRead: cached, cacheWrite: 0, output, reasoning };
+	return reader.result({ inputUncached: input - cached, cacheRead: cached, cacheWrite: 0, output, reasoning });
 }
 
 function parseObject(data: string): Record<string, unknown> | undefined {

@@ -1,8 +1,5 @@
 import type { NormalizedUsage } from '../types';
-
-function count(value: unknown): number {
-	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
+import { TokenCountReader } from '../usage';
 
 const rec = (value: unknown): Record<string, unknown> | undefined =>
 	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -15,13 +12,14 @@ const rec = (value: unknown): Record<string, unknown> | undefined =>
 export function usageFromAnthropic(usage: unknown): NormalizedUsage | undefined {
 	const u = rec(usage);
 	if (!u) return undefined;
-	return {
-		inputUncached: count(u.input_tokens),
-		cacheRead: count(u.cache_read_input_tokens),
-		cacheWrite: count(u.cache_creation_input_tokens),
-		output: count(u.output_tokens),
+	const reader = new TokenCountReader();
+	return reader.result({
+		inputUncached: reader.count(u.input_tokens),
+		cacheRead: reader.count(u.cache_read_input_tokens),
+		cacheWrite: reader.count(u.cache_creation_input_tokens),
+		output: reader.count(u.output_tokens),
 		reasoning: 0
-	};
+	});
 }
 
 /**
@@ -33,11 +31,12 @@ export function mergeStreamUsage(start: NormalizedUsage | undefined, delta: unkn
 	const d = rec(delta);
 	if (!d) return start;
 	const base = start ?? { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };
-	return {
-		inputUncached: Math.max(base.inputUncached, count(d.input_tokens)),
-		cacheRead: Math.max(base.cacheRead, count(d.cache_read_input_tokens)),
-		cacheWrite: Math.max(base.cacheWrite, count(d.cache_creation_input_tokens)),
-		output: 'output_tokens' in d ? count(d.output_tokens) : base.output,
+	const reader = new TokenCountReader(base);
+	return reader.result({
+		inputUncached: Math.max(base.inputUncached, reader.count(d.input_tokens)),
+		cacheRead: Math.max(base.cacheRead, reader.count(d.cache_read_input_tokens)),
+		cacheWrite: Math.max(base.cacheWrite, reader.count(d.cache_creation_input_tokens)),
+		output: 'output_tokens' in d ? reader.count(d.output_tokens) : base.output,
 		reasoning: 0
-	};
+	});
 }

@@ -1,9 +1,6 @@
 import type { NormalizedUsage } from '../types';
+import { TokenCountReader } from '../usage';
 import { isObject } from './json';
-
-function count(value: unknown): number {
-	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
 
 /**
  * Gemini's `usageMetadata` as the normalized record (PROTOCOLS.md §5.3 usage mapping):
@@ -14,6 +11,8 @@ function count(value: unknown): number {
  */
 export function usageFromGemini(metadata: unknown): NormalizedUsage | undefined {
 	if (!isObject(metadata)) return undefined;
+	const reader = new TokenCountReader();
+	const count = (value: unknown) => reader.count(value);
 	const prompt = count(metadata.promptTokenCount) + count(metadata.toolUsePromptTokenCount);
 	const thoughts = count(metadata.thoughtsTokenCount);
 	const output =
@@ -21,5 +20,5 @@ export function usageFromGemini(metadata: unknown): NormalizedUsage | undefined 
 			? Math.max(thoughts, count(metadata.totalTokenCount) - prompt)
 			: count(metadata.candidatesTokenCount) + thoughts;
 	const cacheRead = Math.min(count(metadata.cachedContentTokenCount), prompt);
-	return { inputUncached: prompt - cacheRead, cacheRead, cacheWrite: 0, output, reasoning: Math.min(thoughts, output) };
+	return reader.result({ inputUncached: prompt - cacheRead, cacheRead, cacheWrite: 0, output, reasoning: Math.min(thoughts, output) });
 }

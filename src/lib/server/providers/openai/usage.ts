@@ -1,8 +1,5 @@
 import type { NormalizedUsage } from '../types';
-
-function count(value: unknown): number {
-	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
+import { TokenCountReader } from '../usage';
 
 function field(obj: unknown, key: string): unknown {
 	return obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined;
@@ -14,6 +11,8 @@ function field(obj: unknown, key: string): unknown {
  */
 export function usageFromOpenAI(usage: unknown): NormalizedUsage | undefined {
 	if (usage === null || typeof usage !== 'object') return undefined;
+	const reader = new TokenCountReader();
+	const count = (value: unknown) => reader.count(value);
 	const prompt = count(field(usage, 'prompt_tokens'));
 	const output = count(field(usage, 'completion_tokens'));
 	const cached =
@@ -23,11 +22,11 @@ export function usageFromOpenAI(usage: unknown): NormalizedUsage | undefined {
 	const cacheWrite = count(field(usage, 'cache_creation_input_tokens'));
 	const reasoning = count(field(field(usage, 'completion_tokens_details'), 'reasoning_tokens'));
 	const cacheRead = Math.min(cached, prompt);
-	return {
+	return reader.result({
 		inputUncached: Math.max(0, prompt - cacheRead - cacheWrite),
 		cacheRead,
 		cacheWrite: Math.min(cacheWrite, prompt - cacheRead),
 		output,
 		reasoning: Math.min(reasoning, output)
-	};
+	});
 }

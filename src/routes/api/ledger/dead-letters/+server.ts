@@ -1,0 +1,3 @@
+import { listDeadLettersEndpoint } from '$lib/server/api/specs/admin';
+
+export const GET = listDeadLettersEndpoint;
