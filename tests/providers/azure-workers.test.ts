@@ -155,7 +155,8 @@ describe('Workers AI (native)', () => {
 
 		const llava = await ask('llava', `data:image/png;base64,${png}`);
 		expect(llava.choices[0]!.message.content).toBe(' a tiny image');
-		expect(cf.requests[2]!.body).toEqual({ prompt: 'What is in this image?', image: [...TINY_PNG], max_tokens: 2048 });
+		// No limit was asked for: the call carries the one its reservation covers (the default reserve).
+		expect(cf.requests[2]!.body).toEqual({ prompt: 'What is in this image?', image: [...TINY_PNG], max_tokens: 4096 });
 	});
 
 	test('a part the model cannot take is an OpenAI-shaped 400 naming it, and Workers AI receives nothing', async () => {

@@ -298,7 +298,10 @@ describe('a client that leaves early still pays', () => {
 		await eventually(() => expect(gates.has(upstreamKey)).toBe(true));
 		gates.get(upstreamKey)!();
 		const row = await logOf(res.headers.get('x-request-id') ?? '');
-		expect(row).toMatchObject({ status: 499, prompt_tokens: 30, completion_tokens: 50_000, reasoning_tokens: 49_990, estimated: false });
+		// 499 once the gateway noticed the hang-up, 200 if the last bytes still went out to the
+		// closed socket first (the kernel decides); either way the call pays what was reported.
+		expect([200, 499]).toContain(row.status);
+		expect(row).toMatchObject({ prompt_tokens: '30', completion_tokens: '50000', reasoning_tokens: '49990', estimated: false });
 		expect(Number(row.cost)).toBe(30 + 50_000);
 		await eventually(async () => expect(await balance(userId)).toBe(100_000_000 - 50_030));
 	});
@@ -315,9 +318,9 @@ describe('a client that leaves early still pays', () => {
 		await res.body!.getReader().read();
 		controller.abort();
 		const row = await logOf(res.headers.get('x-request-id') ?? '');
-		expect(row).toMatchObject({ status: 499, completion_tokens: 0, estimated: true });
-		expect(row.prompt_tokens).toBeGreaterThan(5);
-		expect(Number(row.cost)).toBe(row.prompt_tokens);
+		expect(row).toMatchObject({ status: 499, completion_tokens: '0', estimated: true });
+		expect(Number(row.prompt_tokens)).toBeGreaterThan(5);
+		expect(Number(row.cost)).toBe(Number(row.prompt_tokens));
 	});
 });
 
