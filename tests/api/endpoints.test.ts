@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { register } from '../harness/accounts';
+import { register, signIn } from '../harness/accounts';
 import { ApiClient } from '../harness/api-client';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
@@ -412,6 +412,49 @@ describe('who may do what', () => {
 		const made = await root.post('/api/users', { username: 'realadmin', password: 'realadmin-password', role: 'admin' });
 		expect(made.status).toBe(201);
 		expectError(await admin.patch(`/api/users/${made.body.id}`, { enabled: false }), 403, 'forbidden');
+	});
+
+	test("an administrator cannot reach root's or another administrator's money: keys and redemption codes", async () => {
+		const rootId = (await db.sql`select id from users where username = 'root'`)[0]!.id as number;
+		const otherAdmin = await root.post('/api/users', { username: 'money-admin-2', password: 'money-admin-password', role: 'admin' });
+		await root.post('/api/users', { username: 'money-admin', password: 'money-admin-password', role: 'admin' });
+		const web = new WebClient(server.url);
+		expect((await signIn(web, 'money-admin', 'money-admin-password')).status).toBe(303);
+		const adminUser = new ApiClient(server.url, { cookie: `elygate_session=${web.cookies.get('elygate_session')}`, origin: server.url });
+		const rootKey = (await root.post('/api/keys', { name: 'root-own', userId: rootId })).body.apiKey.id as number;
+		const keysBefore = await fingerprint('api_keys');
+
+		// Keys spend their owner's balance: an admin (session or admin token) may not make or touch root's or an admin's.
+		for (const caller of [admin, adminUser]) {
+			for (const owner of [rootId, otherAdmin.body.id as number]) {
+				expectError(await caller.post('/api/keys', { name: 'spend-it', userId: owner }), 403, 'forbidden');
+			}
+			expectError(await caller.get(`/api/keys?user=${rootId}`), 403, 'forbidden');
+			expectError(await caller.get(`/api/keys/${rootKey}`), 403, 'forbidden');
+			expectError(await caller.patch(`/api/keys/${rootKey}`, { enabled: false }), 403, 'forbidden');
+			expectError(await caller.delete(`/api/keys/${rootKey}`), 403, 'forbidden');
+		}
+		expectError(await reader.get(`/api/keys?user=${rootId}`), 403, 'forbidden');
+		expect(await fingerprint('api_keys')).toEqual(keysBefore);
+		// Their own keys and plain users' keys stay theirs to manage.
+		expect((await adminUser.post('/api/keys', { name: 'mine' })).status).toBe(201);
+		expect((await admin.post('/api/keys', { name: 'for-a-user', userId })).status).toBe(201);
+
+		// A code an admin mints cannot land on an admin's own balance.
+		const minted = await adminUser.post('/api/redemptions', { name: 'self-serve', amountUsd: 1000 });
+		expect(minted.status).toBe(201);
+		const balances = await db.sql`select quota from users where username = 'money-admin'`;
+		expectError(await adminUser.post('/api/redeem', { code: minted.body.codes[0].code }), 403, 'forbidden');
+		const form = await web.postForm('/topup?/redeem', { code: minted.body.codes[0].code });
+		expect(form.status).toBe(403);
+		expect(await form.text()).toContain('Administrators cannot redeem codes');
+		expect(await db.sql`select quota from users where username = 'money-admin'`).toEqual(balances);
+		expect((await db.sql`select status from redemption_codes where id = ${minted.body.codes[0].id}`)[0]!.status).toBe('unused');
+		// Root may.
+		const rootWeb = new WebClient(server.url);
+		expect((await signIn(rootWeb, 'root', 'root-password-1')).status).toBe(303);
+		const rootUser = new ApiClient(server.url, { cookie: `elygate_session=${rootWeb.cookies.get('elygate_session')}`, origin: server.url });
+		expect((await rootUser.post('/api/redeem', { code: minted.body.codes[0].code })).status).toBe(200);
 	});
 
 	test('a signed-in user manages their own keys through the session, with the origin check', async () => {

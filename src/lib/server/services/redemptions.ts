@@ -150,6 +150,11 @@ export interface Redeemed {
 export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unknown, guard: RedeemGuard): Promise<Redeemed> {
 	const userId = actingUserId(actor);
 	if (userId === null) throw new ServiceError('forbidden', 'Redeem codes signed in as the user who gets the credit; a management token has no balance.');
+	// Admins mint codes; were they to redeem them, they would be paying themselves. Balances of
+	// administrators change only by root's hand, as their roles do.
+	if (actor.kind === 'user' && actor.role === 'admin') {
+		throw new ServiceError('forbidden', "Administrators cannot redeem codes: their balances are changed by root's adjustments.");
+	}
 	const limitKey = String(userId);
 	const decision = guard.limiter.check(guard.ip, limitKey);
 	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
