@@ -3,6 +3,7 @@ import { channelCreate } from '../../schemas/channels';
 import { adaptorFor } from '../providers/registry';
 import type { ChannelView } from '../services/channels';
 import { TIMEOUT_FIELDS, type ConfigField, type ConfigFieldKind } from '../../channel-config';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 
 /**
  * The channel form, generic over channel types: the `config` part is read from the type's
@@ -173,7 +174,9 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 		} else if (f.kind === 'lines') config[f.key] = lines(text);
 		else if (f.kind === 'json') {
 			try {
-				config[f.key] = JSON.parse(text);
+				const value: unknown = JSON.parse(text);
+				if (exceedsJsonDepth(value)) errors[f.name] = jsonTooDeepMessage();
+				else config[f.key] = value;
 			} catch (err) {
 				errors[f.name] = `Not valid JSON: ${(err as Error).message}`;
 			}

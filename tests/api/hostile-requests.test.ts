@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ApiClient } from '../harness/api-client';
+import { freshDatabase, type TestDatabase } from '../harness/database';
+import { TEST_SECRET_KEY, fixtures, keyIsLive, modelIsListed, openaiChannel, priceModels, userWithKey, type Fixtures } from '../harness/fixtures';
+import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
+import { startServer, type TestServer } from '../harness/server';
+
+const ADMIN_TOKEN = 'root-automation-token-hostile-0123456789';
+
+let db: TestDatabase;
+let fx: Fixtures;
+let server: TestServer;
+let root: ApiClient;
+let key: string;
+let mock: MockUpstream;
+
+beforeAll(async () => {
+	db = await freshDatabase();
+	fx = fixtures(db.url);
+	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: TEST_SECRET_KEY, ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
+	root = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
+	mock = await startMockUpstream();
+	await openaiChannel(fx, `${mock.url}/v1`, { models: ['gpt-4o-mini'] });
+	await priceModels(fx, ['gpt-4o-mini']);
+	({ key } = await userWithKey(fx));
+	await keyIsLive(server.url, key);
+	await modelIsListed(server.url, key, 'gpt-4o-mini');
+});
+
+afterAll(async () => {
+	await server?.stop();
+	await mock?.close();
+	await fx?.close();
+	await db?.drop();
+});
+
+/** `levels` arrays inside one another, as JSON text. */
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+function postV1(body: string) {
+	return fetch(`${server.url}/v1/chat/completions`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+		body
+	});
+}
+
+describe('deeply nested JSON', () => {
+	test('/v1 refuses it with an OpenAI-shaped 400 naming the limit', async () => {
+		const res = await postV1(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"tools":${nested(200_000)}}`);
+		expect(res.status).toBe(400);
+		expect(await res.json()).toEqual({
+			error: { message: expect.stringContaining('deeper than 64 levels'), type: 'invalid_request_error', param: null, code: 'json_too_deep' }
+		});
+	});
+
+	test('/api refuses it with a 400 and stores nothing (a deep channel config once reached PostgreSQL)', async () => {
+		const before = (await db.sql`select count(*)::int as n from channels`)[0]!.n;
+		const res = await root.call(
+			'POST',
+			'/api/channels',
+			`{"type":"openai","name":"deep","baseUrl":"https://api.example.com","models":["m"],"keys":["k"],"config":{"extra":${nested(5_000)}}}`
+		);
+		expect(res.status).toBe(400);
+		expect(res.body.error).toMatchObject({ code: 'json_too_deep', message: expect.stringContaining('deeper than 64 levels') });
+		expect((await db.sql`select count(*)::int as n from channels`)[0]!.n).toBe(before);
+	});
+
+	test('a burst of them does not hold up other requests', async () => {
+		const deep = `{"model":"gpt-4o-mini","tools":${nested(1_000_000)}}`;
+		const started = Date.now();
+		const burst = Array.from({ length: 4 }, () => postV1(deep));
+		const health = await fetch(`${server.url}/api/health`);
+		const healthMs = Date.now() - started;
+		expect(health.status).toBe(200);
+		// Before the depth check each of these stalled the process for over a second; now each
+		// costs about one parse. The bound is loose on purpose: this machine is shared.
+		expect(healthMs).toBeLessThan(5_000);
+		const answers = await Promise.all(burst);
+		expect(answers.map((r) => r.status)).toEqual([400, 400, 400, 400]);
+	});
+});
