@@ -130,6 +130,24 @@ describe('access', () => {
 		expect(res.headers.get('location')).toBe('/login?next=%2Fadmin');
 	});
 
+	test('next= never sends anyone off the site, however it is disguised', async () => {
+		const sneaky = '/\t/evil.example'; // browsers drop the tab and read //evil.example
+		const web = new WebClient(server.url);
+		await register(web, 'oscar', 'oscar-password');
+		const asSignedIn = await web.get(`/login?next=${encodeURIComponent(sneaky)}`);
+		expect(asSignedIn.headers.get('location')).toBe('/');
+		const fresh = new WebClient(server.url);
+		const signedIn = await fresh.postForm(`/login?next=${encodeURIComponent(sneaky)}`, { username: 'oscar', password: 'oscar-password' });
+		expect(signedIn.status).toBe(303);
+		expect(signedIn.headers.get('location')).toBe('/');
+		const theme = await web.postForm('/theme', { theme: 'dark', next: sneaky });
+		expect(theme.status).toBe(303);
+		expect(theme.headers.get('location')).toBe('/');
+		// A real path on the site still comes back.
+		const kept = await web.postForm('/theme', { theme: 'dark', next: '/logs?page=2' });
+		expect(kept.headers.get('location')).toBe('/logs?page=2');
+	});
+
 	test('a user gets 403 on an admin page; root gets it', async () => {
 		const user = new WebClient(server.url);
 		await register(user, 'frank');

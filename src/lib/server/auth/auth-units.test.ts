@@ -119,6 +119,13 @@ test('guards: next paths stay on this site', () => {
 	expect(safeNext('/\\evil.example')).toBe('/');
 	expect(safeNext('https://evil.example')).toBe('/');
 	expect(safeNext(null)).toBe('/');
+	// Browsers drop tabs and newlines inside URLs, so "/\t/evil.example" is "//evil.example" to them.
+	expect(safeNext('/\t/evil.example')).toBe('/');
+	expect(safeNext('/\n/evil.example')).toBe('/');
+	expect(safeNext('/\u0000/x')).toBe('/');
+	expect(safeNext('/.//evil.example')).toBe('/');
+	expect(safeNext('/a\\..\\\\evil.example')).toBe('/');
+	expect(safeNext('/logs?model=a%2Fb#top')).toBe('/logs?model=a%2Fb#top');
 	expect(loginUrl(new URL('http://h/admin?tab=2'))).toBe('/login?next=%2Fadmin%3Ftab%3D2');
 	expect(loginUrl(new URL('http://h/'))).toBe('/login');
 	expect(isAdmin({ role: 'root' })).toBe(true);
