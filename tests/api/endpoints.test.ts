@@ -65,6 +65,8 @@ interface Endpoint {
 	ok: number;
 	/** The callers that must be refused with 403 (undefined: any signed-in caller may). */
 	forbidden?: () => ApiClient | ApiClient[];
+	/** Callers for whom the thing is not there at all (404): someone else's key is not theirs to learn of. */
+	hidden?: () => ApiClient;
 	bad?: { body: unknown; field: string; table: string };
 	/** Who makes the bad and the good request (root unless said): redeeming needs a user. */
 	as?: () => ApiClient;
@@ -201,14 +203,15 @@ const endpoints: Endpoint[] = [
 		}
 	},
 	{ name: "list a user's keys", method: 'GET', path: () => `/api/keys?user=${ids.user}`, ok: 200, forbidden: () => user, check: (b) => expect(b.total).toBe(1) },
-	{ name: 'get a key', method: 'GET', path: () => `/api/keys/${ids.key}`, ok: 200, forbidden: () => user, check: (b) => expect(b.name).toBe('ci') },
+	{ name: 'get a key', method: 'GET', path: () => `/api/keys/${ids.key}`, ok: 200, hidden: () => user, check: (b) => expect(b.name).toBe('ci') },
 	{
 		name: 'update a key',
 		method: 'PATCH',
 		path: () => `/api/keys/${ids.key}`,
 		body: () => ({ name: 'ci-2', allowedIps: ['10.0.0.0/8'] }),
 		ok: 200,
-		forbidden: () => user,
+		hidden: () => user,
+		forbidden: () => reader,
 		bad: { body: { allowedIps: ['nope'] }, field: 'allowedIps', table: 'api_keys' },
 		check: (b) => expect(b).toMatchObject({ name: 'ci-2', allowedIps: ['10.0.0.0/8'] })
 	},
@@ -246,7 +249,7 @@ const endpoints: Endpoint[] = [
 		forbidden: () => [user, reader, admin],
 		check: (b) => expect(b.items.length).toBeGreaterThanOrEqual(4)
 	},
-	{ name: 'delete a key', method: 'DELETE', path: () => `/api/keys/${ids.key}`, ok: 204, forbidden: () => user },
+	{ name: 'delete a key', method: 'DELETE', path: () => `/api/keys/${ids.key}`, ok: 204, hidden: () => user, forbidden: () => reader },
 	{ name: 'delete a price', method: 'DELETE', path: () => '/api/prices/gpt-4o', ok: 204, forbidden: () => reader },
 	{
 		name: 'apply the default prices',
@@ -375,6 +378,7 @@ describe('every endpoint', () => {
 			expectError(await anonymous.call(e.method, e.path(), e.body?.()), 401, 'unauthenticated');
 			// Wrong role: 403.
 			for (const caller of [e.forbidden?.() ?? []].flat()) expectError(await caller.call(e.method, e.path(), e.body?.()), 403, 'forbidden');
+			if (e.hidden) expectError(await e.hidden().call(e.method, e.path(), e.body?.()), 404, 'not_found');
 			// Bad body: 400 naming the field, and no change.
 			if (e.bad) {
 				const before = await fingerprint(e.bad.table);

@@ -39,7 +39,8 @@ async function assertCanManage(db: DbLike, actor: Actor, ownerId: number): Promi
 /** Reading follows the same line: readers see plain users' keys, root everyone's. */
 async function assertCanRead(db: DbLike, actor: Actor, ownerId: number): Promise<void> {
 	if (actingUserId(actor) === ownerId) return;
-	if (!canRead(actor)) throw new ServiceError('forbidden', 'This API key belongs to someone else.');
+	// Someone else's key is simply not there for a plain user: its existence is not theirs to learn.
+	if (!canRead(actor)) throw notFound('API key');
 	if ((await ownerRole(db, ownerId)) !== 'user') requireRoot(actor);
 }
 
