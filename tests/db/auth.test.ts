@@ -178,6 +178,20 @@ describe('access', () => {
 		const logout = await victim.postForm('/logout', {}, { origin: null });
 		expect(logout.status).toBe(403);
 		expect(await count('sessions')).toBe(sessions);
+		// A bearer header authenticates nothing on a page, so it excuses nothing either.
+		const withBearer = await fetch(`${server.url}/logout`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: {
+				cookie: `elygate_session=${victim.cookies.get('elygate_session')}`,
+				origin: 'http://evil.example',
+				authorization: 'Bearer anything',
+				'content-type': 'application/x-www-form-urlencoded'
+			},
+			body: ''
+		});
+		expect(withBearer.status).toBe(403);
+		expect(await count('sessions')).toBe(sessions);
 		expect((await victim.get('/')).status).toBe(200);
 	});
 
