@@ -509,6 +509,25 @@ describe('requests that are not right', () => {
 	});
 });
 
+describe('channel config', () => {
+	test("keys that are not the channel type's settings are refused by name, on create and update", async () => {
+		const channel = { type: 'openai', name: 'strict', baseUrl: 'https://api.example.com', models: ['m'], keys: ['sk-strict-0000'] };
+		const before = await fingerprint('channels');
+		expectError(await root.post('/api/channels', { ...channel, config: { responsesApi: true, responseApi: true } }), 400, 'invalid_request', 'config.responseApi');
+		expectError(await root.post('/api/channels', { ...channel, config: { timeouts: { connectMs: 500, idleMs: 1 } } }), 400, 'invalid_request', 'config.timeouts.idleMs');
+		expect(await fingerprint('channels')).toEqual(before);
+
+		const made = await root.post('/api/channels', { ...channel, config: { responsesApi: true, timeouts: { connectMs: 500 } } });
+		expect(made.status, JSON.stringify(made.body)).toBe(201);
+		const refused = await root.patch(`/api/channels/${made.body.id}`, { config: { anthropicVersion: '2023-06-01' } });
+		expectError(refused, 400, 'invalid_request', 'config.anthropicVersion');
+		expect(refused.body.error.message).toContain('Unrecognized key: "anthropicVersion"');
+		// A setting of another type is just as unknown.
+		expectError(await root.patch(`/api/channels/${made.body.id}`, { type: 'anthropic', config: { responsesApi: true } }), 400, 'invalid_request', 'config.responsesApi');
+		expect((await root.get(`/api/channels/${made.body.id}`)).body.config).toEqual({ responsesApi: true, timeouts: { connectMs: 500 } });
+	});
+});
+
 describe('Idempotency-Key', () => {
 	test('a replayed create returns the first answer and creates nothing new; another body is refused', async () => {
 		const body = { username: 'once-only', password: 'once-password' };

@@ -31,4 +31,9 @@ describe('channelInputOf', () => {
 		expect(errors).toEqual({});
 		expect((input.config as Record<string, unknown>).deployments).toEqual({ 'gpt-4o': 'prod-4o' });
 	});
+
+	test('stored keys the type does not know are dropped, its own settings kept', () => {
+		const { input } = channelInputOf({ ...base, cfg_apiVersion: 'v1', cfg_authMode: 'api-key' }, { apiVersion: '2024-10-21', responsesApi: true, typo: 1, timeouts: { connectMs: 900 } });
+		expect(input.config).toEqual({ apiVersion: 'v1', authMode: 'api-key' });
+	});
 });

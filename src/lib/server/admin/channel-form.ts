@@ -153,11 +153,14 @@ export interface ChannelInput {
 
 /**
  * The service input for submitted form values. `current` is the stored config of the channel
- * being edited: properties the form does not show are kept.
+ * being edited. The form shows every setting of the type, so whatever else the stored config
+ * holds (a setting of the type it had before, a key saved before unknown keys were refused)
+ * is dropped: saving refuses unknown keys, and the form offers no way to remove them.
  */
 export function channelInputOf(data: ChannelFormData, current?: Record<string, unknown>): ChannelInput {
 	const errors: Record<string, string> = {};
-	const config: Record<string, unknown> = { ...(current ?? {}) };
+	const settings = new Set(configFields(data.type).map((f) => f.key));
+	const config: Record<string, unknown> = Object.fromEntries(Object.entries(current ?? {}).filter(([key]) => settings.has(key)));
 	for (const f of configFields(data.type)) {
 		const raw = data[f.name];
 		delete config[f.key];
