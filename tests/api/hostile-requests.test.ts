@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApiClient } from '../harness/api-client';
 import { freshDatabase, type TestDatabase } from '../harness/database';
@@ -17,7 +18,7 @@ let mock: MockUpstream;
 beforeAll(async () => {
 	db = await freshDatabase();
 	fx = fixtures(db.url);
-	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: TEST_SECRET_KEY, ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
+	server = await startServer({ env: { DATABASE_URL: db.url, ELYGATE_SECRET_KEY: TEST_SECRET_KEY, ELYGATE_ADMIN_TOKEN: ADMIN_TOKEN, BODY_TIMEOUT_SECONDS: '1' } });
 	root = new ApiClient(server.url, { bearer: ADMIN_TOKEN });
 	mock = await startMockUpstream();
 	await openaiChannel(fx, `${mock.url}/v1`, { models: ['gpt-4o-mini'] });
@@ -78,5 +79,61 @@ describe('deeply nested JSON', () => {
 		expect(healthMs).toBeLessThan(5_000);
 		const answers = await Promise.all(burst);
 		expect(answers.map((r) => r.status)).toEqual([400, 400, 400, 400]);
+	});
+});
+
+/**
+ * Sends a request head, then its body one byte every `everyMs`, over a raw socket; resolves
+ * with whatever the server answered by the time it closed the connection (or the body was
+ * all sent and answered).
+ */
+function slowPost(path: string, headers: Record<string, string>, body: string, everyMs: number): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const socket = connect(server.port, '127.0.0.1');
+		let answer = '';
+		let sent = 0;
+		let drip: ReturnType<typeof setInterval> | undefined;
+		const head = [`POST ${path} HTTP/1.1`, `host: 127.0.0.1:${server.port}`, `content-length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+		socket.on('connect', () => {
+			socket.write(`${head.join('\r\n')}\r\n\r\n`);
+			drip = setInterval(() => {
+				if (sent < body.length) socket.write(body[sent++]!);
+			}, everyMs);
+		});
+		socket.on('data', (chunk) => {
+			answer += chunk.toString();
+			// Stop dripping once an answer has begun: a server that answers early may keep reading.
+			clearInterval(drip);
+			if (/\r\n\r\n/.test(answer)) socket.end();
+		});
+		socket.on('error', reject);
+		socket.on('close', () => {
+			clearInterval(drip);
+			resolve(answer);
+		});
+	});
+}
+
+describe('slow request bodies', () => {
+	// 40 bytes at one every 200 ms would take 8 s; the test server's deadline is 1 s.
+	const drip = 'x'.repeat(40);
+
+	test('a sign-in form whose body trickles in gets 408 at the deadline, and the connection is closed', async () => {
+		const answer = await slowPost('/login', { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, accept: 'text/html' }, `username=root&password=${drip}`, 200);
+		expect(answer).toMatch(/^HTTP\/1\.1 408/);
+		expect(answer.toLowerCase()).toContain('connection: close');
+		expect(answer).toContain('did not arrive within 1 s');
+	});
+
+	test('so does an /api call, in the API\'s error shape', async () => {
+		const answer = await slowPost('/api/groups', { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, `{"name":"slow","ratio":1,"description":"${drip}"}`, 200);
+		expect(answer).toMatch(/^HTTP\/1\.1 408/);
+		expect(answer).toContain('"code":"request_timeout"');
+		expect((await root.get('/api/groups')).body.items.map((g: { name: string }) => g.name)).not.toContain('slow');
+	});
+
+	test('a body that arrives in time is handled as usual', async () => {
+		const answer = await slowPost('/api/groups', { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, '{"name":"prompt","ratio":1}', 1);
+		expect(answer).toMatch(/^HTTP\/1\.1 200/);
 	});
 });
