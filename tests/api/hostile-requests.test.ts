@@ -137,3 +137,35 @@ describe('slow request bodies', () => {
 		expect(answer).toMatch(/^HTTP\/1\.1 200/);
 	});
 });
+
+describe('security headers', () => {
+	test('console pages carry a CSP with a nonce for their scripts, and refuse framing, sniffing and full referrers', async () => {
+		const res = await fetch(`${server.url}/login`);
+		expect(res.status).toBe(200);
+		const csp = res.headers.get('content-security-policy') ?? '';
+		expect(csp).toContain("frame-ancestors 'none'");
+		expect(csp).toContain("object-src 'none'");
+		const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
+		expect(nonce, csp).toBeTruthy();
+		// Every inline script on the page is the one the policy names.
+		const html = await res.text();
+		const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)([^>]*)>/g)];
+		expect(inline.length).toBeGreaterThan(0);
+		for (const [, attrs] of inline) expect(attrs).toContain(`nonce="${nonce}"`);
+		expect(res.headers.get('x-frame-options')).toBe('DENY');
+		expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+		const api = await fetch(`${server.url}/api/health`);
+		expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+		expect(api.headers.get('x-frame-options')).toBe('DENY');
+	});
+
+	test('/v1 answers, errors and streams alike, are nosniff', async () => {
+		const models = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+		const refused = await fetch(`${server.url}/v1/models`, { headers: { authorization: 'Bearer sk-wrong' } });
+		const stream = await postV1('{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}');
+		await stream.text();
+		for (const res of [models, refused, stream]) expect(res.headers.get('x-content-type-options'), String(res.status)).toBe('nosniff');
+		expect([models.status, refused.status, stream.status]).toEqual([200, 401, 200]);
+	});
+});
