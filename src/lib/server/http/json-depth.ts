@@ -12,13 +12,21 @@ export const MAX_JSON_DEPTH = 64;
  * is still measured, and stops at the first container past the limit.
  */
 export function exceedsJsonDepth(value: unknown, max = MAX_JSON_DEPTH): boolean {
-	const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
-	for (let top = stack.pop(); top; top = stack.pop()) {
-		const node = top.value;
-		if (node === null || typeof node !== 'object') continue;
-		if (top.depth > max) return true;
-		for (const child of Array.isArray(node) ? node : Object.values(node)) {
-			if (child !== null && typeof child === 'object') stack.push({ value: child, depth: top.depth + 1 });
+	if (value === null || typeof value !== 'object') return false;
+	// Two parallel stacks rather than one of pairs: this runs on every /v1 body.
+	const nodes: object[] = [value];
+	const depths: number[] = [1];
+	while (nodes.length > 0) {
+		const node = nodes.pop() as Record<string, unknown>;
+		const depth = depths.pop() as number;
+		if (depth > max) return true;
+		const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
+		for (let i = 0; i < children.length; i++) {
+			const child = children[i];
+			if (child !== null && typeof child === 'object') {
+				nodes.push(child);
+				depths.push(depth + 1);
+			}
 		}
 	}
 	return false;
