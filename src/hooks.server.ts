@@ -9,6 +9,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { clientIp } from '$lib/server/http/client-ip';
 import { checkOrigin } from '$lib/server/http/origin-check';
 import { newRequestId } from '$lib/server/http/request-id';
+import { SECURITY_HEADERS } from '$lib/server/http/security-headers';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
 import { logger, serializeError } from '$lib/server/observability/logger';
 
@@ -34,6 +35,7 @@ const requestContext: Handle = async ({ event, resolve }) => {
 	event.locals.session = null;
 	const response = await resolve(event);
 	response.headers.set('x-request-id', event.locals.requestId);
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);
 	return response;
 };
 

@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { registeredApp, setEntryInfo, type AppHandle } from './lib/server/app/bridge';
 import { ConfigError, parseConfig, type Config } from './lib/server/config/env';
+import { withBodyDeadline } from './lib/server/http/body-deadline';
 import { isRelayUrl } from './lib/server/http/paths';
 import { serializeError } from './lib/server/observability/logger';
 
@@ -69,7 +70,7 @@ const server = Bun.serve({
 			const proto = (forwardedProto && request.headers.get(forwardedProto)) === 'https' ? 'https' : 'http';
 			request.headers.set(PROTO_HEADER, proto);
 		}
-		return kit.fetch(request, srv);
+		return withBodyDeadline(request, srv, config.bodyTimeoutMs, kit.fetch);
 	},
 	error(err) {
 		app.log.error({ err }, 'unhandled error in the server');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { register } from '../harness/accounts';
+import { register, signIn } from '../harness/accounts';
 import { ApiClient } from '../harness/api-client';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
@@ -63,8 +63,10 @@ interface Endpoint {
 	path: () => string;
 	body?: () => unknown;
 	ok: number;
-	/** The caller that must be refused with 403 (undefined: any signed-in caller may). */
-	forbidden?: () => ApiClient;
+	/** The callers that must be refused with 403 (undefined: any signed-in caller may). */
+	forbidden?: () => ApiClient | ApiClient[];
+	/** Callers for whom the thing is not there at all (404): someone else's key is not theirs to learn of. */
+	hidden?: () => ApiClient;
 	bad?: { body: unknown; field: string; table: string };
 	/** Who makes the bad and the good request (root unless said): redeeming needs a user. */
 	as?: () => ApiClient;
@@ -201,14 +203,15 @@ const endpoints: Endpoint[] = [
 		}
 	},
 	{ name: "list a user's keys", method: 'GET', path: () => `/api/keys?user=${ids.user}`, ok: 200, forbidden: () => user, check: (b) => expect(b.total).toBe(1) },
-	{ name: 'get a key', method: 'GET', path: () => `/api/keys/${ids.key}`, ok: 200, forbidden: () => user, check: (b) => expect(b.name).toBe('ci') },
+	{ name: 'get a key', method: 'GET', path: () => `/api/keys/${ids.key}`, ok: 200, hidden: () => user, check: (b) => expect(b.name).toBe('ci') },
 	{
 		name: 'update a key',
 		method: 'PATCH',
 		path: () => `/api/keys/${ids.key}`,
 		body: () => ({ name: 'ci-2', allowedIps: ['10.0.0.0/8'] }),
 		ok: 200,
-		forbidden: () => user,
+		hidden: () => user,
+		forbidden: () => reader,
 		bad: { body: { allowedIps: ['nope'] }, field: 'allowedIps', table: 'api_keys' },
 		check: (b) => expect(b).toMatchObject({ name: 'ci-2', allowedIps: ['10.0.0.0/8'] })
 	},
@@ -238,8 +241,15 @@ const endpoints: Endpoint[] = [
 	},
 	{ name: 'list management tokens', method: 'GET', path: () => '/api/tokens', ok: 200, forbidden: () => admin, check: (b) => expect(b.total).toBe(3) },
 	{ name: 'revoke a management token', method: 'DELETE', path: () => `/api/tokens/${ids.token}`, ok: 204, forbidden: () => admin },
-	{ name: 'read the audit log', method: 'GET', path: () => '/api/audit?targetType=channel', ok: 200, forbidden: () => user, check: (b) => expect(b.items.length).toBeGreaterThanOrEqual(4) },
-	{ name: 'delete a key', method: 'DELETE', path: () => `/api/keys/${ids.key}`, ok: 204, forbidden: () => user },
+	{
+		name: 'read the audit log',
+		method: 'GET',
+		path: () => '/api/audit?targetType=channel',
+		ok: 200,
+		forbidden: () => [user, reader, admin],
+		check: (b) => expect(b.items.length).toBeGreaterThanOrEqual(4)
+	},
+	{ name: 'delete a key', method: 'DELETE', path: () => `/api/keys/${ids.key}`, ok: 204, hidden: () => user, forbidden: () => reader },
 	{ name: 'delete a price', method: 'DELETE', path: () => '/api/prices/gpt-4o', ok: 204, forbidden: () => reader },
 	{
 		name: 'apply the default prices',
@@ -367,7 +377,8 @@ describe('every endpoint', () => {
 			// No auth: 401, and nothing happens.
 			expectError(await anonymous.call(e.method, e.path(), e.body?.()), 401, 'unauthenticated');
 			// Wrong role: 403.
-			if (e.forbidden) expectError(await e.forbidden().call(e.method, e.path(), e.body?.()), 403, 'forbidden');
+			for (const caller of [e.forbidden?.() ?? []].flat()) expectError(await caller.call(e.method, e.path(), e.body?.()), 403, 'forbidden');
+			if (e.hidden) expectError(await e.hidden().call(e.method, e.path(), e.body?.()), 404, 'not_found');
 			// Bad body: 400 naming the field, and no change.
 			if (e.bad) {
 				const before = await fingerprint(e.bad.table);
@@ -414,6 +425,49 @@ describe('who may do what', () => {
 		expectError(await admin.patch(`/api/users/${made.body.id}`, { enabled: false }), 403, 'forbidden');
 	});
 
+	test("an administrator cannot reach root's or another administrator's money: keys and redemption codes", async () => {
+		const rootId = (await db.sql`select id from users where username = 'root'`)[0]!.id as number;
+		const otherAdmin = await root.post('/api/users', { username: 'money-admin-2', password: 'money-admin-password', role: 'admin' });
+		await root.post('/api/users', { username: 'money-admin', password: 'money-admin-password', role: 'admin' });
+		const web = new WebClient(server.url);
+		expect((await signIn(web, 'money-admin', 'money-admin-password')).status).toBe(303);
+		const adminUser = new ApiClient(server.url, { cookie: `elygate_session=${web.cookies.get('elygate_session')}`, origin: server.url });
+		const rootKey = (await root.post('/api/keys', { name: 'root-own', userId: rootId })).body.apiKey.id as number;
+		const keysBefore = await fingerprint('api_keys');
+
+		// Keys spend their owner's balance: an admin (session or admin token) may not make or touch root's or an admin's.
+		for (const caller of [admin, adminUser]) {
+			for (const owner of [rootId, otherAdmin.body.id as number]) {
+				expectError(await caller.post('/api/keys', { name: 'spend-it', userId: owner }), 403, 'forbidden');
+			}
+			expectError(await caller.get(`/api/keys?user=${rootId}`), 403, 'forbidden');
+			expectError(await caller.get(`/api/keys/${rootKey}`), 403, 'forbidden');
+			expectError(await caller.patch(`/api/keys/${rootKey}`, { enabled: false }), 403, 'forbidden');
+			expectError(await caller.delete(`/api/keys/${rootKey}`), 403, 'forbidden');
+		}
+		expectError(await reader.get(`/api/keys?user=${rootId}`), 403, 'forbidden');
+		expect(await fingerprint('api_keys')).toEqual(keysBefore);
+		// Their own keys and plain users' keys stay theirs to manage.
+		expect((await adminUser.post('/api/keys', { name: 'mine' })).status).toBe(201);
+		expect((await admin.post('/api/keys', { name: 'for-a-user', userId })).status).toBe(201);
+
+		// A code an admin mints cannot land on an admin's own balance.
+		const minted = await adminUser.post('/api/redemptions', { name: 'self-serve', amountUsd: 1000 });
+		expect(minted.status).toBe(201);
+		const balances = await db.sql`select quota from users where username = 'money-admin'`;
+		expectError(await adminUser.post('/api/redeem', { code: minted.body.codes[0].code }), 403, 'forbidden');
+		const form = await web.postForm('/topup?/redeem', { code: minted.body.codes[0].code });
+		expect(form.status).toBe(403);
+		expect(await form.text()).toContain('Administrators cannot redeem codes');
+		expect(await db.sql`select quota from users where username = 'money-admin'`).toEqual(balances);
+		expect((await db.sql`select status from redemption_codes where id = ${minted.body.codes[0].id}`)[0]!.status).toBe('unused');
+		// Root may.
+		const rootWeb = new WebClient(server.url);
+		expect((await signIn(rootWeb, 'root', 'root-password-1')).status).toBe(303);
+		const rootUser = new ApiClient(server.url, { cookie: `elygate_session=${rootWeb.cookies.get('elygate_session')}`, origin: server.url });
+		expect((await rootUser.post('/api/redeem', { code: minted.body.codes[0].code })).status).toBe(200);
+	});
+
 	test('a signed-in user manages their own keys through the session, with the origin check', async () => {
 		const created = await user.post('/api/keys', { name: 'laptop' });
 		expect(created.status).toBe(201);
@@ -452,6 +506,25 @@ describe('requests that are not right', () => {
 		expectError(await root.get('/api/channels/abc'), 404, 'not_found');
 		expectError(await root.get('/api/nothing-here'), 404, 'not_found');
 		expectError(await root.get('/api/users?page=0'), 400, 'invalid_request', 'page');
+	});
+});
+
+describe('channel config', () => {
+	test("keys that are not the channel type's settings are refused by name, on create and update", async () => {
+		const channel = { type: 'openai', name: 'strict', baseUrl: 'https://api.example.com', models: ['m'], keys: ['sk-strict-0000'] };
+		const before = await fingerprint('channels');
+		expectError(await root.post('/api/channels', { ...channel, config: { responsesApi: true, responseApi: true } }), 400, 'invalid_request', 'config.responseApi');
+		expectError(await root.post('/api/channels', { ...channel, config: { timeouts: { connectMs: 500, idleMs: 1 } } }), 400, 'invalid_request', 'config.timeouts.idleMs');
+		expect(await fingerprint('channels')).toEqual(before);
+
+		const made = await root.post('/api/channels', { ...channel, config: { responsesApi: true, timeouts: { connectMs: 500 } } });
+		expect(made.status, JSON.stringify(made.body)).toBe(201);
+		const refused = await root.patch(`/api/channels/${made.body.id}`, { config: { anthropicVersion: '2023-06-01' } });
+		expectError(refused, 400, 'invalid_request', 'config.anthropicVersion');
+		expect(refused.body.error.message).toContain('Unrecognized key: "anthropicVersion"');
+		// A setting of another type is just as unknown.
+		expectError(await root.patch(`/api/channels/${made.body.id}`, { type: 'anthropic', config: { responsesApi: true } }), 400, 'invalid_request', 'config.responsesApi');
+		expect((await root.get(`/api/channels/${made.body.id}`)).body.config).toEqual({ responsesApi: true, timeouts: { connectMs: 500 } });
 	});
 });
 

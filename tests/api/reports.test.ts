@@ -16,6 +16,9 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const EVIL_MODEL = '=HYPERLINK("http://evil.example","click")';
 const EVIL_ERROR = '@SUM(1+1) upstream said no';
+/** What the relay writes when every channel failed: the channels are named for administrators. */
+const FAILOVER_ERROR = 'channel 7: 500 upstream exploded; channel 12: no answer within 60 s';
+const FAILOVER_ERROR_FOR_USERS = 'upstream: 500 upstream exploded; upstream: no answer within 60 s';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -101,6 +104,7 @@ beforeAll(async () => {
 	}
 	for (let i = 0; i < 30; i++) row(ids.other, now - 2 * HOUR - i * 53 * 60_000, { api_key_id: ids.otherKey, model: models[(i + 1) % 3]! });
 	row(ids.me, now - 30 * 60_000, { model: EVIL_MODEL, status: 502, error: EVIL_ERROR });
+	row(ids.me, now - 20 * 60_000, { status: 503, error: FAILOVER_ERROR });
 	// More than one CSV page (1,000 rows) for the export to walk.
 	for (let i = 0; i < 2300; i++) row(ids.bulk, now - 3 * HOUR - i * 7 * 60_000, { model: 'bulk-model', status: 200 });
 	// Forty days old: what retention removes.
@@ -221,6 +225,26 @@ describe('GET /api/logs', () => {
 		}
 		expect(JSON.stringify(res.body)).not.toContain('internal-upstream');
 		expectError(await user.get(`/api/logs?channelId=${ids.channel}`), 403, 'channelId');
+	});
+
+	test("a user's error texts do not name the channels that failed; administrators' do", async () => {
+		const failed = rows.find((r) => r.error === FAILOVER_ERROR)!;
+		const listed = (await user.get('/api/logs?status=503&limit=500')).body.items.find((i: { requestId: string }) => i.requestId === failed.request_id);
+		expect(listed.error).toBe(FAILOVER_ERROR_FOR_USERS);
+		expect((await root.get(`/api/logs?status=503&userId=${ids.me}&limit=500`)).body.items.find((i: { requestId: string }) => i.requestId === failed.request_id).error).toBe(
+			FAILOVER_ERROR
+		);
+		const csv = await (await fetch(`${server.url}/api/logs?format=csv&status=503`, { headers: { cookie: user.auth.cookie!, origin: server.url } })).text();
+		expect(csv).toContain(FAILOVER_ERROR_FOR_USERS);
+		expect(csv).not.toMatch(/channel \d+:/);
+		// The console pages read the same service.
+		const pages = new WebClient(server.url);
+		pages.cookies.set('elygate_session', user.auth.cookie!.replace('elygate_session=', ''));
+		for (const path of [`/logs/${failed.request_id}`, '/logs?status=error', '/']) {
+			const html = await pages.page(path);
+			expect(html, path).not.toMatch(/channel (7|12):/);
+		}
+		expect(await pages.page(`/logs/${failed.request_id}`)).toContain(FAILOVER_ERROR_FOR_USERS);
 	});
 
 	test('bad query parameters are refused naming the parameter', async () => {

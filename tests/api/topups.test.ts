@@ -287,6 +287,14 @@ describe('guessing codes', () => {
 		expect((await redeem(people[4]!, codes[0]!.code, freshIp())).status).toBe(200);
 	});
 
+	test(`of 40 wrong codes sent at once, at most ${PER_USER} are looked up`, async () => {
+		const guesser = await signedInUser();
+		const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => redeem(guesser, `egc-${String(i).padStart(32, 'd')}`)));
+		const codesOf = answers.map((r) => r.body.error.code as string);
+		expect(codesOf.filter((c) => c === 'code_invalid').length).toBeLessThanOrEqual(PER_USER);
+		expect(codesOf.filter((c) => c !== 'code_invalid' && c !== 'rate_limited')).toEqual([]);
+	});
+
 	test('successful redemptions do not count', async () => {
 		const saver = await signedInUser();
 		const { codes } = await mint({ name: 'many', amountUsd: 0.01, count: PER_USER + 5 });

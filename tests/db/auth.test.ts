@@ -15,7 +15,9 @@ beforeAll(async () => {
 			DATABASE_URL: db.url,
 			ELYGATE_ROOT_PASSWORD: 'root-password-1',
 			LOGIN_MAX_FAILURES: '3',
-			LOGIN_WINDOW_SECONDS: '2'
+			// A pair that used its 3 failures waits a sixteenth of this: 4 s.
+			LOGIN_WINDOW_SECONDS: '64',
+			TRUSTED_PROXY_HEADER: 'x-forwarded-for'
 		}
 	});
 });
@@ -128,6 +130,24 @@ describe('access', () => {
 		expect(res.headers.get('location')).toBe('/login?next=%2Fadmin');
 	});
 
+	test('next= never sends anyone off the site, however it is disguised', async () => {
+		const sneaky = '/\t/evil.example'; // browsers drop the tab and read //evil.example
+		const web = new WebClient(server.url);
+		await register(web, 'oscar', 'oscar-password');
+		const asSignedIn = await web.get(`/login?next=${encodeURIComponent(sneaky)}`);
+		expect(asSignedIn.headers.get('location')).toBe('/');
+		const fresh = new WebClient(server.url);
+		const signedIn = await fresh.postForm(`/login?next=${encodeURIComponent(sneaky)}`, { username: 'oscar', password: 'oscar-password' });
+		expect(signedIn.status).toBe(303);
+		expect(signedIn.headers.get('location')).toBe('/');
+		const theme = await web.postForm('/theme', { theme: 'dark', next: sneaky });
+		expect(theme.status).toBe(303);
+		expect(theme.headers.get('location')).toBe('/');
+		// A real path on the site still comes back.
+		const kept = await web.postForm('/theme', { theme: 'dark', next: '/logs?page=2' });
+		expect(kept.headers.get('location')).toBe('/logs?page=2');
+	});
+
 	test('a user gets 403 on an admin page; root gets it', async () => {
 		const user = new WebClient(server.url);
 		await register(user, 'frank');
@@ -158,6 +178,20 @@ describe('access', () => {
 		const logout = await victim.postForm('/logout', {}, { origin: null });
 		expect(logout.status).toBe(403);
 		expect(await count('sessions')).toBe(sessions);
+		// A bearer header authenticates nothing on a page, so it excuses nothing either.
+		const withBearer = await fetch(`${server.url}/logout`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: {
+				cookie: `elygate_session=${victim.cookies.get('elygate_session')}`,
+				origin: 'http://evil.example',
+				authorization: 'Bearer anything',
+				'content-type': 'application/x-www-form-urlencoded'
+			},
+			body: ''
+		});
+		expect(withBearer.status).toBe(403);
+		expect(await count('sessions')).toBe(sessions);
 		expect((await victim.get('/')).status).toBe(200);
 	});
 
@@ -184,6 +218,29 @@ test('the login rate limit triggers after repeated failures and expires with its
 	expect(blocked.status).toBe(429);
 	expect(await blocked.text()).toContain('Too many failed sign-ins. Try again in 1 minute.');
 	expect(web.cookies.size).toBe(0);
-	// The configured window is 2 s: the right password works again once it has passed.
+	// The first wait is a sixteenth of the 64 s window: the right password works again after it.
 	await eventually(async () => expect((await signIn(web, 'ivan', 'ivan-password')).status).toBe(303), { interval: 250 });
+});
+
+/** A sign-in form post as if from `ip` (the test server trusts x-forwarded-for). */
+function signInFrom(ip: string, username: string, password: string): Promise<Response> {
+	return fetch(`${server.url}/login`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: server.url, 'x-forwarded-for': ip },
+		body: new URLSearchParams({ username, password }).toString()
+	});
+}
+
+describe('the login limiter under attack', () => {
+	test('of 40 wrong passwords sent at once, at most the limit are checked', async () => {
+		await register(new WebClient(server.url), 'judy', 'judy-password');
+		const answers = await Promise.all(Array.from({ length: 40 }, () => signInFrom('203.0.113.9', 'judy', 'wrong-password')));
+		const statuses = answers.map((r) => r.status);
+		expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(3);
+		expect(statuses.filter((s) => s !== 400 && s !== 429)).toEqual([]);
+		// That address waits, even with the right password; the owner elsewhere does not.
+		expect((await signInFrom('203.0.113.9', 'judy', 'judy-password')).status).toBe(429);
+		expect((await signInFrom('198.51.100.20', 'judy', 'judy-password')).status).toBe(303);
+	});
 });

@@ -73,3 +73,29 @@ test("the site's notice and name, set by an administrator, show on every console
 	await context.close();
 	expect((await admin.patch('/api/options', { 'site.notice': '', 'site.name': 'Elygate' })).status).toBe(200);
 });
+
+test('pages run under their Content-Security-Policy without a violation, scripts and charts included', async () => {
+	const { context, page } = await signedIn(browser, server.url, 'root', 'root-password-1');
+	const violations: string[] = [];
+	page.on('console', (message) => {
+		if (/content security policy/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+	});
+	await page.addInitScript(() => {
+		document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+	});
+	for (const path of ['/', '/keys/new', '/logs', '/playground', '/admin', '/admin/channels/new', '/admin/prices', '/topup']) {
+		const res = await page.goto(`${server.url}${path}`);
+		expect(res?.status(), path).toBe(200);
+		expect(res?.headers()['content-security-policy'], path).toContain("frame-ancestors 'none'");
+		await page.waitForLoadState('networkidle');
+	}
+	// Scripts ran: a client-side navigation happens without a full page load.
+	await page.goto(`${server.url}/`);
+	await page.waitForLoadState('networkidle');
+	await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+	await page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'API keys' }).click();
+	await page.waitForURL(`${server.url}/keys`);
+	expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+	expect(violations).toEqual([]);
+	await context.close();
+});

@@ -3,6 +3,7 @@ import { channelCreate } from '../../schemas/channels';
 import { adaptorFor } from '../providers/registry';
 import type { ChannelView } from '../services/channels';
 import { TIMEOUT_FIELDS, type ConfigField, type ConfigFieldKind } from '../../channel-config';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 
 /**
  * The channel form, generic over channel types: the `config` part is read from the type's
@@ -152,11 +153,14 @@ export interface ChannelInput {
 
 /**
  * The service input for submitted form values. `current` is the stored config of the channel
- * being edited: properties the form does not show are kept.
+ * being edited. The form shows every setting of the type, so whatever else the stored config
+ * holds (a setting of the type it had before, a key saved before unknown keys were refused)
+ * is dropped: saving refuses unknown keys, and the form offers no way to remove them.
  */
 export function channelInputOf(data: ChannelFormData, current?: Record<string, unknown>): ChannelInput {
 	const errors: Record<string, string> = {};
-	const config: Record<string, unknown> = { ...(current ?? {}) };
+	const settings = new Set(configFields(data.type).map((f) => f.key));
+	const config: Record<string, unknown> = Object.fromEntries(Object.entries(current ?? {}).filter(([key]) => settings.has(key)));
 	for (const f of configFields(data.type)) {
 		const raw = data[f.name];
 		delete config[f.key];
@@ -173,7 +177,9 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 		} else if (f.kind === 'lines') config[f.key] = lines(text);
 		else if (f.kind === 'json') {
 			try {
-				config[f.key] = JSON.parse(text);
+				const value: unknown = JSON.parse(text);
+				if (exceedsJsonDepth(value)) errors[f.name] = jsonTooDeepMessage();
+				else config[f.key] = value;
 			} catch (err) {
 				errors[f.name] = `Not valid JSON: ${(err as Error).message}`;
 			}

@@ -1,6 +1,7 @@
 import type { RequestEvent, RequestHandler } from '@sveltejs/kit';
 import * as z from 'zod';
 import { services } from '../app/services';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 import { relayContextIfConfigured } from '../relay/context';
 import type { ChannelHealthView } from '../relay/health';
 import type { Actor } from '../services/actor';
@@ -110,9 +111,12 @@ async function readBody(request: Request): Promise<unknown> {
 	}
 	const text = await request.text();
 	if (!text.trim()) return {};
+	let value: unknown;
 	try {
-		return JSON.parse(text) as unknown;
+		value = JSON.parse(text) as unknown;
 	} catch {
 		throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
 	}
+	if (exceedsJsonDepth(value)) throw new ApiError(400, 'json_too_deep', jsonTooDeepMessage());
+	return value;
 }

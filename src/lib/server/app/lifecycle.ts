@@ -110,8 +110,10 @@ export async function startApp(): Promise<void> {
 		log,
 		database,
 		db: database.db,
-		loginLimiter: new LoginLimiter(cfg.login),
-		redeemLimiter: new LoginLimiter(cfg.redeem),
+		// Anyone can try to sign in as root: strangers may slow an account, never lock it.
+		loginLimiter: new LoginLimiter({ ...cfg.login, overCeiling: 'throttle' }),
+		// A redeemer guesses for their own account: past its limit it is refused, from any address.
+		redeemLimiter: new LoginLimiter({ ...cfg.redeem, accountCeiling: cfg.redeem.maxFailures, overCeiling: 'block' }),
 		secrets,
 		expectedMigrations: countMigrations(migrationsDir)
 	});

@@ -78,22 +78,27 @@ export type SignInResult =
 
 /**
  * Checks a username and password. Unknown users and wrong passwords are indistinguishable
- * (same answer, same time); the limiter is consulted first so a blocked caller costs no hashing.
+ * (same answer, same time). The attempt is counted by the limiter before the password is
+ * hashed, so a blocked caller costs no hashing and concurrent guesses cannot all get through.
  */
 export async function signIn(
 	db: DbLike,
 	limiter: LoginLimiter,
 	input: { username: string; password: string; ip: string }
 ): Promise<SignInResult> {
-	const decision = limiter.check(input.ip, input.username);
+	const decision = limiter.begin(input.ip, input.username);
 	if (!decision.allowed) return { ok: false, reason: 'rate_limited', retryAfterMs: decision.retryAfterMs };
-	const user = await findLiveUser(db, input.username);
-	const valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password);
-	if (!user || !valid) {
-		limiter.recordFailure(input.ip, input.username);
-		return { ok: false, reason: 'invalid' };
+	let user: Awaited<ReturnType<typeof findLiveUser>>;
+	let valid: boolean;
+	try {
+		user = await findLiveUser(db, input.username);
+		valid = user ? await verifyPassword(input.password, user.passwordHash) : await verifyAgainstNothing(input.password);
+	} catch (err) {
+		decision.ticket.release(); // the database failed, not the caller
+		throw err;
 	}
-	limiter.recordSuccess(input.username);
+	if (!user || !valid) return { ok: false, reason: 'invalid' };
+	decision.ticket.succeeded();
 	if (user.status !== 'active') return { ok: false, reason: 'disabled' };
 	await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
 	return { ok: true, userId: user.id };

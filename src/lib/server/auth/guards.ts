@@ -23,7 +23,22 @@ export function loginUrl(from: URL): string {
 	return next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
 }
 
-/** Only same-site paths: "//evil.example" and "/\evil" would leave the site. */
+const SELF = 'http://self.invalid';
+
+/**
+ * Only paths on this site. Browsers read "//evil.example" and "/\evil" as other hosts, and drop
+ * tabs and newlines inside a URL first ("/\t/evil.example" is "//evil.example" to them), so
+ * control characters and backslashes are refused outright, and what is left is resolved as a
+ * URL would be and must stay on this origin as a path that starts with a single slash.
+ */
 export function safeNext(next: string | null): string {
-	return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+	if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+	let url: URL;
+	try {
+		url = new URL(next, SELF);
+	} catch {
+		return '/';
+	}
+	const path = url.pathname + url.search + url.hash;
+	return url.origin === SELF && !path.startsWith('//') ? path : '/';
 }

@@ -79,4 +79,9 @@ describe('parseNewApiOptions', () => {
 		const err = failure({ ...good, GroupRatio: { default: 1, vip: 'free' } });
 		expect(err.field).toBe('GroupRatio.vip');
 	});
+	test('an option string holding JSON nested too deeply is refused, naming the option', () => {
+		const err = failure({ ModelRatio: `{"m":${'['.repeat(100)}${']'.repeat(100)}}` });
+		expect(err.field).toBe('ModelRatio');
+		expect(err.message).toContain('deeper than 64 levels');
+	});
 });

@@ -1,4 +1,5 @@
 import { groupName, modelName } from '../../schemas/common';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 
 /**
  * Reads New-API's price options (the JSON an admin copies out of its option table) into our
@@ -75,6 +76,7 @@ function optionObject(key: NewApiOptionKey, value: unknown): Record<string, unkn
 		} catch {
 			throw new NewApiImportError(`${key}: the string is not valid JSON`, key);
 		}
+		if (exceedsJsonDepth(parsed)) throw new NewApiImportError(`${key}: ${jsonTooDeepMessage()}`, key);
 	}
 	if (!isRecord(parsed)) throw new NewApiImportError(`${key}: expected an object of names to numbers (or a JSON string of one), got ${show(value)}`, key);
 	return parsed;

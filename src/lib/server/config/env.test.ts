@@ -52,6 +52,7 @@ describe('parseConfig', () => {
 			relayBodyLimit: 8 * 1024 * 1024,
 			metricsToken: 'a-long-metrics-token',
 			idleTimeoutSeconds: 120,
+			bodyTimeoutMs: 30_000,
 			shutdownDrainMs: 5000,
 			login: { maxFailures: 3, windowMs: 60_000 },
 			redeem: { maxFailures: 4, maxFailuresPerIp: 40, windowMs: 120_000 }

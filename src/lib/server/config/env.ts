@@ -98,6 +98,7 @@ const envSchema = z
 		z.string().min(32, 'must be at least 32 characters (openssl rand -base64 32)').optional()
 	),
 	IDLE_TIMEOUT: intInRange(1, 255, 255),
+	BODY_TIMEOUT_SECONDS: intInRange(1, 3600, 30),
 	SHUTDOWN_DRAIN_SECONDS: intInRange(0, 3600, 30),
 	DB_POOL_SIZE: intInRange(1, 200, 10),
 	LEDGER_FLUSH_MS: intInRange(10, 10_000, 100),
@@ -142,6 +143,8 @@ function toConfig(env: z.output<typeof envSchema>) {
 		/** A root-scoped bearer token for the management API, for automation. */
 		adminToken: env.ELYGATE_ADMIN_TOKEN,
 		idleTimeoutSeconds: env.IDLE_TIMEOUT,
+		/** How long a console or /api request's whole body may take to arrive (then 408). */
+		bodyTimeoutMs: env.BODY_TIMEOUT_SECONDS * 1000,
 		shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
 		dbPoolSize: env.DB_POOL_SIZE,
 		/** How often the ledger writes settled calls, and how many may wait before calls get 503. */

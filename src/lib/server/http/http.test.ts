@@ -43,11 +43,17 @@ describe('checkOrigin', () => {
 		expect(post({})).toMatchObject({ allowed: false });
 	});
 
-	test('skips bearer-authenticated requests and /v1', () => {
-		expect(post({ origin: 'http://evil.example', authorization: 'Bearer abc' }).allowed).toBe(true);
+	test('skips bearer-authenticated API requests and /v1', () => {
+		expect(post({ origin: 'http://evil.example', authorization: 'Bearer abc' }, '/api/keys').allowed).toBe(true);
 		expect(post({ origin: 'http://evil.example' }, '/v1/chat/completions').allowed).toBe(true);
 		expect(post({ origin: 'http://evil.example', authorization: 'Basic abc' }).allowed).toBe(false);
 		expect(post({ origin: 'http://evil.example' }, '/v1beta').allowed).toBe(false);
+	});
+
+	test('a bearer header does not excuse a page or form action, which the session cookie authenticates', () => {
+		expect(post({ origin: 'http://evil.example', authorization: 'Bearer abc' })).toMatchObject({ allowed: false });
+		expect(post({ origin: 'http://evil.example', authorization: 'Bearer abc' }, '/keys?/toggle')).toMatchObject({ allowed: false });
+		expect(post({ origin: 'http://evil.example', authorization: 'Bearer abc' }, '/apikeys')).toMatchObject({ allowed: false });
 	});
 
 	test('honours trusted origins', () => {

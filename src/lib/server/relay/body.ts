@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 import { RelayError } from './errors';
 
 export interface JsonBody {
@@ -26,6 +27,7 @@ export async function readJsonBody(request: Request, limit: number): Promise<Jso
 	if (json === null || typeof json !== 'object' || Array.isArray(json)) {
 		throw new RelayError(400, 'The request body must be a JSON object.', 'invalid_json');
 	}
+	if (exceedsJsonDepth(json)) throw new RelayError(400, jsonTooDeepMessage(), 'json_too_deep');
 	return { raw, json: json as Record<string, unknown> };
 }
 

@@ -33,9 +33,10 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 	const clientRequestId = acceptClientRequestId(request.headers.get('x-request-id')) ?? null;
 	const snap = snapshot();
 	const cors = corsHeaders(request.headers.get('origin'), snap.options['relay.cors_origins']);
+	// nosniff: an answer is JSON or an event stream, never something to run.
 	const headers: Record<string, string> = clientRequestId
-		? { 'x-request-id': requestId, 'x-client-request-id': clientRequestId, ...cors }
-		: { 'x-request-id': requestId, ...cors };
+		? { 'x-request-id': requestId, 'x-client-request-id': clientRequestId, 'x-content-type-options': 'nosniff', ...cors }
+		: { 'x-request-id': requestId, 'x-content-type-options': 'nosniff', ...cors };
 	const route = matchRelayRoute(request.method, pathOf(request.url));
 	// Settled calls count themselves (with their model and channel); everything else counts here.
 	const finish = (response: Response, counted = false): Response => {

@@ -4,9 +4,9 @@ import { apiKeyCreate, apiKeyUpdate } from '../../schemas/api-keys';
 import type { Page, PageQuery } from '../../schemas/common';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../auth/api-key-format';
 import type { DbLike } from '../db';
-import { apiKeys, users, type ApiKey } from '../db/schema';
+import { apiKeys, users, type ApiKey, type UserRole } from '../db/schema';
 import { parseAllowListEntry } from '../security/ip-allowlist';
-import { actingUserId, canRead, requireAdmin, type Actor } from './actor';
+import { actingUserId, canRead, requireAdmin, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { ServiceError, notFound, parseInput } from './errors';
@@ -25,10 +25,29 @@ function normalizeIps(entries: string[]): string[] {
 	});
 }
 
-/** Owners manage their own keys; admins (and admin tokens) anyone's. */
-function assertCanManage(actor: Actor, ownerId: number): void {
+/**
+ * Owners manage their own keys; admins (and admin tokens) plain users' keys. A key spends its
+ * owner's balance, so the keys of administrators and root are root's business, as their
+ * balances are.
+ */
+async function assertCanManage(db: DbLike, actor: Actor, ownerId: number): Promise<void> {
 	if (actingUserId(actor) === ownerId) return;
 	requireAdmin(actor);
+	if ((await ownerRole(db, ownerId)) !== 'user') requireRoot(actor);
+}
+
+/** Reading follows the same line: readers see plain users' keys, root everyone's. */
+async function assertCanRead(db: DbLike, actor: Actor, ownerId: number): Promise<void> {
+	if (actingUserId(actor) === ownerId) return;
+	// Someone else's key is simply not there for a plain user: its existence is not theirs to learn.
+	if (!canRead(actor)) throw notFound('API key');
+	if ((await ownerRole(db, ownerId)) !== 'user') requireRoot(actor);
+}
+
+/** The owner's role; an id with no user is judged as a plain user's (the create then refuses it). */
+async function ownerRole(db: DbLike, ownerId: number): Promise<UserRole> {
+	const [row] = await db.select({ role: users.role }).from(users).where(eq(users.id, ownerId));
+	return row?.role ?? 'user';
 }
 
 async function liveKey(db: DbLike, id: number): Promise<ApiKey> {
@@ -42,7 +61,7 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: unk
 	const data = parseInput(apiKeyCreate, input);
 	const ownerId = data.userId ?? actingUserId(actor);
 	if (ownerId === null) throw new ServiceError('invalid_request', 'userId: say which user the key is for', 'userId');
-	assertCanManage(actor, ownerId);
+	await assertCanManage(ctx.db, actor, ownerId);
 	const [owner] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), isNull(users.deletedAt)));
 	if (!owner) throw new ServiceError('invalid_request', 'userId: no such user', 'userId');
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
@@ -68,7 +87,8 @@ export async function updateApiKey(ctx: ServiceContext, actor: Actor, id: number
 	const data = parseInput(apiKeyUpdate, input);
 	return withChanges(ctx.db, async (tx) => {
 		const before = await liveKey(tx, id);
-		assertCanManage(actor, before.userId);
+		await assertCanRead(tx, actor, before.userId);
+		await assertCanManage(tx, actor, before.userId);
 		const { enabled, allowedIps, ...fields } = data;
 		const [row] = await tx
 			.update(apiKeys)
@@ -90,7 +110,8 @@ export async function updateApiKey(ctx: ServiceContext, actor: Actor, id: number
 export async function deleteApiKey(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
 	await withChanges(ctx.db, async (tx) => {
 		const before = await liveKey(tx, id);
-		assertCanManage(actor, before.userId);
+		await assertCanRead(tx, actor, before.userId);
+		await assertCanManage(tx, actor, before.userId);
 		await tx.update(apiKeys).set({ deletedAt: new Date(), status: 'disabled' }).where(eq(apiKeys.id, id));
 		await writeAudit(tx, actor, { action: 'api_key.delete', targetType: 'api_key', targetId: id, before: view(before) });
 		return { result: undefined, changes: [{ kind: 'key', id }] };
@@ -99,13 +120,14 @@ export async function deleteApiKey(ctx: ServiceContext, actor: Actor, id: number
 
 export async function getApiKey(ctx: ServiceContext, actor: Actor, id: number): Promise<ApiKeyView> {
 	const row = await liveKey(ctx.db, id);
-	if (actingUserId(actor) !== row.userId && !canRead(actor)) throw new ServiceError('forbidden', 'This API key belongs to someone else.');
+	await assertCanRead(ctx.db, actor, row.userId);
 	return view(row);
 }
 
 /** A user's keys (their own, or anyone's for admins and read tokens). */
 export async function listApiKeys(ctx: ServiceContext, actor: Actor, userId: number, query: PageQuery): Promise<Page<ApiKeyView>> {
 	if (actingUserId(actor) !== userId && !canRead(actor)) throw new ServiceError('forbidden', 'Administrators only.');
+	await assertCanRead(ctx.db, actor, userId);
 	const where = and(eq(apiKeys.userId, userId), isNull(apiKeys.deletedAt));
 	const [rows, [count]] = await Promise.all([
 		ctx.db

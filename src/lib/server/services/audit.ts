@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { auditLog, users, type AuditEntry as AuditRow } from '../db/schema';
-import { actorFields, requireReader, type Actor } from './actor';
+import { actorFields, requireRoot, type Actor } from './actor';
 import type { ServiceContext } from './context';
 
 const SECRET_FIELDS = new Set(['password', 'passwordHash', 'keyHash', 'secret', 'secretEncrypted', 'keys', 'tokenHash', 'codeHash']);
@@ -44,13 +44,13 @@ export async function writeAudit(db: DbLike, actor: Actor, entry: AuditEntry): P
 	});
 }
 
-/** The audit log, newest first, optionally narrowed to one target and to one actor. */
+/** The audit log (root's only, as the console shows it), newest first, optionally narrowed to one target and to one actor. */
 export async function listAudit(
 	ctx: ServiceContext,
 	actor: Actor,
 	query: PageQuery & { targetType?: string; targetId?: string; actorKind?: string; actorId?: number }
 ): Promise<Page<AuditRow>> {
-	requireReader(actor);
+	requireRoot(actor);
 	const where = and(
 		query.targetType ? eq(auditLog.targetType, query.targetType) : undefined,
 		query.targetId ? eq(auditLog.targetId, query.targetId) : undefined,
@@ -72,7 +72,7 @@ export async function listAudit(
 
 /** Usernames of the users among audit actors, to show who acted. */
 export async function auditActorNames(ctx: ServiceContext, actor: Actor, rows: AuditRow[]): Promise<Map<number, string>> {
-	requireReader(actor);
+	requireRoot(actor);
 	const ids = [...new Set(rows.filter((r) => r.actorKind === 'user' && r.actorId !== null).map((r) => r.actorId as number))];
 	if (ids.length === 0) return new Map();
 	const found = await ctx.db.select({ id: users.id, name: users.username }).from(users).where(inArray(users.id, ids));

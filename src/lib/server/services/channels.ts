@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { channelCreate, channelUpdate } from '../../schemas/channels';
+import * as z from 'zod';
+import { channelCreate, channelTimeouts, channelUpdate } from '../../schemas/channels';
 import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { channelKeys, channels, groups, type Channel, type ChannelKey } from '../db/schema';
@@ -10,7 +11,7 @@ import { checkChannelHost } from '../security/outbound';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { ServiceError, issuePath, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
 export interface ChannelKeyView {
@@ -56,6 +57,23 @@ async function keysOf(db: DbLike, channelId: number): Promise<ChannelKey[]> {
 	return db.select().from(channelKeys).where(eq(channelKeys.channelId, channelId)).orderBy(channelKeys.id);
 }
 
+const savedSchemas = new Map<string, z.ZodType<Record<string, unknown>>>();
+
+/**
+ * A type's config schema as saving applies it: its own fields and the relay's `timeouts`, and
+ * nothing else, so a misspelt setting is refused by name instead of being kept and ignored.
+ * (Reading a stored config stays lenient: the adaptors parse what they know.)
+ */
+function savedConfigSchema(type: string): z.ZodType<Record<string, unknown>> | undefined {
+	const known = savedSchemas.get(type);
+	if (known) return known;
+	const schema = adaptorFor(type)?.configSchema;
+	if (!schema) return undefined;
+	const strict = schema instanceof z.ZodObject ? z.strictObject({ ...schema.shape, timeouts: channelTimeouts.optional() }) : schema;
+	savedSchemas.set(type, strict);
+	return strict;
+}
+
 /**
  * Checks what the generic schema cannot: the type has an adaptor and the config fits that
  * type's own schema, groups exist, mappings map listed models, the host is allowed. Returns
@@ -72,12 +90,12 @@ async function validateChannel(
 	let config: Record<string, unknown> | undefined;
 	if (data.type !== undefined || data.config !== undefined) {
 		const type = data.type ?? current?.type ?? '';
-		const schema = adaptorFor(type)?.configSchema;
+		const schema = savedConfigSchema(type);
 		if (schema) {
 			const parsed = schema.safeParse(data.config ?? current?.config ?? {});
 			if (!parsed.success) {
 				const issue = parsed.error.issues[0];
-				const path = ['config', ...(issue?.path ?? []).map(String)].join('.');
+				const path = issuePath(issue, ['config']);
 				throw new ServiceError('invalid_request', `${path}: ${issue?.message ?? 'invalid'} (for a ${type} channel)`, path);
 			}
 			config = parsed.data;

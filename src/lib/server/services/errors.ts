@@ -45,8 +45,15 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
 	const issue = result.error.issues[0];
-	const field = issue?.path.map(String).join('.') || undefined;
+	const field = issuePath(issue) || undefined;
 	throw new ServiceError('invalid_request', field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input'), field);
+}
+
+/** Where a zod issue points ("a.b"); an unknown key is named itself ("config.typo"), not its object. */
+export function issuePath(issue: z.core.$ZodIssue | undefined, prefix: readonly string[] = []): string {
+	const path = [...prefix, ...(issue?.path ?? []).map(String)];
+	if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+	return path.join('.');
 }
 
 /** Too many failed attempts; the caller may try again after `retryAfterMs`. */

@@ -153,6 +153,15 @@ async function namesOf(db: DbLike, table: typeof users | typeof apiKeys | typeof
 	return new Map(rows.map((r) => [r.id, r.name]));
 }
 
+/**
+ * A failed call's error as its user may read it. The relay writes one "channel 3: 500 …" part
+ * per attempt for administrators; which channels serve a user is internal to the gateway, so
+ * each part's channel (with a name, should one be given in parentheses) reads "upstream".
+ */
+export function errorForUser(error: string | null): string | null {
+	return error === null ? null : error.replace(/(^|; )channel \d+(?: \([^)]*\))?: /g, '$1upstream: ');
+}
+
 /** Names are looked up per page by primary key rather than joined, so the page query keeps its plan. */
 async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise<LogItem[]> {
 	const [keyNames, usernames, channelNames] = await Promise.all([
@@ -189,7 +198,7 @@ async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise
 			status: r.status,
 			latencyMs: r.latencyMs,
 			firstTokenMs: r.firstTokenMs,
-			error: r.error,
+			error: admin ? r.error : errorForUser(r.error),
 			clientIp: r.clientIp
 		};
 		if (admin) {

@@ -150,15 +150,23 @@ export interface Redeemed {
 export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unknown, guard: RedeemGuard): Promise<Redeemed> {
 	const userId = actingUserId(actor);
 	if (userId === null) throw new ServiceError('forbidden', 'Redeem codes signed in as the user who gets the credit; a management token has no balance.');
-	const limitKey = String(userId);
-	const decision = guard.limiter.check(guard.ip, limitKey);
-	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
+	// Admins mint codes; were they to redeem them, they would be paying themselves. Balances of
+	// administrators change only by root's hand, as their roles do.
+	if (actor.kind === 'user' && actor.role === 'admin') {
+		throw new ServiceError('forbidden', "Administrators cannot redeem codes: their balances are changed by root's adjustments.");
+	}
 	const { code } = parseInput(redeemInput, input);
+	// Counted before the code is looked up, so concurrent guesses cannot all get through.
+	const decision = guard.limiter.begin(guard.ip, String(userId));
+	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
 	try {
 		if (!REDEMPTION_CODE.test(code)) throw invalidCode();
-		return await claimAndCredit(ctx.db, userId, hashRedemptionCode(code));
+		const redeemed = await claimAndCredit(ctx.db, userId, hashRedemptionCode(code));
+		// A real code redeemed forgives no earlier guesses.
+		decision.ticket.release();
+		return redeemed;
 	} catch (err) {
-		if (err instanceof ServiceError && err.code.startsWith('code_')) guard.limiter.recordFailure(guard.ip, limitKey);
+		if (!(err instanceof ServiceError && err.code.startsWith('code_'))) decision.ticket.release();
 		throw err;
 	}
 }

@@ -171,9 +171,9 @@ export const revokeTokenEndpoint = endpoint({
 export const listAuditEndpoint = endpoint({
 	method: 'GET',
 	path: '/api/audit',
-	summary: 'Read the audit log, newest first',
+	summary: 'Read the audit log, newest first (root only)',
 	tag: 'Audit log',
-	access: 'reader',
+	access: 'root',
 	query: pageParams.extend({ targetType: z.string().max(64).optional(), targetId: z.string().max(128).optional() }),
 	response: pageOf(auditView, 'AuditPage'),
 	handle: ({ svc, actor, query }) => listAudit(svc, actor, query)

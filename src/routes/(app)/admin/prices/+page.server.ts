@@ -3,6 +3,7 @@ import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { requireAdmin } from '$lib/server/auth/guards';
 import { ratiosFromUsd } from '$lib/server/billing/default-prices';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '$lib/server/http/json-depth';
 import { deleteGroup, listGroups, upsertGroup } from '$lib/server/services/groups';
 import { applyDefaultPrices } from '$lib/server/services/price-defaults';
 import { importNewApiPrices } from '$lib/server/services/price-import';
@@ -170,6 +171,7 @@ export const actions: Actions = {
 		} catch (err) {
 			return setError(form, 'json', `This is not valid JSON: ${(err as Error).message}`);
 		}
+		if (exceedsJsonDepth(parsed)) return setError(form, 'json', jsonTooDeepMessage());
 		try {
 			const outcome = await importNewApiPrices(serviceContext(), actor, parsed);
 			form.data.json = '';

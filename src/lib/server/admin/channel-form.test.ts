@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest';
+import { channelInputOf, type ChannelFormData } from './channel-form';
+
+const base: ChannelFormData = {
+	type: 'azure',
+	name: 'Azure',
+	baseUrl: 'https://res.openai.azure.com',
+	keys: 'k',
+	models: 'gpt-4o',
+	modelMapping: '',
+	groups: ['default'],
+	priority: 0,
+	weight: 1,
+	enabled: true,
+	timeout_connectMs: '',
+	timeout_firstByteMs: '',
+	timeout_streamFirstByteMs: '',
+	timeout_streamIdleMs: ''
+};
+
+describe('channelInputOf', () => {
+	test('a JSON config field nested too deeply is refused beside the field, not passed on', () => {
+		const deep = `{"gpt-4o":${'['.repeat(100)}${']'.repeat(100)}}`;
+		const { input, errors } = channelInputOf({ ...base, cfg_deployments: deep });
+		expect(errors.cfg_deployments).toContain('deeper than 64 levels');
+		expect((input.config as Record<string, unknown>).deployments).toBeUndefined();
+	});
+
+	test('a JSON config field within the limit is taken as given', () => {
+		const { input, errors } = channelInputOf({ ...base, cfg_deployments: '{"gpt-4o":"prod-4o"}' });
+		expect(errors).toEqual({});
+		expect((input.config as Record<string, unknown>).deployments).toEqual({ 'gpt-4o': 'prod-4o' });
+	});
+
+	test('stored keys the type does not know are dropped, its own settings kept', () => {
+		const { input } = channelInputOf({ ...base, cfg_apiVersion: 'v1', cfg_authMode: 'api-key' }, { apiVersion: '2024-10-21', responsesApi: true, typo: 1, timeouts: { connectMs: 900 } });
+		expect(input.config).toEqual({ apiVersion: 'v1', authMode: 'api-key' });
+	});
+});
