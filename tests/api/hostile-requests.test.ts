@@ -96,6 +96,8 @@ function slowPost(path: string, headers: Record<string, string>, body: string, e
 		const head = [`POST ${path} HTTP/1.1`, `host: 127.0.0.1:${server.port}`, `content-length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
 		socket.on('connect', () => {
 			socket.write(`${head.join('\r\n')}\r\n\r\n`);
+			// 0: the whole body at once (a busy machine's timers must not make it late).
+			if (everyMs === 0) return void socket.write(body);
 			drip = setInterval(() => {
 				if (sent < body.length) socket.write(body[sent++]!);
 			}, everyMs);
@@ -132,8 +134,18 @@ describe('slow request bodies', () => {
 		expect((await root.get('/api/groups')).body.items.map((g: { name: string }) => g.name)).not.toContain('slow');
 	});
 
+	test('a /v1 call whose body trickles in gets 408 in OpenAI\'s shape, and nothing goes upstream', async () => {
+		mock.reset();
+		const body = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"${drip}"}]}`;
+		const answer = await slowPost('/v1/chat/completions', { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, 200);
+		expect(answer).toMatch(/^HTTP\/1\.1 408/);
+		expect(answer.toLowerCase()).toContain('connection: close');
+		expect(answer).toContain('"code":"request_timeout"');
+		expect(mock.requests).toHaveLength(0);
+	});
+
 	test('a body that arrives in time is handled as usual', async () => {
-		const answer = await slowPost('/api/groups', { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, '{"name":"prompt","ratio":1}', 1);
+		const answer = await slowPost('/api/groups', { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, '{"name":"prompt","ratio":1}', 0);
 		expect(answer).toMatch(/^HTTP\/1\.1 200/);
 	});
 });

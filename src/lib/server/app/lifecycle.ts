@@ -88,6 +88,7 @@ export async function startApp(): Promise<void> {
 		wallet,
 		log,
 		bodyLimit: cfg.relayBodyLimit,
+		bodyDeadlineMs: cfg.bodyTimeoutMs,
 		answerLimit: cfg.relayAnswerLimit,
 		trustedProxy: cfg.trustedProxy,
 		persistHealth: (actions) => healthWriter.persist(actions),

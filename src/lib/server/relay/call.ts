@@ -104,7 +104,7 @@ export async function proxyCall(input: CallInput): Promise<Response> {
 			rate.headers
 		);
 	}
-	const body = await readJsonBody(request, ctx.bodyLimit);
+	const body = await readJsonBody(request, { limit: ctx.bodyLimit, deadlineMs: ctx.bodyDeadlineMs });
 	const model = requireModel(body.json);
 	assertModelAllowed(caller, model);
 	const codec = door === 'chat' || door === 'completions' || door === 'embeddings' ? undefined : codecFor(door);

@@ -16,6 +16,8 @@ export interface RelayContext {
 	log: Logger;
 	/** Largest request body the relay reads (the server's own limit sits above it). */
 	bodyLimit: number;
+	/** How long a request body may take to arrive in full. */
+	bodyDeadlineMs: number;
 	/** Largest non-streamed upstream answer the relay reads; a larger one fails the attempt. */
 	answerLimit: number;
 	/** Keeps calls away from cloud metadata addresses, whatever a channel host resolves to. */

@@ -108,7 +108,8 @@ function asRelayError(err: unknown, requestId: string): RelayError {
 async function countTokens(request: Request, caller: Caller, headers: Record<string, string>): Promise<Response> {
 	const codec = codecFor('messages');
 	if (!codec?.countTokens) throw new RelayError(404, 'Token counting is not available.', 'unknown_url');
-	const body = await readJsonBody(request, relayContext().bodyLimit);
+	const { bodyLimit, bodyDeadlineMs } = relayContext();
+	const body = await readJsonBody(request, { limit: bodyLimit, deadlineMs: bodyDeadlineMs });
 	const model = requireModel(body.json);
 	assertModelAllowed(caller, model);
 	try {
