@@ -38,6 +38,15 @@ export interface BuildRequestInput {
 	clientHeaders?: Headers;
 }
 
+/**
+ * The text a stream produced, for counting tokens when no usage came: the text itself up to a
+ * cap, and the UTF-8 size of what came past it, which is counted from its size and never kept.
+ */
+export interface ProducedText {
+	text: string;
+	beyondBytes: number;
+}
+
 /** A parsed non-stream answer, ready for the client. */
 export interface FinishedResponse {
 	body: string;
