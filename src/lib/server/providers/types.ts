@@ -75,7 +75,12 @@ export interface StreamTranslator {
 	error(): string | undefined;
 	/** Usage reported by the upstream, if any. */
 	usage(): NormalizedUsage | undefined;
-	/** The text produced so far, for counting tokens when no usage came. */
+	/**
+	 * The text produced so far, for counting tokens when no usage came, and the size of what
+	 * came past the part kept (see ProducedText).
+	 */
+	producedText(): ProducedText;
+	/** `producedText().text`: the kept part only, for callers that count the text alone. */
 	outputText(): string;
 }
 

@@ -274,6 +274,19 @@ describe('countTextTokens: accuracy on real text', () => {
 });
 
 describe('countProducedTokens', () => {
+	test('a 32 MB answer: the kept megabyte is tokenized within the budget, the rest counted from its size', () => {
+		const kept = 'lorem ipsum dolor sit amet, '.repeat(MB / 28);
+		const perByte = exact(kept) / kept.length;
+		const tokenizer = watchTokenizer();
+		try {
+			const counted = countProducedTokens({ text: kept, beyondBytes: 31 * MB });
+			expect(tokenizer.tokenized()).toBeLessThanOrEqual(DEFAULT_LIMITS.budgetChars + SLICE_CHARS);
+			expect(counted / (perByte * (kept.length + 31 * MB))).toBeCloseTo(1, 2);
+		} finally {
+			vi.restoreAllMocks();
+		}
+	});
+
 	test('the kept text is counted, and the bytes past it at the same ratio', () => {
 		const text = 'The quick brown fox jumps over the lazy dog. ';
 		expect(countProducedTokens({ text, beyondBytes: 0 })).toBe(countTextTokens(text));
