@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { DEFAULT_LIMITS } from '../src/lib/server/relay/bounded-count';
 import { countTextTokens, newTokenCounter } from '../src/lib/server/relay/token-count';
+import { randomLetters } from '../src/lib/server/testing/random-text';
 
 const root = join(import.meta.dirname, '..');
 const bareMax = Number(process.env.BARE_MAX ?? 128 * 1024);
@@ -19,16 +20,6 @@ function time<T>(run: () => T): [T, number] {
 	const started = performance.now();
 	const result = run();
 	return [result, performance.now() - started];
-}
-
-function randomLetters(n: number): string {
-	let seed = 12345;
-	let text = '';
-	for (let i = 0; i < n; i++) {
-		seed = (seed * 1103515245 + 12345) % 2 ** 31;
-		text += String.fromCharCode(97 + (seed % 26));
-	}
-	return text;
 }
 
 bare('warm up');

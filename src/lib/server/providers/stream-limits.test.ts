@@ -75,6 +75,13 @@ const PROTOCOLS: Record<string, Protocol> = {
 
 const isEmpty = (out: Uint8Array | string) => out.length === 0;
 
+/** Starts an event that never ends and sends more of it than the cap; every push must send nothing. */
+function overflow(t: StreamTranslator, unfinished: string): void {
+	expect(isEmpty(t.push(encoder.encode(unfinished)))).toBe(true);
+	const filler = encoder.encode('a'.repeat(64 * 1024));
+	for (let sent = 0; sent <= MAX_EVENT_BYTES; sent += filler.length) expect(isEmpty(t.push(filler))).toBe(true);
+}
+
 describe.each(Object.entries(PROTOCOLS))('%s', (_name, protocol) => {
 	test('a long answer without usage: the kept text is capped, the rest is reported by its size', () => {
 		const t = protocol.make();
@@ -95,9 +102,7 @@ describe.each(Object.entries(PROTOCOLS))('%s', (_name, protocol) => {
 
 	test('an event that does not end within the cap fails the stream before the commit, sending nothing', () => {
 		const t = protocol.make();
-		expect(isEmpty(t.push(encoder.encode(protocol.unfinished)))).toBe(true);
-		const filler = encoder.encode('a'.repeat(64 * 1024));
-		for (let sent = 0; sent <= MAX_EVENT_BYTES; sent += filler.length) expect(isEmpty(t.push(filler))).toBe(true);
+		overflow(t, protocol.unfinished);
 		expect(t.state).toBe('rejected');
 		expect(t.rejection()).toBe(EVENT_TOO_LARGE);
 	});
@@ -106,9 +111,7 @@ describe.each(Object.entries(PROTOCOLS))('%s', (_name, protocol) => {
 		const t = protocol.make();
 		t.push(encoder.encode(protocol.open + protocol.delta('Hello')));
 		expect(t.state).toBe('committed');
-		expect(isEmpty(t.push(encoder.encode(protocol.unfinished)))).toBe(true);
-		const filler = encoder.encode('a'.repeat(64 * 1024));
-		for (let sent = 0; sent <= MAX_EVENT_BYTES; sent += filler.length) expect(isEmpty(t.push(filler))).toBe(true);
+		overflow(t, protocol.unfinished);
 		expect(t.state).toBe('committed');
 		expect(t.error()).toBe(EVENT_TOO_LARGE);
 	});

@@ -5,6 +5,7 @@ import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { DEFAULT_LIMITS, RUN_LIMIT, SLICE_CHARS } from './bounded-count';
 import { countProducedTokens, countTextTokens, estimatePromptTokens, estimatePromptTokensAsync, newTokenCounter } from './token-count';
+import { randomLetters } from '../testing/random-text';
 
 // Reference counts, computed once with gpt-tokenizer 4.0.0's o200k_base
 // (`encode(text, { disallowedSpecial: new Set() }).length`) and hard-coded here, so that a
@@ -185,16 +186,6 @@ function watchTokenizer() {
 		return real(text, options);
 	});
 	return { lengths, tokenized: () => lengths.reduce((a, b) => a + b, 0), longest: () => Math.max(0, ...lengths) };
-}
-
-function randomLetters(n: number): string {
-	let seed = 12345;
-	let text = '';
-	for (let i = 0; i < n; i++) {
-		seed = (seed * 1103515245 + 12345) % 2 ** 31;
-		text += String.fromCharCode(97 + (seed % 26));
-	}
-	return text;
 }
 
 const MB = 1 << 20;
