@@ -41,10 +41,12 @@ describe('EventSplitter', () => {
 		}
 	});
 
-	test('a chunk that is exactly whole events comes back as the same object', () => {
+	test('a chunk that is exactly whole events comes back as itself, not a copy', () => {
 		const splitter = new EventSplitter(LF_AND_CRLF);
 		const chunk = encoder.encode('data: a\n\ndata: b\n\n');
-		expect(splitter.push(chunk)).toBe(chunk);
+		const out = splitter.push(chunk)!;
+		expect(out.buffer).toBe(chunk.buffer);
+		expect([out.byteOffset, out.byteLength]).toEqual([chunk.byteOffset, chunk.byteLength]);
 	});
 
 	test('an event left without its blank line is what end() returns', () => {

@@ -71,22 +71,25 @@ export class EventSplitter {
 	}
 
 	/**
-	 * The complete events that the held bytes and `chunk` make (the chunk itself, unchanged,
-	 * when it is exactly that), or undefined while the event is still open.
+	 * The complete events that the held bytes and `chunk` make (a view of the chunk itself when
+	 * it is exactly that), or undefined while the event is still open.
 	 */
-	push(chunk: Uint8Array): Uint8Array | undefined {
+	push(chunk: Uint8Array): Buffer | undefined {
 		if (this.#tooLarge || chunk.length === 0) return undefined;
 		const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-		const end = Math.max(this.#lastEndIn(bytes), this.#seamEnd(bytes));
+		const inside = this.#lastEndIn(bytes);
+		// A delimiter across the seam ends within its first few bytes: only an earlier end needs the look.
+		const end = inside >= this.#longest ? inside : Math.max(inside, this.#seamEnd(bytes));
 		if (end < 0) {
 			this.#hold(bytes);
 			return undefined;
 		}
-		const head = end === bytes.length ? chunk : bytes.subarray(0, end);
-		const complete = this.#heldBytes > 0 ? Buffer.concat([...this.#held, head]) : head;
+		const head = end === bytes.length ? bytes : bytes.subarray(0, end);
+		const complete = this.#heldBytes === 0 ? head : this.#held.length === 1 ? Buffer.concat([this.#held[0]!, head]) : Buffer.concat([...this.#held, head]);
 		this.#held = [];
 		this.#heldBytes = 0;
-		if (end < bytes.length) this.#hold(bytes.subarray(end));
+		// A copy of what is left, so that the rest of the chunk's memory is not kept with it.
+		if (end < bytes.length) this.#hold(Buffer.from(bytes.subarray(end)));
 		return complete;
 	}
 
@@ -99,8 +102,7 @@ export class EventSplitter {
 	}
 
 	#hold(bytes: Buffer): void {
-		// A copy: the chunk's memory belongs to the reader.
-		this.#held.push(Buffer.from(bytes));
+		this.#held.push(bytes);
 		this.#heldBytes += bytes.length;
 		if (this.#heldBytes > this.maxEventBytes) {
 			this.#tooLarge = true;
@@ -111,6 +113,8 @@ export class EventSplitter {
 
 	/** Index just past the last delimiter wholly inside `bytes`, or -1. */
 	#lastEndIn(bytes: Buffer): number {
+		// The usual case: the chunk ends exactly at an event's end.
+		for (const d of this.#delimiters) if (endsWith(bytes, d)) return bytes.length;
 		let end = -1;
 		for (const d of this.#delimiters) {
 			const at = bytes.lastIndexOf(d);
@@ -145,4 +149,11 @@ export class EventSplitter {
 		}
 		return Buffer.concat(parts);
 	}
+}
+
+function endsWith(bytes: Buffer, suffix: Buffer): boolean {
+	const from = bytes.length - suffix.length;
+	if (from < 0) return false;
+	for (let i = 0; i < suffix.length; i++) if (bytes[from + i] !== suffix[i]) return false;
+	return true;
 }

@@ -125,11 +125,10 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 		},
 		push(chunk) {
 			const part = events.push(chunk);
-			const view = part && Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-			const out = view ? pass(view) : EMPTY;
+			const out = part ? pass(part) : EMPTY;
 			if (events.tooLarge) tooLarge();
 			// Unchanged bytes go back as the very chunk we were given.
-			return part === chunk && out === view ? chunk : out;
+			return out === part && part.byteLength === chunk.byteLength && part.buffer === chunk.buffer && part.byteOffset === chunk.byteOffset ? chunk : out;
 		},
 		end() {
 			const rest = events.end();
