@@ -59,6 +59,9 @@ const samples: Array<[string, string]> = [
 	['relay source (TypeScript)', code],
 	['Chinese prose', fixture('zh.txt')],
 	['Japanese prose', fixture('ja.txt')],
+	['Chinese prose, line breaks removed', fixture('zh.txt').replace(/\s+/g, '')],
+	['Japanese prose, line breaks removed', fixture('ja.txt').replace(/\s+/g, '')],
+	['random letters (32K)', randomLetters(32 * 1024)],
 	['README × 32 (past the budget)', readme.repeat(32)],
 	['source × 8 (past the budget)', code.repeat(8)],
 	...extra.map((path): [string, string] => [path, readFileSync(path, 'utf8')])
