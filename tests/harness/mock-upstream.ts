@@ -49,6 +49,8 @@ export type Behaviour =
 	| { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
 	| { kind: 'drop-before-headers'; delayMs?: number }
 	| { kind: 'drop-mid-stream'; afterChunks: number }
+	/** An SSE response of exactly these bytes, written in these pieces, then ended or held open (for malformed streams). */
+	| { kind: 'raw-stream'; chunks: string[]; thenHang?: boolean }
 	| { kind: 'hang' }; // accept the request and never answer (until the client goes away)
 
 export interface Gate {
@@ -300,6 +302,8 @@ class MockServer implements MockUpstream {
 				return this.#sendError(exchange, request, behaviour);
 			case 'drop-mid-stream':
 				return dropMidAnswer(exchange, buildAnswer(endpoint, request.body, { kind: 'ok' }), behaviour.afterChunks);
+			case 'raw-stream':
+				return sendRawStream(exchange, behaviour.chunks, behaviour.thenHang ?? false);
 			case 'ok':
 				return sendAnswer(exchange, buildAnswer(endpoint, request.body, behaviour), behaviour);
 		}
@@ -593,6 +597,16 @@ async function dropMidAnswer(exchange: Exchange, answer: Answer, afterEvents: nu
 	// After the pause's timer, let pending I/O run once more before the connection goes.
 	await new Promise((resolve) => setImmediate(resolve));
 	if (!exchange.closed) exchange.drop();
+}
+
+async function sendRawStream(exchange: Exchange, chunks: string[], thenHang: boolean): Promise<void> {
+	startStream(exchange.res);
+	for (const chunk of chunks) {
+		await write(exchange, chunk);
+		if (exchange.closed) return;
+	}
+	if (thenHang) await exchange.whenClosed;
+	else exchange.res.end();
 }
 
 function startStream(res: ServerResponse): void {

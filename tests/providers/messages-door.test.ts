@@ -4,7 +4,7 @@ import { ApiClient } from '../harness/api-client';
 import { expectBooksBalanceOnceDrained } from '../harness/books';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
-import { TEST_SECRET_KEY } from '../harness/fixtures';
+import { TEST_SECRET_KEY, keyIsLive } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { startServer, type TestServer } from '../harness/server';
 
@@ -112,6 +112,36 @@ describe('/v1/messages over an OpenAI-compatible upstream', () => {
 		openai.reset();
 		const counted = await client().messages.countTokens({ model: 'compat-model', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
 		expect(counted.input_tokens).toBeGreaterThan(3);
+		expect(openai.requests).toHaveLength(0);
+	});
+
+	test('count_tokens of a megabyte without a space answers promptly, for a key with nothing to spend, and the server stays responsive', async () => {
+		const broke = await admin.post('/api/users', { username: 'broke-counter', password: 'broke-counter-pw', quota: 0 });
+		const brokeKey = (await admin.post('/api/keys', { name: 'nothing to spend', userId: broke.body.id })).body.key;
+		await keyIsLive(server.url, brokeKey);
+		openai.reset();
+		const brokeClient = new Anthropic({ baseURL: server.url, apiKey: brokeKey, maxRetries: 0 });
+		await expect(brokeClient.messages.create({ model: 'compat-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 429 });
+		// The tokenizer's one-time load (most of a second) is not what is measured here.
+		expect((await brokeClient.messages.countTokens({ model: 'compat-model', messages: [{ role: 'user', content: 'warm up' }] })).input_tokens).toBeGreaterThan(0);
+		// Without the bound this held the event loop for about half an hour. The time limits
+		// below are generous, for a busy machine: the point is seconds rather than minutes.
+		const started = performance.now();
+		const count = fetch(`${server.url}/v1/messages/count_tokens`, {
+			method: 'POST',
+			headers: { 'x-api-key': brokeKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+			body: JSON.stringify({ model: 'compat-model', messages: [{ role: 'user', content: 'x'.repeat(1 << 20) }] }),
+			signal: AbortSignal.timeout(20_000)
+		});
+		const health = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(20_000) });
+		expect(health.status).toBe(200);
+		expect(performance.now() - started).toBeLessThan(2000);
+		const counted = await count;
+		expect(counted.status).toBe(200);
+		expect(performance.now() - started).toBeLessThan(2000);
+		// 128 x's are 16 tokens: a megabyte is 131,072 of them, plus the message's overhead.
+		const { input_tokens } = (await counted.json()) as { input_tokens: number };
+		expect(input_tokens / ((1 << 20) / 8)).toBeCloseTo(1, 3);
 		expect(openai.requests).toHaveLength(0);
 	});
 

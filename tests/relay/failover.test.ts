@@ -77,6 +77,9 @@ async function pair(a: Partial<ChannelCreate> = {}, b: Partial<ChannelCreate> = 
 }
 
 const ask = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'hi' }] });
+/** The start of an SSE event, and 9 MiB more of it, with no end: past the relay's 8 MiB cap on one event. */
+const UNFINISHED_EVENT = 'data: {"choices":[{"index":0,"delta":{"content":"';
+const NINE_MIB = Array.from({ length: 144 }, () => 'a'.repeat(64 * 1024));
 
 async function streamed(model: string): Promise<string> {
 	let text = '';
@@ -125,6 +128,20 @@ describe('failover before the first byte', () => {
 			});
 		}
 	}
+
+	test('an SSE event that does not end within 8 MiB is a failed attempt: the next channel answers', async () => {
+		const { model, a, b } = await pair();
+		// The upstream keeps the connection open: without the cap this waited for the event's end.
+		a.setDefault({ kind: 'raw-stream', chunks: [UNFINISHED_EVENT, ...NINE_MIB], thenHang: true });
+		b.setDefault({ kind: 'ok', content: 'From the second channel.' });
+		let text = '';
+		for await (const chunk of await client.chat.completions.create({ ...ask(model), stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+		expect(text).toBe('From the second channel.');
+		expect(a.requests).toHaveLength(1);
+		await eventually(() => expect(a.clientAborts).toBe(1));
+		const [row] = await logRows(model);
+		expect(row).toMatchObject({ status: 200, attempts: 2 });
+	});
 
 	test('with retry_count 0 there is no second attempt', async () => {
 		const { model, a, b } = await pair();
@@ -197,6 +214,25 @@ describe('after the first byte', () => {
 		const [row] = await logRows(model);
 		expect(row).toMatchObject({ status: 502, attempts: 1 });
 		expect(row!.error).toBeTruthy();
+	});
+
+	test('an SSE event that does not end within 8 MiB ends the stream with an in-band error; nothing of it reaches the client', async () => {
+		const { model, a, b } = await pair();
+		const first = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' } }] })}\n\n`;
+		a.setDefault({ kind: 'raw-stream', chunks: [first, UNFINISHED_EVENT, ...NINE_MIB], thenHang: true });
+		const res = await fetch(`${server.url}/v1/chat/completions`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ ...ask(model), stream: true })
+		});
+		const text = await res.text();
+		expect(text.length).toBeLessThan(64 * 1024);
+		expect(text).toContain('"content":"Hi"');
+		const events = text.trim().split('\n\n');
+		expect(JSON.parse(events.at(-1)!.slice('data: '.length))).toMatchObject({ error: { code: 'upstream_error', message: 'The upstream sent an SSE event larger than 8 MiB' } });
+		expect(text).not.toContain('[DONE]');
+		expect(b.requests).toHaveLength(0);
+		await eventually(() => expect(a.clientAborts).toBe(1));
 	});
 
 	test('a stream silent longer than its idle timeout is ended in-band and the upstream is let go', async () => {

@@ -216,6 +216,38 @@ describe('chat completions', () => {
 		expect(row.error).toMatch(/client went away/i);
 	});
 
+	test('a client leaving a long stream that has no usage yet: the call is settled at once, and the server stays responsive', async () => {
+		// About 2.6 MB of answer, held after 2 MB, never released; no usage ever comes. Its
+		// estimate used to pad what it did not keep with x's and tokenize that: minutes of CPU.
+		const gate = mock.gate();
+		const content = 'All work and no play makes Jack a dull boy. '.repeat(60_000);
+		mock.enqueue({ kind: 'ok', content, chunks: 200, usage: null, gate, gateAfterChunk: 150 });
+		const abort = new AbortController();
+		const res = await fetch(`${server.url}/v1/chat/completions`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Write at length' }], stream: true }),
+			signal: abort.signal
+		});
+		const requestId = res.headers.get('x-request-id') ?? '';
+		const reader = res.body!.getReader();
+		for (let received = 0; received < 1.5 * 1024 * 1024; ) {
+			const { done, value } = await reader.read();
+			if (done) throw new Error('the stream ended before the client meant to leave');
+			received += value.length;
+		}
+		abort.abort();
+		// The upstream is still read for relay.client_gone_drain_ms (5 s) in case usage comes.
+		await eventually(() => expect(mock.clientAborts).toBe(1), { timeout: 20_000 });
+		const health = await fetch(`${server.url}/api/health`, { signal: AbortSignal.timeout(10_000) });
+		expect(health.status).toBe(200);
+		const row = await logRow(requestId);
+		expect(row).toMatchObject({ status: 499, estimated: true });
+		// ~2 MB of the answer went out, ~11 tokens per 44-character sentence: about 500k tokens,
+		// twice what the 1 Mi characters kept as text hold; the rest is counted by its size.
+		expect(Number(row.completion_tokens)).toBeGreaterThan(400_000);
+	});
+
 	test('an upstream that dies mid-stream ends the stream with an in-band error and no [DONE]', async () => {
 		mock.enqueue({ kind: 'drop-mid-stream', afterChunks: 2 });
 		const res = await fetch(`${server.url}/v1/chat/completions`, {

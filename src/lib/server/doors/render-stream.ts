@@ -1,5 +1,5 @@
 import type { ChatChunk, ChatUsage } from '../providers/canonical';
-import type { StreamTranslator } from '../providers/types';
+import type { ProducedText, StreamTranslator } from '../providers/types';
 import { chatUsageOf } from '../providers/usage';
 import type { DoorError, StreamRenderer } from './types';
 
@@ -49,6 +49,10 @@ export class RenderedTranslator implements StreamTranslator {
 		return this.#inner.usage();
 	}
 
+	producedText(): ProducedText {
+		return this.#inner.producedText();
+	}
+
 	outputText(): string {
 		return this.#inner.outputText();
 	}
@@ -59,15 +63,21 @@ export class RenderedTranslator implements StreamTranslator {
 	}
 
 	#render(out: Uint8Array | string, last: boolean): string {
-		this.#pending += typeof out === 'string' ? out : this.#decoder.decode(out, { stream: !last });
+		const pending = this.#pending + (typeof out === 'string' ? out : this.#decoder.decode(out, { stream: !last }));
 		let text = '';
-		for (;;) {
-			const boundary = nextBoundary(this.#pending);
-			if (!boundary) break;
-			const event = this.#pending.slice(0, boundary.at);
-			this.#pending = this.#pending.slice(boundary.at + boundary.length);
-			text += this.#event(event);
+		let start = 0;
+		// The next "\n\n" and "\r\n\r\n" at or after `start` (-1: none left), each searched for
+		// again only once passed, so a chunk of many events is read in one pass.
+		let lf = pending.indexOf('\n\n');
+		let crlf = pending.indexOf('\r\n\r\n');
+		while (lf >= 0 || crlf >= 0) {
+			const boundary = crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, length: 4 } : { at: lf, length: 2 };
+			text += this.#event(pending.slice(start, boundary.at));
+			start = boundary.at + boundary.length;
+			if (lf >= 0 && lf < start) lf = pending.indexOf('\n\n', start);
+			if (crlf >= 0 && crlf < start) crlf = pending.indexOf('\r\n\r\n', start);
 		}
+		this.#pending = pending.slice(start);
 		return text;
 	}
 
@@ -91,12 +101,4 @@ export class RenderedTranslator implements StreamTranslator {
 		if (chunk.usage) this.#usage = chunk.usage;
 		return Array.isArray(chunk.choices) && chunk.choices.length > 0 ? this.#renderer.push(chunk) : '';
 	}
-}
-
-function nextBoundary(text: string): { at: number; length: number } | undefined {
-	const lf = text.indexOf('\n\n');
-	const crlf = text.indexOf('\r\n\r\n');
-	if (lf < 0 && crlf < 0) return undefined;
-	if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf, length: 4 };
-	return { at: lf, length: 2 };
 }

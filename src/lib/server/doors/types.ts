@@ -52,6 +52,9 @@ export interface DoorCodec {
 	createStreamRenderer(ctx: RenderContext): StreamRenderer;
 	/** The door's error body (non-stream). */
 	errorBody(err: DoorError): unknown;
-	/** The door's token-count endpoint (Anthropic's /v1/messages/count_tokens), counted locally. */
-	countTokens?(body: Record<string, unknown>, count: (canonical: ChatRequest) => number): { input_tokens: number };
+	/**
+	 * The door's token-count endpoint (Anthropic's /v1/messages/count_tokens), counted locally
+	 * by `count`, which may take its time (it yields to the event loop as it works).
+	 */
+	countTokens?(body: Record<string, unknown>, count: (canonical: ChatRequest) => Promise<number>): Promise<{ input_tokens: number }>;
 }

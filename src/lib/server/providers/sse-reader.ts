@@ -1,6 +1,8 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { createBoundedParser } from './sse-framing';
 
-export type SseItem = { kind: 'data'; data: string } | { kind: 'comment'; text: string };
+/** An event's data, a comment, or notice that an event outgrew MAX_EVENT_BYTES (the last item the reader gives). */
+export type SseItem = { kind: 'data'; data: string } | { kind: 'comment'; text: string } | { kind: 'too-large' };
 
 export interface SseReader {
 	/** Decodes one upstream chunk (it may cut events, lines or characters anywhere); returns the events it completed. */
@@ -12,14 +14,15 @@ export interface SseReader {
 /**
  * Upstream SSE bytes as whole events, for translators that parse every event: one streaming
  * TextDecoder (so a multi-byte character split across chunks survives) feeding
- * eventsource-parser (which handles CRLF, multi-line data and comments).
+ * eventsource-parser (which handles CRLF, multi-line data and comments), bounded.
  */
 export function createSseReader(): SseReader {
 	const decoder = new TextDecoder();
 	let items: SseItem[] = [];
-	const parser = createParser({
+	const parser = createBoundedParser({
 		onEvent: (event: EventSourceMessage) => void items.push({ kind: 'data', data: event.data }),
-		onComment: (text: string) => void items.push({ kind: 'comment', text })
+		onComment: (text: string) => void items.push({ kind: 'comment', text }),
+		onTooLarge: () => void items.push({ kind: 'too-large' })
 	});
 	const take = () => {
 		const out = items;
@@ -60,25 +63,4 @@ export function errorMessageOf(value: Record<string, unknown>): string | undefin
 		return 'The upstream reported an error';
 	}
 	return undefined;
-}
-
-/** Keeps produced text for token counting, up to a cap; beyond it, only the length is kept. */
-export class TextTally {
-	#parts: string[] = [];
-	#kept = 0;
-	#dropped = 0;
-	constructor(private readonly cap = 1 << 20) {}
-
-	add(text: string): void {
-		if (!text) return;
-		if (this.#kept + text.length <= this.cap) {
-			this.#parts.push(text);
-			this.#kept += text.length;
-		} else this.#dropped += text.length;
-	}
-
-	text(): string {
-		// Past the cap the characters no longer matter, only how many there were.
-		return this.#parts.join('') + (this.#dropped ? 'x'.repeat(this.#dropped) : '');
-	}
 }

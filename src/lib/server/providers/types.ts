@@ -40,6 +40,15 @@ export interface BuildRequestInput {
 	clientHeaders?: Headers;
 }
 
+/**
+ * The text a stream produced, for counting tokens when no usage came: the text itself up to a
+ * cap, and the UTF-8 size of what came past it, which is counted from its size and never kept.
+ */
+export interface ProducedText {
+	text: string;
+	beyondBytes: number;
+}
+
 /** A parsed non-stream answer, ready for the client. */
 export interface FinishedResponse {
 	body: string;
@@ -68,7 +77,12 @@ export interface StreamTranslator {
 	error(): string | undefined;
 	/** Usage reported by the upstream, if any. */
 	usage(): NormalizedUsage | undefined;
-	/** The text produced so far, for counting tokens when no usage came. */
+	/**
+	 * The text produced so far, for counting tokens when no usage came, and the size of what
+	 * came past the part kept (see ProducedText).
+	 */
+	producedText(): ProducedText;
+	/** `producedText().text`: the kept part only, for callers that count the text alone. */
 	outputText(): string;
 }
 

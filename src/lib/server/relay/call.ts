@@ -15,7 +15,7 @@ import { candidateChannels, pickKey } from './select';
 import { settle, type CallRecord } from './settle';
 import { relayStream } from './stream';
 import { timeoutsFor, type Timeouts } from './timeouts';
-import { countTextTokens, estimatePromptTokens } from './token-count';
+import { countProducedTokens, countTextTokens, estimatePromptTokens } from './token-count';
 import { withOutputLimit } from './output-limit';
 import { readCapped, readPrefix } from './read-capped';
 import { codecFor } from '../doors/registry';
@@ -332,7 +332,7 @@ async function attempt(
 		try {
 			text = await readCapped(upstream, ctx.answerLimit);
 		} catch {
-			if (request.signal.aborted) return abandoned(call, estimate(req, ''), true);
+			if (request.signal.aborted) return abandoned(call, estimate(req, 0), true);
 			return noAnswer();
 		} finally {
 			lingering.stop();
@@ -351,7 +351,7 @@ async function attempt(
 			}
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
 		}
-		const usage = finished.usage ?? estimate(req, finished.outputText);
+		const usage = finished.usage ?? estimate(req, countTextTokens(finished.outputText));
 		if (request.signal.aborted) return abandoned(call, usage, !finished.usage);
 		settle(call, { status: 200, usage, estimated: !finished.usage, firstTokenMs: Date.now() - call.startedAt });
 		return {
@@ -413,7 +413,8 @@ async function streamAnswer(
 				onEnd(end) {
 					input.request.signal.removeEventListener('abort', onClientGone);
 					const reported = translator.usage();
-					const usage = reported ?? estimate(req, translator.outputText());
+					// All of the output counts: what was kept as text, and the rest by its size.
+					const usage = reported ?? estimate(req, countProducedTokens(translator.producedText()));
 					const status = end.kind === 'done' ? 200 : end.kind === 'client-gone' ? 499 : 502;
 					const error = end.kind === 'done' ? null : end.kind === 'client-gone' ? 'The client went away mid-stream.' : end.message;
 					settle(call, { status, usage, estimated: !reported, firstTokenMs, error, upstreamAccepted: true });
@@ -456,8 +457,9 @@ function lingerAfterClient(signal: AbortSignal, onTimeout: () => void, ms: numbe
 	};
 }
 
-function estimate(req: Request_, outputText: string): NormalizedUsage {
-	return { inputUncached: estimatePromptTokens(req.canonical), cacheRead: 0, cacheWrite: 0, output: countTextTokens(outputText), reasoning: 0 };
+/** Usage counted locally, for an upstream that reported none. */
+function estimate(req: Request_, outputTokens: number): NormalizedUsage {
+	return { inputUncached: estimatePromptTokens(req.canonical), cacheRead: 0, cacheWrite: 0, output: outputTokens, reasoning: 0 };
 }
 
 function maxTokensOf(body: Record<string, unknown>): number | undefined {

@@ -14,7 +14,7 @@ import { codecFor } from '../doors/registry';
 import { DoorInputError } from '../doors/types';
 import { assertModelAllowed } from './auth';
 import { readJsonBody, requireModel } from './body';
-import { estimatePromptTokens } from './token-count';
+import { estimatePromptTokensAsync } from './token-count';
 
 /** Where the request came from: the socket's address, and the server (for per-request timeouts). */
 export interface Peer {
@@ -103,7 +103,8 @@ function asRelayError(err: unknown, requestId: string): RelayError {
 
 /**
  * POST /v1/messages/count_tokens: the prompt's tokens counted locally (o200k_base), whatever
- * upstream would serve the model. No upstream call, nothing billed.
+ * upstream would serve the model. No upstream call, nothing billed, and no balance needed, so
+ * the count is the bounded one (docs/token-counting.md) and gives the event loop turns.
  */
 async function countTokens(request: Request, caller: Caller, headers: Record<string, string>): Promise<Response> {
 	const codec = codecFor('messages');
@@ -113,7 +114,7 @@ async function countTokens(request: Request, caller: Caller, headers: Record<str
 	const model = requireModel(body.json);
 	assertModelAllowed(caller, model);
 	try {
-		return Response.json(codec.countTokens(body.json, estimatePromptTokens), { headers });
+		return Response.json(await codec.countTokens(body.json, estimatePromptTokensAsync), { headers });
 	} catch (err) {
 		if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
 		throw err;

@@ -1,5 +1,11 @@
-import { describe, expect, test } from 'vitest';
-import { countTextTokens, estimatePromptTokens } from './token-count';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { DEFAULT_LIMITS, RUN_LIMIT, SLICE_CHARS } from './bounded-count';
+import { countProducedTokens, countTextTokens, estimatePromptTokens, estimatePromptTokensAsync, newTokenCounter } from './token-count';
+import { randomLetters } from '../testing/random-text';
 
 // Reference counts, computed once with gpt-tokenizer 4.0.0's o200k_base
 // (`encode(text, { disallowedSpecial: new Set() }).length`) and hard-coded here, so that a
@@ -157,5 +163,146 @@ describe('estimatePromptTokens: malformed bodies never throw', () => {
 		cyclic.self = cyclic;
 		expect(estimatePromptTokens({ messages: [], tools: cyclic })).toBe(PRIMING);
 		expect(estimatePromptTokens({ messages: [], tools: 10n })).toBe(PRIMING);
+	});
+});
+
+// The very module token-count.ts loads (one require cache), so a spy on it sees every call.
+const o200k = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as typeof O200kBaseModule;
+const exact = (text: string) => o200k.countTokens(text, { disallowedSpecial: new Set() });
+const LONGEST_PIECE = SLICE_CHARS + RUN_LIMIT + 1;
+
+/**
+ * Records the length of every text handed to the tokenizer, and refuses one longer than a
+ * piece may be: the unbounded counter handed the tokenizer whole megabytes.
+ */
+function watchTokenizer() {
+	const lengths: number[] = [];
+	const real = o200k.countTokens;
+	vi.spyOn(o200k, 'countTokens').mockImplementation((text, options) => {
+		if (typeof text === 'string') {
+			if (text.length > LONGEST_PIECE) throw new Error(`the tokenizer was handed ${text.length} characters at once`);
+			lengths.push(text.length);
+		}
+		return real(text, options);
+	});
+	return { lengths, tokenized: () => lengths.reduce((a, b) => a + b, 0), longest: () => Math.max(0, ...lengths) };
+}
+
+const MB = 1 << 20;
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+const readme = readFileSync(join(import.meta.dirname, '../../../../README.md'), 'utf8');
+/** This directory's own TypeScript, as a sample of code. */
+const code = readdirSync(import.meta.dirname)
+	.filter((f) => f.endsWith('.ts'))
+	.sort()
+	.map((f) => readFileSync(join(import.meta.dirname, f), 'utf8'))
+	.join('\n');
+
+describe('countTextTokens: bounded work on pathological text', () => {
+	let tokenizer: ReturnType<typeof watchTokenizer>;
+	beforeEach(() => void (tokenizer = watchTokenizer()));
+	afterEach(() => void vi.restoreAllMocks());
+
+	test('a megabyte without a space goes to the tokenizer in short pieces, within the budget', () => {
+		// 128 x's are 16 tokens; the part past the budget is counted at that ratio.
+		expect(countTextTokens('x'.repeat(MB))).toBe(MB / 8);
+		expect(tokenizer.longest()).toBeLessThanOrEqual(RUN_LIMIT + 1);
+		expect(tokenizer.tokenized()).toBeLessThanOrEqual(DEFAULT_LIMITS.budgetChars + RUN_LIMIT);
+	});
+
+	test('a megabyte of spaces', () => {
+		expect(countTextTokens(' '.repeat(MB))).toBe(MB / 128);
+		expect(tokenizer.longest()).toBeLessThanOrEqual(RUN_LIMIT + 1);
+		expect(tokenizer.tokenized()).toBeLessThanOrEqual(DEFAULT_LIMITS.budgetChars + RUN_LIMIT);
+	});
+
+	test('a megabyte of random letters (no vocabulary shortcut) is cut off by the time limit and extrapolated', () => {
+		const text = randomLetters(MB);
+		const started = performance.now();
+		const counted = countTextTokens(text);
+		// Minutes without the bound; the limit is 100 ms of tokenizer work (2 s leaves room for a busy machine).
+		expect(performance.now() - started).toBeLessThan(2000);
+		expect(tokenizer.longest()).toBeLessThanOrEqual(RUN_LIMIT + 1);
+		expect(tokenizer.tokenized()).toBeLessThan(MB / 2);
+		// Random lowercase letters run at about 0.52 tokens a character.
+		const sample = text.slice(0, 64 * RUN_LIMIT);
+		const perChar = [...Array(64).keys()].reduce((sum, i) => sum + exact(sample.slice(i * RUN_LIMIT, (i + 1) * RUN_LIMIT)), 0) / sample.length;
+		expect(Math.abs(counted / (MB * perChar) - 1)).toBeLessThan(0.03);
+	});
+
+	test('a prompt of many long strings shares one budget', () => {
+		const messages = Array.from({ length: 64 }, () => ({ role: 'user', content: 'x'.repeat(64 * 1024) }));
+		const counted = estimatePromptTokens({ messages });
+		expect(counted / (PRIMING + 64 * (PER_MESSAGE + T.role + (64 * 1024) / 8))).toBeCloseTo(1, 3);
+		expect(tokenizer.tokenized()).toBeLessThanOrEqual(DEFAULT_LIMITS.budgetChars + RUN_LIMIT + 64 * 4);
+	});
+});
+
+describe('countTextTokens: accuracy on real text', () => {
+	// Without the time limit, which a busy machine reaches sooner (its effect is tested above):
+	// this is about what cutting and extrapolating cost.
+	const within = (text: string, bound: number) => {
+		const want = exact(text);
+		const counted = newTokenCounter({ ...DEFAULT_LIMITS, timeLimitMs: Infinity }).count(text);
+		expect(Math.abs(counted - want) / want).toBeLessThanOrEqual(bound);
+	};
+
+	test('English prose and Markdown, and code, count as the tokenizer counts them (within 0.1%)', () => {
+		within(readme, 0.001);
+		within(code, 0.001);
+	});
+
+	test('Chinese and Japanese prose, whose runs without spaces get cut, within 2%', () => {
+		within(fixture('zh.txt'), 0.02);
+		within(fixture('ja.txt'), 0.02);
+		within(fixture('zh.txt').repeat(20), 0.02);
+	});
+
+	test('text past the budget is extrapolated within 2%', () => {
+		within(readme.repeat(Math.ceil(MB / readme.length)), 0.02);
+		within(code.repeat(Math.ceil(MB / code.length)), 0.02);
+	});
+});
+
+describe('countProducedTokens', () => {
+	test('a 32 MB answer: the kept megabyte is tokenized within the budget, the rest counted from its size', () => {
+		const kept = 'lorem ipsum dolor sit amet, '.repeat(MB / 28);
+		const perByte = exact(kept) / kept.length;
+		const tokenizer = watchTokenizer();
+		try {
+			const counted = countProducedTokens({ text: kept, beyondBytes: 31 * MB });
+			expect(tokenizer.tokenized()).toBeLessThanOrEqual(DEFAULT_LIMITS.budgetChars + SLICE_CHARS);
+			expect(counted / (perByte * (kept.length + 31 * MB))).toBeCloseTo(1, 2);
+		} finally {
+			vi.restoreAllMocks();
+		}
+	});
+
+	test('the kept text is counted, and the bytes past it at the same ratio', () => {
+		const text = 'The quick brown fox jumps over the lazy dog. ';
+		expect(countProducedTokens({ text, beyondBytes: 0 })).toBe(countTextTokens(text));
+		const kept = text.repeat(100);
+		const ratio = countTextTokens(kept) / Buffer.byteLength(kept);
+		expect(countProducedTokens({ text: kept, beyondBytes: 9000 })).toBe(countTextTokens(kept) + Math.ceil(9000 * ratio));
+		expect(countProducedTokens({ text: '', beyondBytes: 400 })).toBe(100);
+	});
+});
+
+describe('estimatePromptTokensAsync', () => {
+	test('counts as estimatePromptTokens does', async () => {
+		const body = { tools: WEATHER_TOOLS, messages: [{ role: 'user', name: 'Bob', content: readme }] };
+		expect(await estimatePromptTokensAsync(body)).toBe(estimatePromptTokens(body));
+	});
+
+	test('gives the event loop turns while it works', async () => {
+		let turns = 0;
+		const ticker = setInterval(() => turns++, 1);
+		try {
+			// At least the 100 ms time limit of tokenizer work.
+			await estimatePromptTokensAsync({ messages: [{ role: 'user', content: randomLetters(MB) }] });
+		} finally {
+			clearInterval(ticker);
+		}
+		expect(turns).toBeGreaterThan(2);
 	});
 });

@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
 import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base';
+import type { ProducedText } from '../providers/types';
+import { DEFAULT_LIMITS, TokenCounter, type CountLimits } from './bounded-count';
 
 /**
- * Local token counts for upstreams that report no usage (the caller marks them "estimated").
- * o200k_base is the encoding of every current OpenAI chat model; for other vendors' models it
- * is an approximation, which is all an estimate promises.
+ * Local token counts for upstreams that report no usage (the caller marks them "estimated")
+ * and for count_tokens. o200k_base is the encoding of every current OpenAI chat model; for
+ * other vendors' models it is an approximation, which is all an estimate promises. Every
+ * count goes through a TokenCounter, so its cost is bounded whatever the text
+ * (docs/token-counting.md).
  */
 
 type O200kBase = typeof O200kBaseModule;
@@ -34,9 +38,23 @@ const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING_TOKENS = 3;
 
+/**
+ * A counter over o200k_base: one per prompt or answer, so its limits hold for the whole of
+ * it. The encoding is loaded first, so that its one-time load is not taken for tokenizer work.
+ */
+export function newTokenCounter(limits: CountLimits = DEFAULT_LIMITS): TokenCounter {
+	const encoding = o200kBase();
+	return new TokenCounter((piece) => encoding.countTokens(piece, PLAIN_TEXT), limits);
+}
+
 export function countTextTokens(text: string): number {
-	if (text.length === 0) return 0;
-	return o200kBase().countTokens(text, PLAIN_TEXT);
+	return text.length === 0 ? 0 : newTokenCounter().count(text);
+}
+
+/** Output tokens of a stream's produced text: the text kept, plus what was past the kept part by its size. */
+export function countProducedTokens(produced: ProducedText): number {
+	const counter = newTokenCounter();
+	return counter.count(produced.text) + counter.countBytes(produced.beyondBytes);
 }
 
 /**
@@ -45,21 +63,24 @@ export function countTextTokens(text: string): number {
  * unrecognised counts as 0 rather than throwing.
  */
 export function estimatePromptTokens(body: unknown): number {
-	return walkPrompt(body, countTextTokens);
+	const counter = newTokenCounter();
+	return walkPrompt(body, (text) => counter.count(text));
 }
 
 /**
- * An upper-bound guess of the prompt's tokens without the tokenizer, for reservations on the
- * hot path: one token per 3 UTF-8 bytes of text. Real tokens run at about 4 bytes each for
- * English and 3 for CJK, so this errs high, which is the safe side for a reservation.
+ * As `estimatePromptTokens`, giving the event loop a turn every few milliseconds of tokenizer
+ * work: for count_tokens, which anyone with a key may call for free.
  */
-export function reservePromptTokens(body: unknown): number {
-	return walkPrompt(body, boundTextTokens);
+export async function estimatePromptTokensAsync(body: unknown): Promise<number> {
+	const texts: string[] = [];
+	const overhead = walkPrompt(body, (text) => {
+		texts.push(text);
+		return 0;
+	});
+	return overhead + (await newTokenCounter().countEach(texts, nextTurn));
 }
 
-export function boundTextTokens(text: string): number {
-	return text.length === 0 ? 0 : Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
-}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type TextCounter = (text: string) => number;
 

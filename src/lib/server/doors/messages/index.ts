@@ -18,10 +18,10 @@ export const messagesDoor: DoorCodec = {
 /**
  * `POST /v1/messages/count_tokens` on a converted route: the body is checked like the door
  * checks it (max_tokens is not required there), converted, and counted by the caller's counter.
- * Throws DoorInputError for a body Anthropic would refuse.
+ * Rejects with DoorInputError for a body Anthropic would refuse.
  */
-export function countTokens(body: Record<string, unknown>, count: (canonical: ChatRequest) => number): { input_tokens: number } {
-	return { input_tokens: count(messagesToCanonical(body, true)) };
+export async function countTokens(body: Record<string, unknown>, count: (canonical: ChatRequest) => Promise<number>): Promise<{ input_tokens: number }> {
+	return { input_tokens: await count(messagesToCanonical(body, true)) };
 }
 
 export { anthropicErrorType } from './errors';

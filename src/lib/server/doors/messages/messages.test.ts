@@ -504,18 +504,18 @@ describe('error bodies', () => {
 });
 
 describe('count_tokens', () => {
-	test('counts the canonical request; max_tokens is not required there', () => {
+	test('counts the canonical request; max_tokens is not required there', async () => {
 		const seen: ChatRequest[] = [];
 		const body = claudeCode();
 		delete body.max_tokens;
 		delete body.stream;
-		const result = countTokens(body, (c) => (seen.push(c), 4242));
+		const result = await countTokens(body, async (c) => (seen.push(c), 4242));
 		expect(result).toEqual({ input_tokens: 4242 });
 		expect(seen[0]!.messages).toHaveLength(8);
 		expect(seen[0]!.max_tokens).toBeUndefined();
 	});
 
-	test('refuses what the door refuses', () => {
-		expect(() => countTokens({ model: 'm', messages: [] }, () => 0)).toThrow(DoorInputError);
+	test('refuses what the door refuses', async () => {
+		await expect(countTokens({ model: 'm', messages: [] }, async () => 0)).rejects.toThrow(DoorInputError);
 	});
 });

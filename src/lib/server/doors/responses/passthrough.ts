@@ -1,5 +1,7 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { UpstreamFormatError } from '../../providers/openai/response';
+import { createBoundedParser, EVENT_TOO_LARGE } from '../../providers/sse-framing';
+import { TextTally } from '../../providers/text-tally';
 import type { FinishedResponse, NormalizedUsage, StreamOptions, StreamTranslator } from '../../providers/types';
 import { TokenCountReader } from '../../providers/usage';
 import { isRecord } from '../shared';
@@ -48,7 +50,7 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 	let error: string | undefined;
 	let done = false;
 	let usage: NormalizedUsage | undefined;
-	let text = '';
+	const text = new TextTally();
 	let rename: { from: string; to: string } | undefined;
 	let out = '';
 
@@ -79,16 +81,22 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 			usage = usageFromResponses(isRecord(event?.response) ? event.response.usage : undefined) ?? usage;
 		}
 		if (event && (type === 'response.output_text.delta' || type === 'response.function_call_arguments.delta') && typeof event.delta === 'string') {
-			text += event.delta;
+			text.add(event.delta);
 		}
 		const data = rename && message.data.includes(rename.from) ? message.data.split(rename.from).join(rename.to) : message.data;
 		out += (message.event ? `event: ${message.event}\n` : '') + data.split('\n').map((line) => `data: ${line}\n`).join('') + '\n';
 	}
 
-	const parser = createParser({
+	const parser = createBoundedParser({
 		onEvent,
 		onComment: (comment) => {
 			if (state === 'committed') out += `:${comment}\n\n`;
+		},
+		onTooLarge() {
+			if (state === 'waiting') {
+				state = 'rejected';
+				rejection = EVENT_TOO_LARGE;
+			} else error ??= EVENT_TOO_LARGE;
 		}
 	});
 
@@ -117,7 +125,8 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 		done: () => done,
 		error: () => error,
 		usage: () => usage,
-		outputText: () => text
+		producedText: () => text.produced(),
+		outputText: () => text.text()
 	};
 }
 

@@ -1,3 +1,5 @@
+import { EVENT_TOO_LARGE, EventSplitter } from '../sse-framing';
+import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 import { parseJson, rec, str, type Json } from './guards';
 import { streamErrorMessage } from './sse';
@@ -23,9 +25,10 @@ export function createAnthropicPassthroughTranslator({ publicModel }: StreamOpti
 	let error: string | undefined;
 	let done = false;
 	let usage: NormalizedUsage | undefined;
-	const text: string[] = [];
+	const text = new TextTally();
+	// A complete run of events ends in a blank line (ASCII), so it decodes on its own.
+	const events = new EventSplitter(['\n\n', '\r\n\r\n', '\r\r']);
 	const decoder = new TextDecoder();
-	let pending = '';
 
 	/** Returns the event's text as it should go out ('' to hold it back). */
 	function pass(raw: string): string {
@@ -62,7 +65,7 @@ export function createAnthropicPassthroughTranslator({ publicModel }: StreamOpti
 				return raw;
 			case 'content_block_delta':
 				// Kept only while no usage is known: it is what gets counted if none ever comes.
-				if (!usage) text.push(deltaText(rec(data.delta)));
+				if (!usage) text.add(deltaText(rec(data.delta)));
 				return raw;
 			default:
 				return raw;
@@ -75,15 +78,20 @@ export function createAnthropicPassthroughTranslator({ publicModel }: StreamOpti
 		return raw.replace(`"model":${JSON.stringify(model)}`, `"model":${JSON.stringify(publicModel)}`);
 	}
 
-	/** The complete events at the front of `pending`, passed; the rest stays pending. */
-	function flush(all: boolean): string {
-		const end = all ? pending.length : lastBoundary(pending);
-		if (end <= 0) return '';
-		const complete = pending.slice(0, end);
-		pending = pending.slice(end);
+	/** The events in `complete` (whole events only), passed. */
+	function passAll(complete: string): string {
 		let out = '';
 		for (const raw of splitEvents(complete)) out += pass(raw);
 		return out;
+	}
+
+	/** An event that outgrew the cap: refused before the commit, an in-band error after it. */
+	function checkSize(): void {
+		if (!events.tooLarge || state === 'rejected' || error !== undefined) return;
+		if (state === 'waiting') {
+			state = 'rejected';
+			rejection = EVENT_TOO_LARGE;
+		} else error = EVENT_TOO_LARGE;
 	}
 
 	return {
@@ -91,30 +99,25 @@ export function createAnthropicPassthroughTranslator({ publicModel }: StreamOpti
 			return state;
 		},
 		push(chunk) {
-			pending += decoder.decode(chunk, { stream: true });
-			return flush(false);
+			const complete = events.push(chunk);
+			const out = complete ? passAll(decoder.decode(complete)) : '';
+			checkSize();
+			return out;
 		},
 		end() {
-			pending += decoder.decode();
+			const rest = events.end();
+			const pending = rest ? decoder.decode(rest) : '';
 			if (!pending.trim()) return '';
 			// An upstream that closes without the blank line after its last event: pass it on whole.
-			pending += pending.endsWith('\n') ? '\n' : '\n\n';
-			return flush(true);
+			return passAll(pending + (pending.endsWith('\n') ? '\n' : '\n\n'));
 		},
 		rejection: () => rejection,
 		done: () => done,
 		error: () => error,
 		usage: () => usage,
-		outputText: () => text.join('')
+		producedText: () => text.produced(),
+		outputText: () => text.text()
 	};
-}
-
-/** Index just past the last blank line (LF, CRLF or CR framing), or -1. */
-function lastBoundary(text: string): number {
-	const lf = text.lastIndexOf('\n\n');
-	const crlf = text.lastIndexOf('\r\n\r\n');
-	const cr = text.lastIndexOf('\r\r');
-	return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4, cr < 0 ? -1 : cr + 2);
 }
 
 /** Complete events, each with its own terminating blank line. */

@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { createBoundedParser } from '../sse-framing';
 import { parseJson, rec, type Json } from './guards';
 
 export interface EventReader {
@@ -8,10 +9,13 @@ export interface EventReader {
 	end(): void;
 }
 
-/** SSE bytes → events, through one streaming decoder (a character may span chunks). */
-export function createEventReader(onEvent: (event: EventSourceMessage) => void): EventReader {
+/**
+ * SSE bytes → events, through one streaming decoder (a character may span chunks).
+ * `onTooLarge` is called once if an event outgrows MAX_EVENT_BYTES; nothing is read after it.
+ */
+export function createEventReader(onEvent: (event: EventSourceMessage) => void, onTooLarge: () => void): EventReader {
 	const decoder = new TextDecoder();
-	const parser = createParser({ onEvent });
+	const parser = createBoundedParser({ onEvent, onTooLarge });
 	return {
 		push(chunk) {
 			parser.feed(decoder.decode(chunk, { stream: true }));

@@ -1,4 +1,6 @@
 import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { EVENT_TOO_LARGE } from '../sse-framing';
+import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 import { chatUsageOf } from '../usage';
 import { finishReasonOf } from './finish';
@@ -36,7 +38,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	let jsonTool = false;
 	let finished = false;
 	let stopReason: unknown;
-	const text: string[] = [];
+	const text = new TextTally();
 	let out: string[] = [];
 
 	const emit = (delta: ChunkDelta, finish: FinishReason | null = null) => {
@@ -85,7 +87,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 				const ordinal = tools++;
 				blocks.set(index, { kind: 'tool', ordinal, sawArgs: false });
 				const clientName = fromAnthropicName(name);
-				text.push(clientName);
+				text.add(clientName);
 				// The `{}` in content_block_start's input is not sent: the arguments follow as deltas.
 				emit({ tool_calls: [{ index: ordinal, id: str(block.id) ?? '', type: 'function', function: { name: clientName, arguments: '' } }] });
 				return;
@@ -96,12 +98,12 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	}
 
 	function onText(value: string): void {
-		text.push(value);
+		text.add(value);
 		emit({ content: value });
 	}
 
 	function onReasoning(value: string): void {
-		text.push(value);
+		text.add(value);
 		emit({ reasoning_content: value });
 	}
 
@@ -129,7 +131,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 				if (!value) return;
 				if (block.kind === 'tool') {
 					block.sawArgs = true;
-					text.push(value);
+					text.add(value);
 					emit({ tool_calls: [{ index: block.ordinal, function: { arguments: value } }] });
 				} else if (block.kind === 'json') {
 					block.sawArgs = true;
@@ -159,25 +161,23 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 		done = true;
 	}
 
+	/** Refuses the stream before the commit, or reports an in-band error after it. */
+	function fail(message: string): void {
+		if (state === 'waiting') {
+			state = 'rejected';
+			rejection = message;
+		} else error ??= message;
+	}
+
 	const reader = createEventReader((event) => {
 		if (done || error !== undefined || state === 'rejected') return;
 		const parsed = anthropicEvent(event);
 		if (!parsed) {
-			if (state === 'waiting') {
-				state = 'rejected';
-				rejection = 'The upstream sent something other than an Anthropic event';
-			}
+			if (state === 'waiting') fail('The upstream sent something other than an Anthropic event');
 			return;
 		}
 		const { type, data } = parsed;
-		if (type === 'error') {
-			const message = streamErrorMessage(data);
-			if (state === 'waiting') {
-				state = 'rejected';
-				rejection = message;
-			} else error = message;
-			return;
-		}
+		if (type === 'error') return fail(streamErrorMessage(data));
 		if (state === 'waiting') {
 			if (type === 'message_start') onStart(data);
 			return; // a ping or an unknown event before the message: nothing to commit to yet
@@ -205,7 +205,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 			default:
 				return; // ping, and event types Anthropic adds later
 		}
-	});
+	}, () => fail(EVENT_TOO_LARGE));
 
 	const drain = () => {
 		const text = out.join('');
@@ -229,6 +229,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 		done: () => done,
 		error: () => error,
 		usage: () => usage,
-		outputText: () => text.join('')
+		producedText: () => text.produced(),
+		outputText: () => text.text()
 	};
 }

@@ -1,6 +1,8 @@
 import { SSE_DONE, sseData } from '../canonical';
 import { usageFromOpenAI } from '../openai/usage';
-import { createSseReader, errorMessageOf, parseJsonObject, TextTally, type SseItem } from '../sse-reader';
+import { EVENT_TOO_LARGE } from '../sse-framing';
+import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
+import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 
 /**
@@ -32,6 +34,7 @@ export function createAzureStreamTranslator({ publicModel, clientWantsUsage }: S
 
 	function translate(item: SseItem): string {
 		if (sawDone || state === 'rejected' || error !== undefined) return '';
+		if (item.kind === 'too-large') return refuse(EVENT_TOO_LARGE);
 		if (item.kind === 'comment') return `: ${item.text}\n\n`;
 		if (item.data === '[DONE]') {
 			if (state === 'waiting') return refuse('The upstream ended the stream without an answer');
@@ -71,6 +74,7 @@ export function createAzureStreamTranslator({ publicModel, clientWantsUsage }: S
 		done: () => sawDone,
 		error: () => error,
 		usage: () => usage,
+		producedText: () => text.produced(),
 		outputText: () => text.text()
 	};
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createParser } from 'eventsource-parser';
 import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { createBoundedParser, EVENT_TOO_LARGE } from '../sse-framing';
+import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 import { chatUsageOf } from '../usage';
 import { blockReasonOf, callIdFactory, mapFinishReason, readParts, toolCallOf } from './candidates';
@@ -25,7 +26,7 @@ export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: 
 	let done = false;
 	let usage: NormalizedUsage | undefined;
 	let out = '';
-	let text = '';
+	const text = new TextTally();
 	let id = '';
 	let created = 0;
 	let nextCallId: (n: number) => string = () => '';
@@ -33,7 +34,7 @@ export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: 
 	const choices = new Map<number, { calls: number; producedText: boolean; finish?: FinishReason }>();
 
 	const decoder = new TextDecoder();
-	const parser = createParser({ onEvent: (event) => handle(event.data) });
+	const parser = createBoundedParser({ onEvent: (event) => handle(event.data), onTooLarge: () => fail(EVENT_TOO_LARGE) });
 
 	function emit(index: number, delta: ChunkDelta, finish: FinishReason | null = null): void {
 		const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index, delta, finish_reason: finish, logprobs: null }] };
@@ -100,11 +101,12 @@ export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: 
 				const k = c.calls++;
 				emit(index, { tool_calls: [{ index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' }, ...(call.extra_content ? { extra_content: call.extra_content } : {}) }] });
 				emit(index, { tool_calls: [{ index: k, function: { arguments: call.function.arguments } }] });
-				text += call.function.name + call.function.arguments;
+				text.add(call.function.name);
+				text.add(call.function.arguments);
 			} else {
 				emit(index, part.kind === 'text' ? { content: part.text } : { reasoning_content: part.text });
 				if (part.kind === 'text') c.producedText = true;
-				text += part.text;
+				text.add(part.text);
 			}
 		}
 		const reason = candidate.finishReason;
@@ -155,7 +157,8 @@ export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: 
 		done: () => done,
 		error: () => error,
 		usage: () => usage,
-		outputText: () => text
+		producedText: () => text.produced(),
+		outputText: () => text.text()
 	};
 }
 

@@ -1,4 +1,6 @@
-import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import { EVENT_TOO_LARGE, EventSplitter } from '../sse-framing';
+import { TextTally } from '../text-tally';
+import type { NormalizedUsage, ProducedText, StreamOptions, StreamTranslator } from '../types';
 import { usageFromOpenAI } from './usage';
 
 const encoder = new TextEncoder();
@@ -7,6 +9,7 @@ const bytes = (text: string) => Buffer.from(encoder.encode(text));
 
 const LF2 = bytes('\n\n');
 const CRLF2 = bytes('\r\n\r\n');
+const BLANK_LINES = ['\n\n', '\r\n\r\n'];
 const USAGE_KEY = bytes('"usage":');
 const DONE = bytes('data: [DONE]');
 const ERROR_START = bytes('{"error"');
@@ -14,8 +17,14 @@ const EMPTY = new Uint8Array(0);
 const OPEN_BRACE = 0x7b;
 const SPACE = 0x20;
 
-/** Raw events kept for counting tokens when no usage arrives; past this, text is estimated from size. */
+/** Raw events kept for counting tokens when no usage arrives; past this, only their size is kept. */
 const HELD_LIMIT = 1 << 20;
+/**
+ * Events measured (their text's share of their size) before the rest is estimated from size
+ * alone: when the held events are fewer, the next ones are read for their text until there are
+ * this many, so that one huge event after a few small ones is not estimated from the small ones.
+ */
+const MIN_SAMPLE = 64 * 1024;
 
 /**
  * OpenAI-style SSE passes through as bytes: no decoding, no parsing, no re-encoding of the
@@ -27,13 +36,15 @@ const HELD_LIMIT = 1 << 20;
 export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
 	let state: StreamTranslator['state'] = 'waiting';
 	let rejection: string | undefined;
-	let tail: Buffer | undefined;
+	const events = new EventSplitter(BLANK_LINES);
 	let rename: { from: Buffer; to: Buffer } | undefined;
 	let usage: NormalizedUsage | undefined;
 	let error: string | undefined;
 	let sawDone = false;
 	let held: Buffer[] | undefined = [];
 	let heldBytes = 0;
+	let sampledBytes = 0;
+	let sampledTextBytes = 0;
 	let unheldBytes = 0;
 
 	/** Handles the complete events in `part`; returns what goes to the client. */
@@ -60,6 +71,9 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 			if (heldBytes + part.length <= HELD_LIMIT) {
 				held.push(part);
 				heldBytes += part.length;
+			} else if (heldBytes + sampledBytes < MIN_SAMPLE) {
+				sampledBytes += part.length;
+				for (const [start, end] of eventsOf(part)) sampledTextBytes += Buffer.byteLength(deltaText(dataOf(part.subarray(start, end))), 'utf8');
 			} else unheldBytes += part.length;
 		}
 		return rename ? replaceAll(part, rename.from, rename.to) : part;
@@ -85,41 +99,48 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 		return Buffer.concat(kept);
 	}
 
+	/** An unfinished event outgrew the cap: refused before the commit, an in-band error after it. */
+	function tooLarge(): void {
+		if (state === 'waiting') {
+			state = 'rejected';
+			rejection = EVENT_TOO_LARGE;
+		} else error ??= EVENT_TOO_LARGE;
+	}
+
+	function producedText(): ProducedText {
+		const tally = new TextTally();
+		for (const part of held ?? []) for (const [start, end] of eventsOf(part)) tally.add(deltaText(dataOf(part.subarray(start, end))));
+		const { text, beyondBytes } = tally.produced();
+		if (!held) return { text, beyondBytes };
+		// Of the events neither held nor sampled only the size is known: their text is taken to
+		// be the same share of it as in the events that were read.
+		const measured = heldBytes + sampledBytes;
+		const share = measured > 0 ? (Buffer.byteLength(text, 'utf8') + beyondBytes + sampledTextBytes) / measured : 0;
+		return { text, beyondBytes: beyondBytes + sampledTextBytes + Math.round(unheldBytes * share) };
+	}
+
 	return {
 		get state() {
 			return state;
 		},
 		push(chunk) {
-			const buf = tail ? Buffer.concat([tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-			const end = completeEventsEnd(buf);
-			if (end < 0) {
-				tail = buf;
-				return EMPTY;
-			}
-			const whole = end === buf.length;
-			tail = whole ? undefined : Buffer.from(buf.subarray(end));
-			const part = whole ? buf : buf.subarray(0, end);
-			const out = pass(part);
+			const part = events.push(chunk);
+			const out = part ? pass(part) : EMPTY;
+			if (events.tooLarge) tooLarge();
 			// Unchanged bytes go back as the very chunk we were given.
-			return out === part && whole && buf.length === chunk.length && buf.buffer === chunk.buffer ? chunk : out;
+			return out === part && part.byteLength === chunk.byteLength && part.buffer === chunk.buffer && part.byteOffset === chunk.byteOffset ? chunk : out;
 		},
 		end() {
-			const rest = tail;
-			tail = undefined;
+			const rest = events.end();
 			// An upstream that closes without the blank line after its last event: pass it on whole.
-			return rest && rest.length ? pass(Buffer.concat([rest, LF2])) : EMPTY;
+			return rest ? pass(Buffer.concat([rest, LF2])) : EMPTY;
 		},
 		rejection: () => rejection,
 		done: () => sawDone,
 		error: () => error,
 		usage: () => usage,
-		outputText() {
-			const parts: string[] = [];
-			for (const part of held ?? []) for (const [start, end] of eventsOf(part)) parts.push(deltaText(dataOf(part.subarray(start, end))));
-			// Beyond the held limit, assume the usual ~4 bytes of event per character of text.
-			if (unheldBytes > 0) parts.push('x'.repeat(Math.floor(unheldBytes / 4)));
-			return parts.join('');
-		}
+		producedText,
+		outputText: () => producedText().text
 	};
 }
 
@@ -133,22 +154,18 @@ function endsWithDone(part: Buffer): boolean {
 	return end >= DONE.length && part.compare(DONE, 0, DONE.length, end - DONE.length, end) === 0;
 }
 
-/** Index just past the last complete event ("\n\n" or "\r\n\r\n"), or -1. */
-function completeEventsEnd(buf: Buffer): number {
-	const n = buf.length;
-	// The usual case: the chunk ends exactly at an event boundary.
-	if (buf[n - 1] === 0x0a && buf[n - 2] === 0x0a) return n;
-	if (buf[n - 1] === 0x0a && buf[n - 2] === 0x0d && buf[n - 3] === 0x0a && buf[n - 4] === 0x0d) return n;
-	const lf = buf.lastIndexOf(LF2);
-	const crlf = buf.lastIndexOf(CRLF2);
-	return Math.max(lf < 0 ? -1 : lf + 2, crlf < 0 ? -1 : crlf + 4);
-}
-
-/** [start, end) of each event in a buffer of complete events. */
+/**
+ * [start, end) of each event in a buffer of complete events. Each boundary search starts where
+ * the last one left off, so the work is linear in the buffer's size.
+ */
 function* eventsOf(part: Buffer): Generator<[number, number]> {
-	let start = 0;
-	while (start < part.length) {
-		const [, end] = eventBounds(part, start);
+	const n = part.length;
+	let lf = -2; // next "\n\n" at or after `start`, -1 when there is none (-2: not searched yet)
+	let crlf = -2;
+	for (let start = 0; start < n; ) {
+		if (lf !== -1 && lf < start) lf = part.indexOf(LF2, start);
+		if (crlf !== -1 && crlf < start) crlf = part.indexOf(CRLF2, start);
+		const end = Math.min(lf < 0 ? n : lf + 2, crlf < 0 ? n : crlf + 4);
 		yield [start, end];
 		start = end;
 	}

@@ -1,5 +1,7 @@
 import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
-import { createSseReader, errorMessageOf, parseJsonObject, TextTally, type SseItem } from '../sse-reader';
+import { EVENT_TOO_LARGE } from '../sse-framing';
+import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
+import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 import { chatUsageOf } from '../usage';
 import { envelopeMessage } from './errors';
@@ -140,6 +142,7 @@ export function createWorkersAiStreamTranslator({ publicModel, clientWantsUsage,
 
 	function translate(item: SseItem): string {
 		if (sawDone || state === 'rejected' || error !== undefined) return '';
+		if (item.kind === 'too-large') return refuse(EVENT_TOO_LARGE);
 		if (item.kind === 'comment') return `: ${item.text}\n\n`;
 		if (item.data === '[DONE]') return state === 'waiting' ? refuse('The upstream ended the stream without an answer') : close();
 		const event = parseJsonObject(item.data);
@@ -167,6 +170,7 @@ export function createWorkersAiStreamTranslator({ publicModel, clientWantsUsage,
 		done: () => sawDone,
 		error: () => error,
 		usage: () => usage,
+		producedText: () => text.produced(),
 		outputText: () => text.text()
 	};
 }
