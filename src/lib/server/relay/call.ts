@@ -270,7 +270,10 @@ async function attempt(
 	if (refusal) return { kind: 'failed', failure: { kind: 'retry', status: 0, cause: 'unreachable', message: refusal } };
 	// One controller per attempt: a timeout here must not abort the client's own signal.
 	const controller = new AbortController();
-	const onClientGone = () => controller.abort('client');
+	// What a client leaving does: cut the upstream until it has taken the request, then (one
+	// listener throughout, swapped rather than re-registered) let it finish for its usage.
+	const leaving: ClientLeaving = { handle: () => controller.abort('client') };
+	const onClientGone = () => leaving.handle();
 	request.signal.addEventListener('abort', onClientGone, { once: true });
 	const firstByte = setTimeout(() => controller.abort('timeout'), req.stream ? timeouts.streamFirstByteMs : timeouts.firstByteMs);
 	if (!isProven(outbound.url)) void checkReachable(outbound.url, timeouts.connectMs).then((r) => r && controller.abort('unreachable'));
@@ -319,15 +322,16 @@ async function attempt(
 			return failed(adaptor.classifyFailure(upstream.status, upstream.headers, text));
 		}
 		if (req.stream) {
-			const streamed = await streamAnswer(input, req, call, adaptor, route, upstream, timeouts, controller, onClientGone, midStreamFailure);
+			const streamed = await streamAnswer(input, req, call, adaptor, route, upstream, timeouts, controller, onClientGone, leaving, midStreamFailure);
 			if (streamed.kind === 'answered') keepListening = true;
 			if (streamed.kind === 'failed' && controller.signal.aborted) return noAnswer();
 			return streamed;
 		}
 		// The upstream took the request: a client that leaves now still pays for it
 		// (docs/billing.md), and the answer is read a little longer to learn its usage.
-		request.signal.removeEventListener('abort', onClientGone);
-		const lingering = lingerAfterClient(request.signal, () => controller.abort('client'), input.snap.options['relay.client_gone_drain_ms']);
+		let lingering: ReturnType<typeof setTimeout> | undefined;
+		const drainMs = input.snap.options['relay.client_gone_drain_ms'];
+		leaving.handle = () => void (lingering ??= setTimeout(() => controller.abort('client'), drainMs));
 		let text: string | undefined;
 		try {
 			text = await readCapped(upstream, ctx.answerLimit);
@@ -335,7 +339,7 @@ async function attempt(
 			if (request.signal.aborted) return abandoned(call, estimate(req, 0), true);
 			return noAnswer();
 		} finally {
-			lingering.stop();
+			clearTimeout(lingering);
 		}
 		if (text === undefined) {
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: `The upstream's answer is larger than the ${formatBytes(ctx.answerLimit)} this gateway reads.` });
@@ -375,6 +379,7 @@ async function streamAnswer(
 	timeouts: Timeouts,
 	controller: AbortController,
 	onClientGone: () => void,
+	leaving: ClientLeaving,
 	midStreamFailure: (failure: UpstreamFailure) => void
 ): Promise<Outcome> {
 	if (!upstream.body || !(upstream.headers.get('content-type') ?? '').includes('text/event-stream')) {
@@ -404,12 +409,11 @@ async function streamAnswer(
 			{
 				idleTimeoutMs: timeouts.streamIdleMs,
 				drainMs: input.snap.options['relay.client_gone_drain_ms'],
-				clientSignal: input.request.signal,
 				errorEvent,
 				abortUpstream: () => controller.abort('idle'),
 				clientGone: () => input.request.signal.aborted,
 				// Committed: a client leaving from now on no longer cuts the upstream at once.
-				onCommit: () => input.request.signal.removeEventListener('abort', onClientGone),
+				onCommit: (clientLeft) => void (leaving.handle = clientLeft),
 				onEnd(end) {
 					input.request.signal.removeEventListener('abort', onClientGone);
 					const reported = translator.usage();
@@ -443,18 +447,9 @@ function abandoned(call: CallRecord, usage: NormalizedUsage, estimated: boolean)
 	return { kind: 'answered', streaming: false, response: new Response(null, { status: 499 }) };
 }
 
-/** Once `signal` aborts, `onTimeout` runs after `ms` more, unless stopped first. */
-function lingerAfterClient(signal: AbortSignal, onTimeout: () => void, ms: number): { stop(): void } {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const start = () => void (timer ??= setTimeout(onTimeout, ms));
-	if (signal.aborted) start();
-	else signal.addEventListener('abort', start, { once: true });
-	return {
-		stop() {
-			clearTimeout(timer);
-			signal.removeEventListener('abort', start);
-		}
-	};
+/** What the attempt's one client-gone listener does now. */
+interface ClientLeaving {
+	handle(): void;
 }
 
 /** Usage counted locally, for an upstream that reported none. */

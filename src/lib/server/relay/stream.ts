@@ -24,10 +24,8 @@ export interface StreamHooks {
 	 * usage report arrives and the call is billed by it; 0 = stop at once.
 	 */
 	drainMs: number;
-	/** Aborts when the client goes away. */
-	clientSignal?: AbortSignal;
-	/** The stream was committed (the caller's own client-gone handling can stop). */
-	onCommit?(): void;
+	/** The stream was committed: from now on the caller reports the client leaving by calling `clientLeft`. */
+	onCommit?(clientLeft: () => void): void;
 	/** The in-band error event in the client's protocol (OpenAI's by default). */
 	errorEvent?(err: RelayError): string;
 }
@@ -76,7 +74,6 @@ export async function relayStream(
 
 	// Phase 2: committed. Forward chunk by chunk; once the client is gone, keep reading (for
 	// the usage report) until the upstream ends or the drain time is up.
-	hooks.onCommit?.();
 	let clientGone = false;
 	let pulling = false;
 	let ended = false;
@@ -91,7 +88,6 @@ export async function relayStream(
 		ended = true;
 		idle.stop();
 		clearTimeout(drainTimer);
-		hooks.clientSignal?.removeEventListener('abort', clientLeft);
 		hooks.onEnd(end);
 	};
 	function clientLeft() {
@@ -104,7 +100,7 @@ export async function relayStream(
 		} else if (hooks.drainMs > 0) drainTimer = setTimeout(() => hooks.abortUpstream(), hooks.drainMs);
 		else hooks.abortUpstream();
 	}
-	hooks.clientSignal?.addEventListener('abort', clientLeft, { once: true });
+	hooks.onCommit?.(clientLeft);
 	const source: Bun.DirectUnderlyingSource = {
 		type: 'direct',
 		async pull(controller: ReadableStreamDirectController) {
