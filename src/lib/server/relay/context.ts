@@ -1,4 +1,7 @@
 import type { Ledger } from '../billing/ledger';
+
+/** What the relay needs of the ledger: how far behind it is, and to hand it a settled call. */
+export type LedgerSink = Pick<Ledger, 'full' | 'push' | 'depth'>;
 import { Wallet } from '../billing/wallet';
 import type { TrustedProxy } from '../http/client-ip';
 import type { Logger } from '../observability/logger';
@@ -10,7 +13,7 @@ import type { ImageFetcher } from '../providers/types';
 
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {
-	ledger: Ledger;
+	ledger: LedgerSink;
 	/** Reservations and unflushed costs held against balances. */
 	wallet: Wallet;
 	log: Logger;

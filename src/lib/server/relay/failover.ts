@@ -13,9 +13,9 @@ import { timeoutsFor } from './timeouts';
  * Tries the candidate channels in order, each at most once, until one answers; failover
  * happens only before anything reached the client. A key the upstream refused is no fault of
  * its channel: the channel's next usable key gets the call. When nothing answered, the final
- * error is thrown, already settled.
+ * error is thrown, already settled. (`tryOnce` is the attempt stage; tests pass their own.)
  */
-export async function failover(call: Call, candidates: ChannelState[]): Promise<Response> {
+export async function failover(call: Call, candidates: ChannelState[], tryOnce: typeof attempt = attempt): Promise<Response> {
 	const { input } = call;
 	const { request, snap } = input;
 	const ctx = relayContext();
@@ -40,7 +40,7 @@ export async function failover(call: Call, candidates: ChannelState[]): Promise<
 				record.channelId = channel.id;
 				record.channelType = channel.type;
 				record.upstreamModel = channel.modelMapping.get(call.req.model) ?? call.req.model;
-				const outcome = await attempt(call, { ...serving, key, timeouts: timeoutsFor(channel, snap.options) });
+				const outcome = await tryOnce(call, { ...serving, key, timeouts: timeoutsFor(channel, snap.options) });
 				if (outcome.kind === 'answered') {
 					ctx.health.onSuccess(channel);
 					handedOff = outcome.streaming;
