@@ -2,7 +2,7 @@ import { currentPhase } from '../app/phase';
 import { clientIp as resolveClientIp } from '../http/client-ip';
 import { acceptClientRequestId, newRequestId } from '../http/request-id';
 import { relayRequests, statusClass } from '../observability/relay-metrics';
-import { snapshot } from '../state/store';
+import { snapshot } from '../state/current';
 import { authenticate, type Caller } from './auth';
 import { proxyCall } from './call';
 import { relayContext } from './context';

@@ -7,15 +7,10 @@ import type { SecretBox } from '../security/crypto';
 import { STATE_CHANNEL, onLocalChange, stateChange, type StateChange } from './changes';
 import { dropKey, loadChannel, loadGroups, loadKey, loadPrices, loadSnapshot, loadUsers, putKey } from './loader';
 import { applyBalances, fresherKey, fresherUser, keepFresherBalances } from './balances';
+import { loadedSnapshot, replaceSnapshot, snapshot } from './current';
 import { buildRoutes, type Snapshot } from './snapshot';
 
-let current: Snapshot | undefined;
-
-/** The relay's view of the world. Never touches the database. */
-export function snapshot(): Snapshot {
-	if (!current) throw new Error('The state snapshot is not loaded yet');
-	return current;
-}
+export { snapshot };
 
 export interface StateSyncOptions {
 	db: DbLike;
@@ -31,7 +26,7 @@ export interface StateSyncOptions {
  * notifications sent while it was down are lost.
  */
 export async function startStateSync({ db, sql, secrets, log }: StateSyncOptions): Promise<() => Promise<void>> {
-	current = await loadSnapshot(db, secrets);
+	replaceSnapshot(await loadSnapshot(db, secrets));
 	// Changes are applied one at a time, in arrival order, so a slow full reload cannot
 	// overwrite a newer partial one.
 	let queue: Promise<void> = Promise.resolve();
@@ -52,7 +47,7 @@ export async function startStateSync({ db, sql, secrets, log }: StateSyncOptions
 			stateNotifications.inc();
 			const parsed = stateChange.safeParse(safeJson(payload));
 			// Balances carry their values and only move forward: no need to wait behind reloads.
-			if (parsed.success && parsed.data.kind === 'balances' && current) applyBalances(current, parsed.data.users, parsed.data.keys);
+			if (parsed.success && parsed.data.kind === 'balances' && loadedSnapshot()) applyBalances(snapshot(), parsed.data.users, parsed.data.keys);
 			else if (parsed.success) void apply(parsed.data);
 			else log.warn('ignoring a malformed state notification');
 		},
@@ -75,8 +70,8 @@ async function applyChange(change: StateChange, db: DbLike, secrets: SecretBox):
 	switch (change.kind) {
 		case 'all': {
 			const next = await loadSnapshot(db, secrets);
-			keepFresherBalances(next, current);
-			current = next;
+			keepFresherBalances(next, loadedSnapshot());
+			replaceSnapshot(next);
 			return;
 		}
 		case 'key': {
