@@ -28,7 +28,7 @@ export function outboundRequest(call: Call, target: Target): OutboundRequest | P
 function build(call: Call, target: Target, given: Record<string, unknown>, givenRaw: string | undefined): OutboundRequest {
 	const { req, input } = call;
 	const upstreamModel = call.record.upstreamModel ?? req.model;
-	const { body, raw } = req.output.impose ? withOutputLimit(given, givenRaw, target.route.door, upstreamModel, req.output.perChoice) : { body: given, raw: givenRaw };
+	const { body, raw } = req.output.impose ? withOutputLimit({ body: given, raw: givenRaw }, target.route.door, upstreamModel, req.output.perChoice) : { body: given, raw: givenRaw };
 	return target.adaptor.buildRequest({
 		channel: target.channel,
 		secret: target.key.secret,

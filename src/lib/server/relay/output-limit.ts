@@ -32,7 +32,8 @@ export interface LimitedBody {
  * Passthrough bodies keep their bytes: the field is written in front of the others, unless
  * the body names it already (as null), when it is serialised again.
  */
-export function withOutputLimit(body: Record<string, unknown>, raw: string | undefined, door: Door, upstreamModel: string, limit: number): LimitedBody {
+export function withOutputLimit(given: LimitedBody, door: Door, upstreamModel: string, limit: number): LimitedBody {
+	const { body, raw } = given;
 	const field = limitField(door, upstreamModel);
 	if (!field) return { body, raw };
 	const limited = { ...body, [field]: limit };
