@@ -1,4 +1,4 @@
-/** Ratio 1 = USD 2 per million input tokens (the billing scale; see DESIGN.md, Billing). */
+/** Ratio 1 = USD 2 per million input tokens (the billing scale; docs/billing.md). */
 export const USD_PER_MILLION_AT_RATIO_1 = 2;
 
 export interface PriceRatios {
