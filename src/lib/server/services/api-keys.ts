@@ -1,4 +1,3 @@
-import { getOption } from '../options/options';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeyCreate, apiKeyUpdate } from '../../schemas/api-keys';
 import type { Page, PageQuery } from '../../schemas/common';
@@ -10,6 +9,7 @@ import { actingUserId, canRead, requireAdmin, requireRoot, type Actor } from './
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { ServiceError, notFound, parseInput } from './errors';
+import { getOption } from './options-store';
 import { withChanges } from './notify';
 
 export type ApiKeyView = Omit<ApiKey, 'keyHash' | 'deletedAt'>;

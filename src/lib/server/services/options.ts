@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { groups } from '../db/schema';
-import { optionDefinitions, loadOptions, setOption, type OptionKey, type Options } from '../options/options';
+import { optionDefinitions, type OptionKey, type Options } from '../options/definitions';
 import { requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { ServiceError } from './errors';
 import { withChanges } from './notify';
+import { loadOptions, setOption } from './options-store';
 
 export async function getOptions(ctx: ServiceContext, actor: Actor): Promise<Options> {
 	requireReader(actor);

@@ -6,7 +6,6 @@ import type { Page } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { options, paymentOrders, type PaymentOrder } from '../db/schema';
-import { loadOptions } from '../options/options';
 import { minorPerUnit, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { StripeProvider, type StripeApiAddress } from '../payments/stripe';
 import { maskSecret, type SecretBox } from '../security/crypto';
@@ -16,6 +15,7 @@ import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
 import { ServiceError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
+import { loadOptions } from './options-store';
 
 /*
  * Online top-ups. A checkout only creates a pending order; money is credited solely by a

@@ -1,8 +1,7 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import { managementTokenCreate } from '../../schemas/tokens';
-import { generateManagementToken } from '../auth/management-tokens';
-import { hashToken } from '../auth/tokens';
+import { generateManagementToken, hashToken } from '../auth/token-format';
 import { managementTokens, type ManagementToken } from '../db/schema';
 import { actingUserId, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';

@@ -1,15 +1,15 @@
 import { and, desc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import { userCreate, userUpdate } from '../../schemas/users';
-import { createAccount } from '../auth/accounts';
-import { invalidateUserSessions } from '../auth/session';
 import type { DbLike } from '../db';
 import { groups, users, type User, type UserRole } from '../db/schema';
 import { requireAdmin, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
+import { createAccount } from './accounts';
 import { ServiceError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
+import { invalidateUserSessions } from './sessions';
 
 export type UserView = Omit<User, 'passwordHash' | 'deletedAt'>;
 

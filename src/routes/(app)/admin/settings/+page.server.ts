@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { QUOTA_PER_USD } from '$lib/money';
 import { services } from '$lib/server/app/services';
 import { requireAdmin } from '$lib/server/auth/guards';
-import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/options';
+import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/definitions';
 import { getOptions, patchOptions } from '$lib/server/services/options';
 import { listGroups } from '$lib/server/services/groups';
 import { actorOf, refusal, serviceContext } from '$lib/server/ui/admin-forms';
