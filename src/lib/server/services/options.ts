@@ -4,7 +4,7 @@ import { optionDefinitions, type OptionKey, type Options } from '../options/defi
 import { requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError } from './errors';
+import { ServiceError, fieldError } from './errors';
 import { withChanges } from './notify';
 import { loadOptions, setOption } from './options-store';
 
@@ -21,15 +21,15 @@ export async function patchOptions(ctx: ServiceContext, actor: Actor, patch: unk
 	}
 	const entries: Array<[OptionKey, unknown]> = [];
 	for (const [key, value] of Object.entries(patch)) {
-		if (!(key in optionDefinitions)) throw new ServiceError('invalid_request', `${key}: there is no such option`, key);
+		if (!(key in optionDefinitions)) throw fieldError('invalid_request', key, 'there is no such option');
 		const parsed = optionDefinitions[key as OptionKey].schema.safeParse(value);
-		if (!parsed.success) throw new ServiceError('invalid_request', `${key}: ${parsed.error.issues[0]?.message}`, key);
+		if (!parsed.success) throw fieldError('invalid_request', key, `${parsed.error.issues[0]?.message}`);
 		entries.push([key as OptionKey, parsed.data]);
 	}
 	return withChanges(ctx.db, async (tx) => {
 		const group = entries.find(([key]) => key === 'accounts.signup_group')?.[1];
 		if (typeof group === 'string' && (await tx.select({ name: groups.name }).from(groups).where(eq(groups.name, group))).length === 0) {
-			throw new ServiceError('invalid_request', `accounts.signup_group: there is no group "${group}"`, 'accounts.signup_group');
+			throw fieldError('invalid_request', 'accounts.signup_group', `there is no group "${group}"`);
 		}
 		const before = await loadOptions(tx);
 		for (const [key, value] of entries) await setOption(tx, key, value as never);

@@ -6,7 +6,7 @@ import { managementTokens, type ManagementToken } from '../db/schema';
 import { actingUserId, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { fieldError, notFound, parseInput } from './errors';
 
 export type ManagementTokenView = Omit<ManagementToken, 'tokenHash'>;
 
@@ -21,7 +21,7 @@ export async function createManagementToken(
 	requireRoot(actor);
 	const data = parseInput(managementTokenCreate, input);
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
-		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
+		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
 	}
 	const token = generateManagementToken();
 	return ctx.db.transaction(async (tx) => {
