@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { resetPassword } from './lib/server/auth/accounts';
+import { resetPassword } from './lib/server/services/accounts';
 import { ConfigError, parseConfig } from './lib/server/config/env';
 import { createPool } from './lib/server/db/client';
 import { runningEmbeddedUrl, startEmbeddedPostgres } from './lib/server/db/embedded/server';

@@ -5,13 +5,14 @@ import { startApp } from '$lib/server/app/lifecycle';
 import { currentPhase } from '$lib/server/app/phase';
 import { services } from '$lib/server/app/services';
 import { isAdmin, loginUrl } from '$lib/server/auth/guards';
-import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import { SESSION_COOKIE } from '$lib/server/auth/session';
 import { clientIp } from '$lib/server/http/client-ip';
 import { checkOrigin } from '$lib/server/http/origin-check';
 import { newRequestId } from '$lib/server/http/request-id';
 import { SECURITY_HEADERS } from '$lib/server/http/security-headers';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
 import { logger, serializeError } from '$lib/server/observability/logger';
+import { validateSessionToken } from '$lib/server/services/sessions';
 
 export const init: ServerInit = startApp;
 

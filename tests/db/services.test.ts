@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hashToken } from '../../src/lib/server/auth/tokens';
+import { hashToken } from '../../src/lib/server/auth/token-format';
 import { SYSTEM, type Actor } from '../../src/lib/server/services/actor';
 import { createApiKey, deleteApiKey, listApiKeys, updateApiKey } from '../../src/lib/server/services/api-keys';
 import { createChannel, getChannel, updateChannel } from '../../src/lib/server/services/channels';

@@ -1,19 +1,14 @@
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
-import type { Actor } from '$lib/server/services/actor';
 import { listLogs } from '$lib/server/services/logs';
 import { getUsage } from '$lib/server/services/usage';
 import { snapshot } from '$lib/server/state/store';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const { db, secrets } = services();
-	const svc = { db, secrets };
-	const actor: Actor = { kind: 'user', id: user.id, role: user.role };
+	const { user, actor, svc } = pageContext(event, 'user');
 	const now = Date.now();
 	const today = isoDay(now);
 	// The rollup counts UTC days: "today" and the windows end with the current UTC day.

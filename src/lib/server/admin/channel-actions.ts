@@ -6,8 +6,9 @@ import { listGroups } from '../services/groups';
 import { createChannel, getChannel, updateChannel } from '../services/channels';
 import type { Actor } from '../services/actor';
 import type { ServiceContext } from '../services/context';
-import { adminServices, refusal } from './page-services';
+import { refusal } from './refusals';
 import { channelFormSchema, channelInputOf, configFields, formFieldOf, schemaProblems, type ChannelFormData } from './channel-form';
+import { pageContext } from '../ui/page-context';
 
 export function knownType(type: string | null | undefined): string {
 	return type && channelTypes().includes(type) ? type : 'openai';
@@ -30,7 +31,7 @@ export async function channelFormFor(type: string, values?: Partial<ChannelFormD
  * comes back with errors are not sent back (masked keys of an edited channel are).
  */
 export async function saveChannel(event: RequestEvent, id?: number) {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const raw = await event.request.formData();
 	const current = id === undefined ? undefined : await getChannel(svc, actor, id);
 	const type = current?.type ?? knownType(String(raw.get('type') ?? ''));

@@ -1,6 +1,6 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { services } from '../app/services';
-import { checkManagementToken } from '../auth/management-tokens';
+import { checkManagementToken } from '../services/management-tokens';
 import type { Actor } from '../services/actor';
 import { ApiError } from './errors';
 

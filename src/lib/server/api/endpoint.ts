@@ -6,7 +6,7 @@ import { relayContextIfConfigured } from '../relay/context';
 import type { ChannelHealthView } from '../relay/health';
 import type { Actor } from '../services/actor';
 import type { ServiceContext } from '../services/context';
-import { ServiceError } from '../services/errors';
+import { ServiceError, fieldError } from '../services/errors';
 import { assertAccess, resolveActor, type Access } from './auth';
 import { ApiError, toErrorResponse } from './errors';
 import { withIdempotency } from './idempotency';
@@ -101,7 +101,7 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, w
 	const issue = result.error.issues[0];
 	const field = issue?.path.map(String).join('.') || undefined;
 	if (where === 'path') throw new ApiError(404, 'not_found', 'Not found.');
-	throw new ServiceError('invalid_request', field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid query'), field);
+	throw field ? fieldError('invalid_request', field, `${issue?.message}`) : new ServiceError('invalid_request', issue?.message ?? 'Invalid query');
 }
 
 async function readBody(request: Request): Promise<unknown> {

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Db } from '../db';
-import { idempotencyKeys } from '../db/schema';
 import type { SecretBox } from '../security/crypto';
+import { claimIdempotencyKey, findIdempotencyRecord, recordIdempotentAnswer, releaseIdempotencyKey } from '../services/idempotency';
 import { ApiError } from './errors';
 
-const TTL_MS = 24 * 60 * 60 * 1000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
 export interface StoredResponse {
@@ -32,15 +30,9 @@ export async function withIdempotency(
 ): Promise<StoredResponse> {
 	if (!KEY.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1-255 visible ASCII characters.', 'Idempotency-Key');
 	const requestHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
-	await db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, sql`now()`));
-	const claimed = await db
-		.insert(idempotencyKeys)
-		.values({ scope, key, requestHash, expiresAt: new Date(Date.now() + TTL_MS) })
-		.onConflictDoNothing()
-		.returning({ key: idempotencyKeys.key });
-	const where = and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
-	if (claimed.length === 0) {
-		const [row] = await db.select().from(idempotencyKeys).where(where);
+	const claim = { scope, key };
+	if (!(await claimIdempotencyKey(db, claim, requestHash))) {
+		const row = await findIdempotencyRecord(db, claim);
 		if (!row) throw new ApiError(409, 'idempotency_conflict', 'Retry this request.');
 		if (row.requestHash !== requestHash) {
 			throw new ApiError(422, 'idempotency_mismatch', 'This Idempotency-Key was already used with a different request body.', 'Idempotency-Key');
@@ -56,12 +48,9 @@ export async function withIdempotency(
 		response = await run();
 	} catch (err) {
 		// Nothing was created: let a retry with the same key run again.
-		await db.delete(idempotencyKeys).where(where);
+		await releaseIdempotencyKey(db, claim);
 		throw err;
 	}
-	await db
-		.update(idempotencyKeys)
-		.set({ responseStatus: response.status, responseBody: { sealed: secrets.encrypt(JSON.stringify(response.body)) } })
-		.where(where);
+	await recordIdempotentAnswer(db, claim, response.status, { sealed: secrets.encrypt(JSON.stringify(response.body)) });
 	return response;
 }

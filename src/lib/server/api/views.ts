@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { optionDefinitions, type OptionKey } from '../options/options';
+import { optionDefinitions, type OptionKey } from '../options/definitions';
 
 // The shapes the management API answers with, for the OpenAPI document (timestamps are
 // z.date() here and rendered as ISO 8601 strings).

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import * as z from 'zod';
-import { bootstrapRoot } from '../auth/bootstrap';
 import { LoginLimiter } from '../auth/login-limiter';
 import { config, type Config } from '../config/env';
 import { openDatabase, type Database } from '../db';
 import { applyMigrations } from '../db/migrate';
-import { options } from '../db/schema';
 import { createLogger, jsonLogs, printNotice, setLogger, type Logger } from '../observability/logger';
 import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
@@ -19,10 +16,12 @@ import { handleRelayRequest } from '../relay';
 import { configureRelay } from '../relay/context';
 import { activeCalls, waitForIdle } from '../relay/inflight';
 import { snapshot, startStateSync } from '../state/store';
+import { bootstrapRoot } from '../services/bootstrap';
 import { startChannelProber } from '../services/channel-prober';
 import { seedDefaultPricesOnce } from '../services/price-defaults';
 import { createHealthWriter } from '../services/health-writer';
 import { startRetentionJob } from '../services/retention';
+import { checkSecretKey } from '../services/secret-check';
 import { SecretBox } from '../security/crypto';
 import { loadSecretKey } from '../security/secret-key';
 import { entryInfo, registerApp } from './bridge';
@@ -52,7 +51,7 @@ export async function startApp(): Promise<void> {
 	try {
 		await waitForDatabase(database, log);
 		await applyMigrations(database.url, migrationsDir);
-		await checkSecretKey(database, secrets);
+		await checkSecretKey(database.db, secrets);
 		setupToken = await bootstrap(database, cfg, log);
 		// Before the snapshot loads, so the first request already sees the seeded prices.
 		await seedDefaultPricesOnce(database.db, log);
@@ -185,34 +184,6 @@ async function waitForDatabase(database: Database, log: Logger): Promise<void> {
 			if (attempt === 1) log.warn('waiting for the database to answer');
 			await Bun.sleep(Math.min(2_000, 200 * attempt));
 		}
-	}
-}
-
-const SECRET_CHECK = 'secrets.check';
-const SECRET_CHECK_PLAINTEXT = 'elygate-secret-key-check';
-
-/** Refuses to start with a key that cannot open the secrets already stored. */
-async function checkSecretKey(database: Database, secrets: SecretBox): Promise<void> {
-	const [row] = await database.db.select({ value: options.value }).from(options).where(eq(options.key, SECRET_CHECK));
-	const stored = z.string().safeParse(row?.value);
-	if (!stored.success) {
-		await database.db
-			.insert(options)
-			.values({ key: SECRET_CHECK, value: secrets.encrypt(SECRET_CHECK_PLAINTEXT) })
-			.onConflictDoNothing();
-		return;
-	}
-	let opened = '';
-	try {
-		opened = secrets.decrypt(stored.data);
-	} catch {
-		// falls through to the error below
-	}
-	if (opened !== SECRET_CHECK_PLAINTEXT) {
-		throw new Error(
-			'The secret key does not match the one this database was set up with, so stored channel secrets could not be read. ' +
-				'Set ELYGATE_SECRET_KEY to the original key (or restore secret.key in the data directory).'
-		);
 	}
 }
 

@@ -1,4 +1,4 @@
-import { hashToken, randomBase62 } from './tokens';
+import { hashToken, randomBase62 } from './token-format';
 
 /** "sk-" + 48 random base62 characters (~285 bits). */
 export function generateApiKey(): string {

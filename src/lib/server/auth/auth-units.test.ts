@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { isAdmin, loginUrl, safeNext } from './guards';
 import { LoginLimiter, type LoginLimiterOptions } from './login-limiter';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
-import { hashToken, randomToken, sameDigest } from './tokens';
+import { hashToken, randomToken, sameDigest } from './token-format';
 
 describe('LoginLimiter', () => {
 	const WINDOW = 160_000;

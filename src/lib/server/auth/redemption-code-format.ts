@@ -1,4 +1,4 @@
-import { hashToken, randomToken } from './tokens';
+import { hashToken, randomToken } from './token-format';
 
 /**
  * "egc-" + 32 base32 characters (160 random bits). Base32 rather than base62 because people

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defaultOptions } from '../options/options';
+import { defaultOptions } from '../options/definitions';
 import type { KeyState, PriceState, Snapshot, UserState } from '../state/snapshot';
 import { applyBalances, fresherUser } from '../state/balances';
 import { IMAGE_TOKEN_BOUND, promptReserveTokens } from './prompt-reserve';

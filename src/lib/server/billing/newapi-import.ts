@@ -49,11 +49,14 @@ export interface NewApiImport {
 export class NewApiImportError extends Error {
 	override name = 'NewApiImportError';
 	constructor(
-		message: string,
-		/** Where: an option key ("ModelRatio") or an entry ("ModelRatio.gpt-4o"). */
-		readonly field: string
+		/** Where: an option key ("ModelRatio") or an entry ("ModelRatio.gpt-4o"); empty for the whole input. */
+		readonly field: string,
+		/** What is wrong there, without the place. */
+		readonly detail: string,
+		/** The place as the message names it (an entry reads `ModelRatio["gpt-4o"]`). */
+		where: string = field
 	) {
-		super(message);
+		super(where ? `${where}: ${detail}` : detail);
 	}
 }
 
@@ -74,11 +77,11 @@ function optionObject(key: NewApiOptionKey, value: unknown): Record<string, unkn
 		try {
 			parsed = JSON.parse(value) as unknown;
 		} catch {
-			throw new NewApiImportError(`${key}: the string is not valid JSON`, key);
+			throw new NewApiImportError(key, 'the string is not valid JSON');
 		}
-		if (exceedsJsonDepth(parsed)) throw new NewApiImportError(`${key}: ${jsonTooDeepMessage()}`, key);
+		if (exceedsJsonDepth(parsed)) throw new NewApiImportError(key, jsonTooDeepMessage());
 	}
-	if (!isRecord(parsed)) throw new NewApiImportError(`${key}: expected an object of names to numbers (or a JSON string of one), got ${show(value)}`, key);
+	if (!isRecord(parsed)) throw new NewApiImportError(key, `expected an object of names to numbers (or a JSON string of one), got ${show(value)}`);
 	return parsed;
 }
 
@@ -89,27 +92,27 @@ function readEntries(key: NewApiOptionKey, value: unknown): Map<string, number> 
 		const where = `${key}[${JSON.stringify(rawName)}]`;
 		const field = `${key}.${rawName}`;
 		const name = nameSchema.safeParse(rawName);
-		if (!name.success) throw new NewApiImportError(`${where}: ${name.error.issues[0]?.message ?? 'not a valid name'}`, field);
+		if (!name.success) throw new NewApiImportError(field, name.error.issues[0]?.message ?? 'not a valid name', where);
 		if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
-			throw new NewApiImportError(`${where}: expected a non-negative number, got ${show(raw)}`, field);
+			throw new NewApiImportError(field, `expected a non-negative number, got ${show(raw)}`, where);
 		}
-		if (raw > LIMITS[key]) throw new NewApiImportError(`${where}: at most ${LIMITS[key]}, got ${raw}`, field);
-		if (entries.has(name.data)) throw new NewApiImportError(`${where}: the name appears twice`, field);
+		if (raw > LIMITS[key]) throw new NewApiImportError(field, `at most ${LIMITS[key]}, got ${raw}`, where);
+		if (entries.has(name.data)) throw new NewApiImportError(field, 'the name appears twice', where);
 		entries.set(name.data, raw);
 	}
 	return entries;
 }
 
 export function parseNewApiOptions(input: unknown): NewApiImport {
-	if (!isRecord(input)) throw new NewApiImportError(`expected a JSON object with any of ${NEWAPI_OPTION_KEYS.join(', ')}`, '');
+	if (!isRecord(input)) throw new NewApiImportError('', `expected a JSON object with any of ${NEWAPI_OPTION_KEYS.join(', ')}`);
 	const maps = new Map<NewApiOptionKey, Map<string, number>>();
 	for (const [key, value] of Object.entries(input)) {
 		if (!(key in LIMITS)) {
-			throw new NewApiImportError(`${key}: not a price option we import (expected any of ${NEWAPI_OPTION_KEYS.join(', ')})`, key);
+			throw new NewApiImportError(key, `not a price option we import (expected any of ${NEWAPI_OPTION_KEYS.join(', ')})`);
 		}
 		maps.set(key as NewApiOptionKey, readEntries(key as NewApiOptionKey, value));
 	}
-	if (maps.size === 0) throw new NewApiImportError(`nothing to import: expected any of ${NEWAPI_OPTION_KEYS.join(', ')}`, '');
+	if (maps.size === 0) throw new NewApiImportError('', `nothing to import: expected any of ${NEWAPI_OPTION_KEYS.join(', ')}`);
 
 	const empty = new Map<string, number>();
 	const ratio = maps.get('ModelRatio') ?? empty;
@@ -117,7 +120,7 @@ export function parseNewApiOptions(input: unknown): NewApiImport {
 	for (const key of DEPENDENT) {
 		for (const model of (maps.get(key) ?? empty).keys()) {
 			if (!ratio.has(model) && !price.has(model)) {
-				throw new NewApiImportError(`${key}[${JSON.stringify(model)}]: the model has no ModelRatio or ModelPrice entry`, `${key}.${model}`);
+				throw new NewApiImportError(`${key}.${model}`, 'the model has no ModelRatio or ModelPrice entry', `${key}[${JSON.stringify(model)}]`);
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-import { sameDigest, hashToken } from '../auth/tokens';
+import { sameDigest, hashToken } from '../auth/token-format';
 import { registry } from './metrics';
 import { fastMetrics } from './relay-metrics';
 

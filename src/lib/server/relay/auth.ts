@@ -1,5 +1,5 @@
-import { MANAGEMENT_TOKEN_PREFIX } from '../auth/management-tokens';
-import { hashToken } from '../auth/tokens';
+import { MANAGEMENT_TOKEN_PREFIX } from '../auth/token-format';
+import { hashToken } from '../auth/token-format';
 import type { KeyState, Snapshot, UserState } from '../state/snapshot';
 import { RelayError } from './errors';
 

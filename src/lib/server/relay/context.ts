@@ -5,7 +5,7 @@ export type LedgerSink = Pick<Ledger, 'full' | 'push' | 'depth'>;
 import { Wallet } from '../billing/wallet';
 import type { TrustedProxy } from '../http/client-ip';
 import type { Logger } from '../observability/logger';
-import type { Options } from '../options/options';
+import type { Options } from '../options/definitions';
 import { ChannelHealth, type HealthAction, type HealthSettings } from './health';
 import { KeyRateLimiter } from './rate-limit';
 import { UpstreamHostGuard } from './upstream-guard';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defaultOptions } from '../options/options';
+import { defaultOptions } from '../options/definitions';
 import { buildRoutes, normalizeBaseUrl, type ChannelState, type PriceState, type Snapshot } from '../state/snapshot';
 import { channelState } from '../testing/channel-state';
 import { presentedKey } from './auth';

@@ -1,5 +1,5 @@
 import { channelTimeouts } from '../../schemas/channels';
-import type { Options } from '../options/options';
+import type { Options } from '../options/definitions';
 import type { ChannelState } from '../state/snapshot';
 
 export interface Timeouts {

@@ -1,11 +1,11 @@
 import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
 import { passwordChange } from '../../schemas/account';
 import { hashPassword, verifyPassword } from '../auth/password';
-import { invalidateUserSessions } from '../auth/session';
 import { sessions, users } from '../db/schema';
 import { actingUserId, type Actor } from './actor';
 import type { ServiceContext } from './context';
 import { ServiceError, notFound, parseInput } from './errors';
+import { invalidateUserSessions } from './sessions';
 
 function ownId(actor: Actor): number {
 	const id = actingUserId(actor);

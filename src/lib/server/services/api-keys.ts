@@ -1,4 +1,3 @@
-import { getOption } from '../options/options';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeyCreate, apiKeyUpdate } from '../../schemas/api-keys';
 import type { Page, PageQuery } from '../../schemas/common';
@@ -9,7 +8,8 @@ import { parseAllowListEntry } from '../security/ip-allowlist';
 import { actingUserId, canRead, requireAdmin, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput } from './errors';
+import { getOption } from './options-store';
 import { withChanges } from './notify';
 
 export type ApiKeyView = Omit<ApiKey, 'keyHash' | 'deletedAt'>;
@@ -20,7 +20,7 @@ const view = ({ keyHash: _hash, deletedAt: _deleted, ...rest }: ApiKey): ApiKeyV
 function normalizeIps(entries: string[]): string[] {
 	return entries.map((entry) => {
 		const parsed = parseAllowListEntry(entry);
-		if (!parsed.ok) throw new ServiceError('invalid_request', `allowedIps: ${parsed.message}`, 'allowedIps');
+		if (!parsed.ok) throw fieldError('invalid_request', 'allowedIps', parsed.message);
 		return parsed.normalized;
 	});
 }
@@ -60,12 +60,12 @@ async function liveKey(db: DbLike, id: number): Promise<ApiKey> {
 export async function createApiKey(ctx: ServiceContext, actor: Actor, input: unknown): Promise<{ key: string; apiKey: ApiKeyView }> {
 	const data = parseInput(apiKeyCreate, input);
 	const ownerId = data.userId ?? actingUserId(actor);
-	if (ownerId === null) throw new ServiceError('invalid_request', 'userId: say which user the key is for', 'userId');
+	if (ownerId === null) throw fieldError('invalid_request', 'userId', 'say which user the key is for');
 	await assertCanManage(ctx.db, actor, ownerId);
 	const [owner] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), isNull(users.deletedAt)));
-	if (!owner) throw new ServiceError('invalid_request', 'userId: no such user', 'userId');
+	if (!owner) throw fieldError('invalid_request', 'userId', 'no such user');
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
-		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
+		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
 	}
 	const key = generateApiKey();
 	const { userId: _userId, ...given } = data;

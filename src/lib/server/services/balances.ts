@@ -6,7 +6,7 @@ import { balanceChanges, users, type BalanceChange } from '../db/schema';
 import { actingUserId, requireAdmin, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
 export type BalanceChangeReason = BalanceChange['reason'];
@@ -81,7 +81,7 @@ export async function adjustBalance(ctx: ServiceContext, actor: Actor, userId: n
 		const before = after.quota - delta;
 		// Checked on the value the UPDATE returned, so a concurrent change cannot slip past it; throwing rolls it back.
 		if (delta < 0 && after.quota < 0) {
-			throw new ServiceError('invalid_request', `delta: the balance is ${before} quota; taking ${-delta} would leave it below zero`, 'delta');
+			throw fieldError('invalid_request', 'delta', `the balance is ${before} quota; taking ${-delta} would leave it below zero`);
 		}
 		await writeAudit(tx, actor, {
 			action: 'user.balance',

@@ -8,7 +8,7 @@ import type { ChannelKeyState, ChannelState } from '../state/snapshot';
 import { SYSTEM, requireAdmin, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { fieldError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
 /**
@@ -112,7 +112,7 @@ export async function testChannel(ctx: ServiceContext, actor: Actor, id: number,
 	const { model } = parseInput(channelTestInput, input ?? {});
 	const channel = await loadTestableChannel(ctx, id);
 	if (model !== undefined && !channel.state.models.has(model)) {
-		throw new ServiceError('invalid_request', `model: the channel does not list "${model}"`, 'model');
+		throw fieldError('invalid_request', 'model', `the channel does not list "${model}"`);
 	}
 	const key = keyToTest(channel);
 	if (!key) return { ok: false, model: model ?? '', latencyMs: 0, status: 0, error: 'The channel has no key to test with (every key was disabled by hand).' };

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger';
-import type { Options } from '../options/options';
+import type { Options } from '../options/definitions';
 import { automaticDisables, keyToTest, loadTestableChannel, testAndRecord } from './channel-health';
 import type { ServiceContext } from './context';
 

@@ -11,7 +11,7 @@ import { checkChannelHost } from '../security/outbound';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, issuePath, notFound, parseInput } from './errors';
+import { fieldError, issuePath, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
 export interface ChannelKeyView {
@@ -85,7 +85,7 @@ async function validateChannel(
 	current?: Channel
 ): Promise<Record<string, unknown> | undefined> {
 	if (data.type !== undefined && !hasAdaptor(data.type)) {
-		throw new ServiceError('invalid_request', `type: "${data.type}" is not a supported channel type`, 'type');
+		throw fieldError('invalid_request', 'type', `"${data.type}" is not a supported channel type`);
 	}
 	let config: Record<string, unknown> | undefined;
 	if (data.type !== undefined || data.config !== undefined) {
@@ -96,24 +96,24 @@ async function validateChannel(
 			if (!parsed.success) {
 				const issue = parsed.error.issues[0];
 				const path = issuePath(issue, ['config']);
-				throw new ServiceError('invalid_request', `${path}: ${issue?.message ?? 'invalid'} (for a ${type} channel)`, path);
+				throw fieldError('invalid_request', path, `${issue?.message ?? 'invalid'} (for a ${type} channel)`);
 			}
 			config = parsed.data;
 		}
 	}
 	if (data.baseUrl !== undefined) {
 		const problem = await checkChannelHost(new URL(data.baseUrl).hostname);
-		if (problem) throw new ServiceError('invalid_request', `baseUrl: ${problem}`, 'baseUrl');
+		if (problem) throw fieldError('invalid_request', 'baseUrl', problem);
 	}
 	if (data.groups) {
 		const known = new Set((await db.select({ name: groups.name }).from(groups)).map((g) => g.name));
 		const unknown = data.groups.find((g) => !known.has(g));
-		if (unknown) throw new ServiceError('invalid_request', `groups: there is no group "${unknown}"`, 'groups');
+		if (unknown) throw fieldError('invalid_request', 'groups', `there is no group "${unknown}"`);
 	}
 	const models = new Set(data.models ?? current?.models ?? []);
 	const mapping = data.modelMapping ?? (data.models ? current?.modelMapping : undefined) ?? {};
 	const stray = Object.keys(mapping).find((m) => !models.has(m));
-	if (stray) throw new ServiceError('invalid_request', `modelMapping: "${stray}" is not one of the channel's models`, 'modelMapping');
+	if (stray) throw fieldError('invalid_request', 'modelMapping', `"${stray}" is not one of the channel's models`);
 	return config;
 }
 
@@ -131,7 +131,7 @@ function planKeys(submitted: string[], stored: ChannelKey[]): { keep: Set<number
 		}
 		const match = stored.find((k) => k.secretHint === value && !keep.has(k.id));
 		if (!match) {
-			throw new ServiceError('invalid_request', 'keys: a masked key does not match any stored key; paste the full key instead', 'keys');
+			throw fieldError('invalid_request', 'keys', 'a masked key does not match any stored key; paste the full key instead');
 		}
 		keep.add(match.id);
 	}

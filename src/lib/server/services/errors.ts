@@ -25,19 +25,30 @@ const STATUS: Record<ServiceErrorCode, number> = {
 	code_disabled: 400
 };
 
-/** A refusal the caller can show as is: the API as JSON, the UI beside the field. */
+/**
+ * A refusal the caller can show as is: the API sends `message` as JSON, a form shows `detail`
+ * beside `field` (the message without the "field: " the API puts first, see `fieldError`).
+ */
 export class ServiceError extends Error {
 	override name = 'ServiceError';
 	readonly status: number;
+	readonly detail: string;
 
 	constructor(
 		readonly code: ServiceErrorCode,
 		message: string,
-		readonly field?: string
+		readonly field?: string,
+		detail?: string
 	) {
 		super(message);
 		this.status = STATUS[code];
+		this.detail = detail ?? message;
 	}
+}
+
+/** A refusal of one input field: the API reads "field: detail", a form shows `detail` beside the field. */
+export function fieldError(code: ServiceErrorCode, field: string, detail: string): ServiceError {
+	return new ServiceError(code, `${field}: ${detail}`, field, detail);
 }
 
 /** Parses service input, turning the first zod issue into a ServiceError naming its field. */
@@ -45,8 +56,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 	const result = schema.safeParse(input);
 	if (result.success) return result.data;
 	const issue = result.error.issues[0];
-	const field = issuePath(issue) || undefined;
-	throw new ServiceError('invalid_request', field ? `${field}: ${issue?.message}` : (issue?.message ?? 'Invalid input'), field);
+	const field = issuePath(issue);
+	throw field ? fieldError('invalid_request', field, `${issue?.message}`) : new ServiceError('invalid_request', issue?.message ?? 'Invalid input');
 }
 
 /** Where a zod issue points ("a.b"); an unknown key is named itself ("config.typo"), not its object. */

@@ -7,7 +7,7 @@ import { apiKeys, channels, requestLogs, users, type RequestLog } from '../db/sc
 import { firstRequestIdAt } from '../http/request-id';
 import { canRead, type Actor } from './actor';
 import type { ServiceContext } from './context';
-import { ServiceError, parseInput } from './errors';
+import { ServiceError, fieldError, parseInput } from './errors';
 
 /** One request log row as the API shows it; the optional fields are for administrators only. */
 export interface LogItem {
@@ -107,7 +107,7 @@ function scopeOf(actor: Actor, q: LogQuery): Scope {
 	let userId = q.userId;
 	if (!admin) {
 		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
-		if (q.channelId !== undefined) throw new ServiceError('forbidden', 'channelId: channels are internal to the gateway.', 'channelId');
+		if (q.channelId !== undefined) throw fieldError('forbidden', 'channelId', 'channels are internal to the gateway.');
 		userId = actor.id;
 	}
 	const from = q.from ? Date.parse(q.from) : undefined;

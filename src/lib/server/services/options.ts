@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { groups } from '../db/schema';
-import { optionDefinitions, loadOptions, setOption, type OptionKey, type Options } from '../options/options';
+import { optionDefinitions, type OptionKey, type Options } from '../options/definitions';
 import { requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError } from './errors';
+import { ServiceError, fieldError } from './errors';
 import { withChanges } from './notify';
+import { loadOptions, setOption } from './options-store';
 
 export async function getOptions(ctx: ServiceContext, actor: Actor): Promise<Options> {
 	requireReader(actor);
@@ -20,15 +21,15 @@ export async function patchOptions(ctx: ServiceContext, actor: Actor, patch: unk
 	}
 	const entries: Array<[OptionKey, unknown]> = [];
 	for (const [key, value] of Object.entries(patch)) {
-		if (!(key in optionDefinitions)) throw new ServiceError('invalid_request', `${key}: there is no such option`, key);
+		if (!(key in optionDefinitions)) throw fieldError('invalid_request', key, 'there is no such option');
 		const parsed = optionDefinitions[key as OptionKey].schema.safeParse(value);
-		if (!parsed.success) throw new ServiceError('invalid_request', `${key}: ${parsed.error.issues[0]?.message}`, key);
+		if (!parsed.success) throw fieldError('invalid_request', key, `${parsed.error.issues[0]?.message}`);
 		entries.push([key as OptionKey, parsed.data]);
 	}
 	return withChanges(ctx.db, async (tx) => {
 		const group = entries.find(([key]) => key === 'accounts.signup_group')?.[1];
 		if (typeof group === 'string' && (await tx.select({ name: groups.name }).from(groups).where(eq(groups.name, group))).length === 0) {
-			throw new ServiceError('invalid_request', `accounts.signup_group: there is no group "${group}"`, 'accounts.signup_group');
+			throw fieldError('invalid_request', 'accounts.signup_group', `there is no group "${group}"`);
 		}
 		const before = await loadOptions(tx);
 		for (const [key, value] of entries) await setOption(tx, key, value as never);

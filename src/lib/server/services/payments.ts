@@ -6,7 +6,6 @@ import type { Page } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { options, paymentOrders, type PaymentOrder } from '../db/schema';
-import { loadOptions } from '../options/options';
 import { minorPerUnit, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { StripeProvider, type StripeApiAddress } from '../payments/stripe';
 import { maskSecret, type SecretBox } from '../security/crypto';
@@ -14,8 +13,9 @@ import { actingUserId, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
+import { loadOptions } from './options-store';
 
 /*
  * Online top-ups. A checkout only creates a pending order; money is credited solely by a
@@ -114,7 +114,7 @@ export async function setPaymentSecrets(ctx: ServiceContext, actor: Actor, input
 				await tx.delete(options).where(eq(options.key, key));
 				continue;
 			}
-			if (value.includes('…')) throw new ServiceError('invalid_request', `${field}: paste the whole secret, not its masked form`, field);
+			if (value.includes('…')) throw fieldError('invalid_request', field, 'paste the whole secret, not its masked form');
 			const stored = { sealed: ctx.secrets.encrypt(value), hint: maskSecret(value) };
 			await tx
 				.insert(options)
@@ -174,10 +174,10 @@ export async function createCheckout(ctx: ServiceContext, actor: Actor, input: u
 	const minor = minorPerUnit(settings.currency);
 	const amountMinor = Math.round(amount * minor);
 	if (Math.abs(amountMinor - amount * minor) > 1e-6) {
-		throw new ServiceError('invalid_request', `amount: at most ${minor === 1 ? 'whole units' : 'two decimals'} in ${settings.currency.toUpperCase()}`, 'amount');
+		throw fieldError('invalid_request', 'amount', `at most ${minor === 1 ? 'whole units' : 'two decimals'} in ${settings.currency.toUpperCase()}`);
 	}
 	if (amount < settings.minAmount || amount > settings.maxAmount) {
-		throw new ServiceError('invalid_request', `amount: top up between ${settings.minAmount} and ${settings.maxAmount} ${settings.currency.toUpperCase()}`, 'amount');
+		throw fieldError('invalid_request', 'amount', `top up between ${settings.minAmount} and ${settings.maxAmount} ${settings.currency.toUpperCase()}`);
 	}
 	const quota = quotaForPayment(amountMinor / minor, settings);
 	const [order] = await ctx.db

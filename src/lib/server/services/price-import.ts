@@ -26,7 +26,7 @@ function parse(input: unknown): NewApiImport {
 	try {
 		return parseNewApiOptions(input);
 	} catch (err) {
-		if (err instanceof NewApiImportError) throw new ServiceError('invalid_request', err.message, err.field || undefined);
+		if (err instanceof NewApiImportError) throw new ServiceError('invalid_request', err.message, err.field || undefined, err.detail);
 		throw err;
 	}
 }

@@ -11,7 +11,7 @@ import { actingUserId, requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { RateLimitedError, ServiceError, notFound, parseInput } from './errors';
+import { RateLimitedError, ServiceError, fieldError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
 
 export type RedemptionView = Omit<RedemptionCode, 'codeHash'> & {
@@ -39,7 +39,7 @@ export async function createRedemptionCodes(ctx: ServiceContext, actor: Actor, i
 	const data = parseInput(redemptionCreate, input);
 	const expiresAt = data.expiresAt === null ? null : new Date(data.expiresAt);
 	if (expiresAt && expiresAt.getTime() <= Date.now()) {
-		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
+		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
 	}
 	const quota = Math.round(data.amountUsd * QUOTA_PER_USD);
 	const byHash = new Map<string, string>();

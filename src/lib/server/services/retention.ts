@@ -2,11 +2,11 @@ import { retentionRun } from '../../schemas/reports';
 import type { Db } from '../db';
 import { firstRequestIdAt } from '../http/request-id';
 import type { Logger } from '../observability/logger';
-import { getOption } from '../options/options';
 import { requireAdmin, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { ServiceError, parseInput } from './errors';
+import { getOption } from './options-store';
 
 export interface PruneSettings {
 	/** Rows per DELETE: small enough that each statement is short and its locks brief. */

@@ -1,13 +1,12 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import { managementTokenCreate } from '../../schemas/tokens';
-import { generateManagementToken } from '../auth/management-tokens';
-import { hashToken } from '../auth/tokens';
+import { generateManagementToken, hashToken } from '../auth/token-format';
 import { managementTokens, type ManagementToken } from '../db/schema';
 import { actingUserId, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { fieldError, notFound, parseInput } from './errors';
 
 export type ManagementTokenView = Omit<ManagementToken, 'tokenHash'>;
 
@@ -22,7 +21,7 @@ export async function createManagementToken(
 	requireRoot(actor);
 	const data = parseInput(managementTokenCreate, input);
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
-		throw new ServiceError('invalid_request', 'expiresAt: the expiry must be in the future', 'expiresAt');
+		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
 	}
 	const token = generateManagementToken();
 	return ctx.db.transaction(async (tx) => {

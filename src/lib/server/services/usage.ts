@@ -5,7 +5,7 @@ import { usageQuery, type UsageGroup } from '../../schemas/reports';
 import { usageDaily } from '../db/schema';
 import { canRead, type Actor } from './actor';
 import type { ServiceContext } from './context';
-import { ServiceError, parseInput } from './errors';
+import { ServiceError, fieldError, parseInput } from './errors';
 
 export interface UsageTotals {
 	requests: number;
@@ -63,8 +63,8 @@ function dayRange(from: string | undefined, to: string | undefined): { from: str
 	const toDay = to ?? isoDay(Date.now());
 	const fromDay = from ?? isoDay(Date.parse(toDay) - (USAGE_DEFAULT_DAYS - 1) * DAY_MS);
 	const days = (Date.parse(toDay) - Date.parse(fromDay)) / DAY_MS + 1;
-	if (days < 1) throw new ServiceError('invalid_request', 'to: the last day comes before the first.', 'to');
-	if (days > USAGE_MAX_DAYS) throw new ServiceError('invalid_request', `from: at most ${USAGE_MAX_DAYS} days at a time.`, 'from');
+	if (days < 1) throw fieldError('invalid_request', 'to', 'the last day comes before the first.');
+	if (days > USAGE_MAX_DAYS) throw fieldError('invalid_request', 'from', `at most ${USAGE_MAX_DAYS} days at a time.`);
 	return { from: fromDay, to: toDay };
 }
 
@@ -81,8 +81,8 @@ export async function getUsage(ctx: ServiceContext, actor: Actor, input: unknown
 	let userId = q.userId;
 	if (!admin) {
 		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
-		if (groupBy.includes('channel')) throw new ServiceError('forbidden', 'groupBy: channels are internal to the gateway.', 'groupBy');
-		if (q.channelId !== undefined) throw new ServiceError('forbidden', 'channelId: channels are internal to the gateway.', 'channelId');
+		if (groupBy.includes('channel')) throw fieldError('forbidden', 'groupBy', 'channels are internal to the gateway.');
+		if (q.channelId !== undefined) throw fieldError('forbidden', 'channelId', 'channels are internal to the gateway.');
 		userId = actor.id;
 	}
 	const range = dayRange(q.from, q.to);

@@ -1,15 +1,15 @@
 import { and, desc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import type { Page, PageQuery } from '../../schemas/common';
 import { userCreate, userUpdate } from '../../schemas/users';
-import { createAccount } from '../auth/accounts';
-import { invalidateUserSessions } from '../auth/session';
 import type { DbLike } from '../db';
 import { groups, users, type User, type UserRole } from '../db/schema';
 import { requireAdmin, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { createAccount } from './accounts';
+import { fieldError, notFound, parseInput } from './errors';
 import { withChanges } from './notify';
+import { invalidateUserSessions } from './sessions';
 
 export type UserView = Omit<User, 'passwordHash' | 'deletedAt'>;
 
@@ -23,7 +23,7 @@ async function liveUser(db: DbLike, id: number): Promise<User> {
 
 async function assertGroupExists(db: DbLike, name: string): Promise<void> {
 	const [row] = await db.select({ name: groups.name }).from(groups).where(eq(groups.name, name));
-	if (!row) throw new ServiceError('invalid_request', `group: there is no group "${name}"`, 'group');
+	if (!row) throw fieldError('invalid_request', 'group', `there is no group "${name}"`);
 }
 
 /** Admins and root are made (and unmade) by root only. */
@@ -44,7 +44,7 @@ export async function createUser(ctx: ServiceContext, actor: Actor, input: unkno
 		initialQuota: data.quota,
 		actorId: actor.kind === 'user' ? actor.id : null
 	});
-	if (!created.ok) throw new ServiceError('conflict', `${created.field}: ${created.message}`, created.field);
+	if (!created.ok) throw fieldError('conflict', created.field, created.message);
 	return withChanges(ctx.db, async (tx) => {
 		const [row] = await tx.update(users).set({ group: data.group }).where(eq(users.id, created.userId)).returning();
 		if (!row) throw notFound('User');

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbLike } from '../db';
 import { apiKeys, channelKeys, channels, groups, modelPrices, users, type ApiKey, type Channel, type ChannelKey } from '../db/schema';
-import { loadOptions } from '../options/options';
+import { loadOptions } from '../services/options-store';
 import type { SecretBox } from '../security/crypto';
 import { compileAllowList } from '../security/ip-allowlist';
 import {

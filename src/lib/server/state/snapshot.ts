@@ -1,5 +1,5 @@
 import type { UserRole } from '../db/schema';
-import type { Options } from '../options/options';
+import type { Options } from '../options/definitions';
 
 /** An API key as the relay sees it: everything needed to authorize a call without a query. */
 export interface KeyState {

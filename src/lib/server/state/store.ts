@@ -2,7 +2,7 @@ import type { Sql } from 'postgres';
 import type { DbLike } from '../db';
 import type { Logger } from '../observability/logger';
 import { stateNotifications } from '../observability/metrics';
-import { loadOptions } from '../options/options';
+import { loadOptions } from '../services/options-store';
 import type { SecretBox } from '../security/crypto';
 import { STATE_CHANNEL, onLocalChange, stateChange, type StateChange } from './changes';
 import { dropKey, loadChannel, loadGroups, loadKey, loadPrices, loadSnapshot, loadUsers, putKey } from './loader';

@@ -3,10 +3,9 @@ import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { passwordChangeForm, sessionRevoke } from '$lib/schemas/account';
 import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { changePassword, listMySessions, revokeMyOtherSessions, revokeMySession } from '$lib/server/services/account';
 import { ServiceError } from '$lib/server/services/errors';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 function currentSession(locals: App.Locals): string {
@@ -15,8 +14,8 @@ function currentSession(locals: App.Locals): string {
 }
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const sessions = await listMySessions(services(), userActor(user), event.locals.session?.id ?? null);
+	const { actor, svc } = pageContext(event, 'user');
+	const sessions = await listMySessions(svc, actor, event.locals.session?.id ?? null);
 	return {
 		passwordForm: await superValidate(zod4(passwordChangeForm)),
 		// A session's id is the hash of its cookie, not the cookie: it signs nobody in.
@@ -26,14 +25,14 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
 	password: async (event) => {
-		const user = requireUser(event);
+		const { actor, svc } = pageContext(event, 'user');
 		const keep = currentSession(event.locals);
 		const form = await superValidate(event.request, zod4(passwordChangeForm));
 		const { currentPassword, newPassword } = form.data;
 		form.data = { currentPassword: '', newPassword: '', repeatPassword: '' }; // never echo passwords
 		if (!form.valid) return fail(400, { form });
 		try {
-			await changePassword(services(), userActor(user), { currentPassword, newPassword }, keep);
+			await changePassword(svc, actor, { currentPassword, newPassword }, keep);
 		} catch (err) {
 			if (err instanceof ServiceError && (err.field === 'currentPassword' || err.field === 'newPassword')) {
 				return setError(form, err.field, err.message, { status: 400 });
@@ -43,13 +42,13 @@ export const actions: Actions = {
 		return message(form, 'Password changed. Your other sessions have been signed out.');
 	},
 	revoke: async (event) => {
-		const user = requireUser(event);
+		const { actor, svc } = pageContext(event, 'user');
 		const current = currentSession(event.locals);
 		const form = await superValidate(event.request, zod4(sessionRevoke));
 		if (!form.valid) return fail(400, { sessionNotice: 'That session is unknown.' });
 		if (form.data.sessionId === current) return fail(400, { sessionNotice: 'This is the session you are using: sign out to end it.' });
 		try {
-			await revokeMySession(services(), userActor(user), form.data.sessionId);
+			await revokeMySession(svc, actor, form.data.sessionId);
 		} catch (err) {
 			if (err instanceof ServiceError && err.code === 'not_found') return { sessionNotice: 'That session had already ended.' };
 			throw err;
@@ -57,8 +56,8 @@ export const actions: Actions = {
 		return { sessionNotice: 'Session ended: that browser is signed out.' };
 	},
 	revokeOthers: async (event) => {
-		const user = requireUser(event);
-		const ended = await revokeMyOtherSessions(services(), userActor(user), currentSession(event.locals));
+		const { actor, svc } = pageContext(event, 'user');
+		const ended = await revokeMyOtherSessions(svc, actor, currentSession(event.locals));
 		return { sessionNotice: ended === 0 ? 'There were no other sessions.' : `Signed out ${ended} other session${ended === 1 ? '' : 's'}.` };
 	}
 };

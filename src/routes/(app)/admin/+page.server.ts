@@ -1,6 +1,5 @@
 import { services } from '$lib/server/app/services';
 import { systemInfo } from '$lib/server/admin/system-info';
-import { adminServices } from '$lib/server/admin/page-services';
 import { OVERVIEW_METRICS, breakdown, daysBetween, type OverviewMetric } from '$lib/server/admin/overview';
 import { relayContextIfConfigured } from '$lib/server/relay/context';
 import { activeCalls } from '$lib/server/relay/inflight';
@@ -8,6 +7,7 @@ import { listChannels } from '$lib/server/services/channels';
 import { getUsage } from '$lib/server/services/usage';
 import { getUser } from '$lib/server/services/users';
 import { ELYGATE_VERSION } from '$lib/version';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 const RANGES = [7, 30, 90] as const;
@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
 const TOP_USERS = 10;
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const asked = Number(event.url.searchParams.get('days'));
 	const days = (RANGES as readonly number[]).includes(asked) ? asked : 7;
 	const askedMetric = event.url.searchParams.get('metric');

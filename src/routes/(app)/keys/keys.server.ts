@@ -2,31 +2,18 @@ import { error, fail, type ActionFailure, type RequestEvent } from '@sveltejs/ki
 import { message, setError, superValidate, type SuperValidated } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import * as z from 'zod';
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { visibleModels } from '$lib/server/relay/select';
 import type { Actor } from '$lib/server/services/actor';
 import { deleteApiKey, getApiKey, updateApiKey, type ApiKeyView } from '$lib/server/services/api-keys';
 import type { ServiceContext } from '$lib/server/services/context';
 import { ServiceError } from '$lib/server/services/errors';
 import { snapshot } from '$lib/server/state/store';
+import { pageContext } from '$lib/server/ui/page-context';
 import { formFieldOf, type ApiKeyForm } from '$lib/schemas/api-key-form';
-
-/** The signed-in user, as the services see them. */
-export function asUser(event: Pick<RequestEvent, 'locals' | 'url'>): { user: App.Locals['user'] & object; actor: Actor; svc: ServiceContext } {
-	const user = requireUser(event);
-	const { db, secrets } = services();
-	return { user, actor: { kind: 'user', id: user.id, role: user.role }, svc: { db, secrets } };
-}
 
 /** Models the user's group can call, for the allow-list picker. */
 export function pickableModels(group: string): string[] {
 	return [...visibleModels(snapshot(), group, null).keys()].sort((a, b) => a.localeCompare(b));
-}
-
-/** A service's reason without the "field: " it starts with when a field is named. */
-export function reasonOf(err: ServiceError): string {
-	return err.field ? err.message.replace(/^[\w.]+: /, '') : err.message;
 }
 
 /** A service refusal beside its field, or above the form when it names none. */
@@ -34,8 +21,8 @@ export function refuse(form: SuperValidated<ApiKeyForm>, err: unknown) {
 	if (!(err instanceof ServiceError)) throw err;
 	const field = formFieldOf(err.field);
 	const status = err.status === 404 || err.status === 403 ? err.status : 400;
-	if (field) return setError(form, field === 'allowedModels' ? 'allowedModels._errors' : field, reasonOf(err), { status });
-	return message(form, { error: reasonOf(err) }, { status });
+	if (field) return setError(form, field === 'allowedModels' ? 'allowedModels._errors' : field, err.detail, { status });
+	return message(form, { error: err.detail }, { status });
 }
 
 /** Page loads turn "not yours" and "gone" into the matching error page. */
@@ -62,7 +49,7 @@ export async function ownKey(svc: ServiceContext, actor: Actor, userId: number, 
 
 /** Disable or enable a key (the row's own little form). */
 export async function toggleKey(event: RequestEvent) {
-	const { user, svc, actor } = asUser(event);
+	const { user, svc, actor } = pageContext(event, 'user');
 	const form = await superValidate(event.request, zod4(keyAction));
 	if (!form.valid || !form.data.enabled) return fail(400, { notice: 'That key could not be changed.' });
 	try {
@@ -70,14 +57,14 @@ export async function toggleKey(event: RequestEvent) {
 		const key = await updateApiKey(svc, actor, form.data.id, { enabled: form.data.enabled === 'true' });
 		return { notice: `“${key.name}” is ${key.status === 'active' ? 'enabled' : 'disabled'}.` };
 	} catch (err) {
-		if (err instanceof ServiceError) return fail(err.status, { notice: reasonOf(err) });
+		if (err instanceof ServiceError) return fail(err.status, { notice: err.detail });
 		throw err;
 	}
 }
 
 /** Delete a key; it stops working at once. */
 export async function removeKey(event: RequestEvent): Promise<{ notice: string } | ActionFailure<{ notice: string }>> {
-	const { user, svc, actor } = asUser(event);
+	const { user, svc, actor } = pageContext(event, 'user');
 	const form = await superValidate(event.request, zod4(keyAction));
 	if (!form.valid) return fail(400, { notice: 'That key could not be deleted.' });
 	try {
@@ -85,7 +72,7 @@ export async function removeKey(event: RequestEvent): Promise<{ notice: string }
 		await deleteApiKey(svc, actor, form.data.id);
 		return { notice: `“${key.name}” is deleted; it no longer works.` };
 	} catch (err) {
-		if (err instanceof ServiceError) return fail(err.status, { notice: reasonOf(err) });
+		if (err instanceof ServiceError) return fail(err.status, { notice: err.detail });
 		throw err;
 	}
 }

@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { services } from '$lib/server/app/services';
-import { invalidateSession } from '$lib/server/auth/session';
+import { invalidateSession } from '$lib/server/services/sessions';
 import { deleteSessionCookie } from '$lib/server/http/session-cookie';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -1,14 +1,12 @@
 import { setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { logFilterForm, logQueryOf } from '$lib/activity/log-filters';
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { snapshot } from '$lib/server/state/store';
 import { visibleModels } from '$lib/server/relay/select';
 import { listApiKeys } from '$lib/server/services/api-keys';
 import { ServiceError } from '$lib/server/services/errors';
 import { listLogs, type LogPage } from '$lib/server/services/logs';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 const PER_PAGE = 25;
@@ -18,9 +16,7 @@ const CURSOR = /^req_[0-9A-HJKMNP-TV-Z]{26}$/;
 const FIELDS = ['key', 'model', 'status', 'from', 'to'] as const;
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const actor = userActor(user);
-	const svc = services();
+	const { user, actor, svc } = pageContext(event, 'user');
 	const filter = await superValidate(event.url, zod4(logFilterForm), { errors: true });
 	const params = event.url.searchParams;
 	const before = CURSOR.test(params.get('before') ?? '') ? (params.get('before') as string) : undefined;
@@ -36,7 +32,7 @@ export const load: PageServerLoad = async (event) => {
 		} catch (err) {
 			if (!(err instanceof ServiceError) || err.code !== 'invalid_request') throw err;
 			const field = FIELDS.find((f) => f === err.field) ?? (err.field === 'keyId' ? 'key' : 'to');
-			setError(filter, field, err.message.replace(/^\w+: /, ''));
+			setError(filter, field, err.detail);
 		}
 	}
 	return {

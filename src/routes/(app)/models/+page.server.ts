@@ -1,13 +1,13 @@
-import { requireUser } from '$lib/server/auth/guards';
 import { visibleModels } from '$lib/server/relay/select';
 import { snapshot } from '$lib/server/state/store';
+import { pageContext } from '$lib/server/ui/page-context';
 import { userPrice } from '$lib/components/models/prices';
 import type { PageServerLoad } from './$types';
 
 const PER_PAGE = 50;
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
+	const { user } = pageContext(event, 'user');
 	const snap = snapshot();
 	const group = snap.users.get(user.id)?.group ?? user.group;
 	const groupRatio = snap.groups.get(group)?.ratio ?? 1;

@@ -1,14 +1,12 @@
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { visibleModels } from '$lib/server/relay/select';
 import { listApiKeys } from '$lib/server/services/api-keys';
 import { snapshot } from '$lib/server/state/store';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
-	const keys = await listApiKeys(services(), userActor(user), user.id, { page: 1, perPage: 100 });
+	const { user, actor, svc } = pageContext(event, 'user');
+	const keys = await listApiKeys(svc, actor, user.id, { page: 1, perPage: 100 });
 	const now = Date.now();
 	const usable = keys.items.filter((k) => k.status === 'active' && (k.expiresAt === null || k.expiresAt.getTime() > now));
 	return {

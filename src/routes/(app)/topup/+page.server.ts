@@ -4,12 +4,11 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import { redeemForm } from '$lib/schemas/account';
 import { checkoutInput } from '$lib/schemas/payments';
 import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { myBalanceHistory } from '$lib/server/services/balances';
 import { RateLimitedError, ServiceError } from '$lib/server/services/errors';
 import { createCheckout, getMyPaymentOrder, listPaymentOrders, paymentOffer } from '$lib/server/services/payments';
 import { redeemCode } from '$lib/server/services/redemptions';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 export type RedeemMessage = { kind: 'success'; text: string; credited: number; balance: number } | { kind: 'error'; text: string };
@@ -18,15 +17,13 @@ const PER_PAGE = 20;
 const ORDERS_PER_PAGE = 10;
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
+	const { actor, svc } = pageContext(event, 'user');
 	const before = event.url.searchParams.get('before') ?? undefined;
-	const history = await myBalanceHistory(services(), userActor(user), { before, limit: PER_PAGE }).catch((err: unknown) => {
+	const history = await myBalanceHistory(svc, actor, { before, limit: PER_PAGE }).catch((err: unknown) => {
 		// A hand-edited cursor is not worth an error page: start from the newest.
-		if (err instanceof ServiceError && err.code === 'invalid_request') return myBalanceHistory(services(), userActor(user), { limit: PER_PAGE });
+		if (err instanceof ServiceError && err.code === 'invalid_request') return myBalanceHistory(svc, actor, { limit: PER_PAGE });
 		throw err;
 	});
-	const svc = services();
-	const actor = userActor(user);
 	const ordersPage = Math.max(1, Number.parseInt(event.url.searchParams.get('page') ?? '1', 10) || 1);
 	const returnedId = Number.parseInt(event.url.searchParams.get('order') ?? '', 10);
 	const [offer, orders, returned] = await Promise.all([
@@ -50,28 +47,27 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	/** Opens a Stripe Checkout for the amount and sends the browser there; nothing is credited until the webhook. */
 	pay: async (event) => {
-		const user = requireUser(event);
+		const { actor, svc } = pageContext(event, 'user');
 		const form = await superValidate(event.request, zod4(checkoutInput), { id: 'pay' });
 		if (!form.valid) return fail(400, { payForm: form });
-		const svc = services();
+		const { config } = services();
 		let url: string;
 		try {
-			const deps = { stripeApi: svc.config.stripeApi, origin: svc.config.origin ?? event.url.origin };
-			url = (await createCheckout(svc, userActor(user), form.data, deps)).url;
+			const deps = { stripeApi: config.stripeApi, origin: config.origin ?? event.url.origin };
+			url = (await createCheckout(svc, actor, form.data, deps)).url;
 		} catch (err) {
-			if (err instanceof ServiceError && err.field === 'amount') return setError(form, 'amount', err.message.replace(/^amount: /, ''), { status: 400 });
+			if (err instanceof ServiceError && err.field === 'amount') return setError(form, 'amount', err.detail, { status: 400 });
 			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.message } satisfies RedeemMessage, { status: err.status as 400 });
 			throw err;
 		}
 		redirect(303, url);
 	},
 	redeem: async (event) => {
-		const user = requireUser(event);
+		const { actor, svc } = pageContext(event, 'user');
 		const form = await superValidate(event.request, zod4(redeemForm));
 		if (!form.valid) return fail(400, { form });
-		const svc = services();
 		try {
-			const done = await redeemCode(svc, userActor(user), form.data, { limiter: svc.redeemLimiter, ip: event.locals.clientIp });
+			const done = await redeemCode(svc, actor, form.data, { limiter: services().redeemLimiter, ip: event.locals.clientIp });
 			form.data.code = '';
 			return message(form, { kind: 'success', text: 'Code redeemed.', credited: done.credited, balance: done.balance });
 		} catch (err) {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { groupUpsert, newApiPriceImport, priceDefaultsApply, priceUpsert } from '../../../schemas/admin';
 import { groupName, modelName } from '../../../schemas/common';
-import { optionDefinitions, type OptionKey } from '../../options/options';
+import { optionDefinitions, type OptionKey } from '../../options/definitions';
 import { listAudit } from '../../services/audit';
 import { listDeadLetters } from '../../services/dead-letters';
 import { deleteGroup, listGroups, upsertGroup } from '../../services/groups';

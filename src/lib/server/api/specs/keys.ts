@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { apiKeyCreate, apiKeyUpdate } from '../../../schemas/api-keys';
 import { actingUserId } from '../../services/actor';
 import { createApiKey, deleteApiKey, getApiKey, listApiKeys, updateApiKey } from '../../services/api-keys';
-import { ServiceError } from '../../services/errors';
+import { fieldError } from '../../services/errors';
 import { endpoint } from '../endpoint';
 import { apiKeyView, createdApiKey, pageOf } from '../views';
 import { idParams, pageParams } from './common';
@@ -19,7 +19,7 @@ export const listKeysEndpoint = endpoint({
 	response: pageOf(apiKeyView, 'ApiKeyPage'),
 	handle: ({ svc, actor, query }) => {
 		const userId = query.user ?? actingUserId(actor);
-		if (userId === null) throw new ServiceError('invalid_request', 'user: say whose keys to list', 'user');
+		if (userId === null) throw fieldError('invalid_request', 'user', 'say whose keys to list');
 		return listApiKeys(svc, actor, userId, query);
 	}
 });

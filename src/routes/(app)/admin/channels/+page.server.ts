@@ -1,11 +1,12 @@
 import { fail } from '@sveltejs/kit';
 import * as z from 'zod';
-import { adminServices, failure } from '$lib/server/admin/page-services';
+import { failure } from '$lib/server/admin/refusals';
 import { channelTypes } from '$lib/server/providers/registry';
 import { relayContextIfConfigured } from '$lib/server/relay/context';
 import { testAllChannels, testChannel } from '$lib/server/services/channel-health';
 import { deleteChannel, listChannels, setChannelEnabled } from '$lib/server/services/channels';
 import { snapshot } from '$lib/server/state/store';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 const PER_PAGE = 25;
@@ -17,7 +18,7 @@ const listQuery = z.object({
 });
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const q = listQuery.parse(Object.fromEntries(event.url.searchParams));
 	const type = q.type && channelTypes().includes(q.type) ? q.type : undefined;
 	const page = await listChannels(svc, actor, { page: q.page, perPage: PER_PAGE, status: q.status, type });
@@ -72,7 +73,7 @@ function forgetFailures(channelId: number, ok: boolean): void {
 
 export const actions: Actions = {
 	test: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const target = await idOf(event.request);
 		if (!target) return fail(400, { error: 'Which channel?' });
 		try {
@@ -84,7 +85,7 @@ export const actions: Actions = {
 		}
 	},
 	testAll: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		try {
 			const results = await testAllChannels(svc, actor, testTimeoutMs());
 			for (const r of results) forgetFailures(r.channelId, r.ok);
@@ -94,7 +95,7 @@ export const actions: Actions = {
 		}
 	},
 	enable: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const target = await idOf(event.request);
 		if (!target) return fail(400, { error: 'Which channel?' });
 		try {
@@ -105,7 +106,7 @@ export const actions: Actions = {
 		}
 	},
 	disable: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const target = await idOf(event.request);
 		if (!target) return fail(400, { error: 'Which channel?' });
 		const reason = String(target.form.get('reason') ?? '').trim().slice(0, 500) || undefined;
@@ -117,7 +118,7 @@ export const actions: Actions = {
 		}
 	},
 	delete: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const target = await idOf(event.request);
 		if (!target) return fail(400, { error: 'Which channel?' });
 		try {

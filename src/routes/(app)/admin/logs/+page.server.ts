@@ -1,10 +1,9 @@
-import { requireAdmin } from '$lib/server/auth/guards';
 import { listChannels } from '$lib/server/services/channels';
 import { ServiceError } from '$lib/server/services/errors';
 import { listLogs, type LogPage } from '$lib/server/services/logs';
 import { listUsers } from '$lib/server/services/users';
-import { actorOf, plainMessage, serviceContext } from '$lib/server/ui/admin-forms';
 import { localToIso } from '$lib/schemas/admin-ui';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 const PER_PAGE = 50;
@@ -16,8 +15,7 @@ function filtersOf(url: URL) {
 }
 
 export const load: PageServerLoad = async (event) => {
-	const actor = actorOf(requireAdmin(event));
-	const ctx = serviceContext();
+	const { actor, svc: ctx } = pageContext(event, 'admin');
 	const filters = filtersOf(event.url);
 	const before = event.url.searchParams.get('before') ?? undefined;
 	const tz = Number.parseInt(filters.tz || '0', 10) || 0;
@@ -51,7 +49,7 @@ export const load: PageServerLoad = async (event) => {
 			page = await listLogs(ctx, actor, { ...query, limit: PER_PAGE, before });
 		} catch (err) {
 			if (!(err instanceof ServiceError)) throw err;
-			error = { field: err.field ?? null, message: plainMessage(err) };
+			error = { field: err.field ?? null, message: err.detail };
 		}
 	}
 	const channels = await listChannels(ctx, actor, { page: 1, perPage: 200 });

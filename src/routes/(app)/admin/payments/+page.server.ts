@@ -2,13 +2,12 @@ import { fail } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import * as z from 'zod';
-import { requireAdmin } from '$lib/server/auth/guards';
 import { patchOptions } from '$lib/server/services/options';
 import { getPaymentSettings, listPaymentOrders, setPaymentSecrets, type PaymentSettings } from '$lib/server/services/payments';
 import { ServiceError } from '$lib/server/services/errors';
-import { actorOf, plainMessage, serviceContext } from '$lib/server/ui/admin-forms';
 import { paymentListQuery } from '$lib/schemas/payments';
 import type { Notice } from '$lib/components/admin-settings/notice';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 /** "pay=get" a line -> tiers; null when a line does not read as two positive numbers. */
@@ -68,9 +67,7 @@ const FIELD_OF: Record<string, keyof FormData> = {
 };
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireAdmin(event);
-	const actor = actorOf(user);
-	const ctx = serviceContext();
+	const { user, actor, svc: ctx } = pageContext(event, 'admin');
 	const raw = Object.fromEntries([...event.url.searchParams].filter(([, v]) => v !== ''));
 	const parsed = paymentListQuery.safeParse({ perPage: 25, ...raw });
 	const query = parsed.success ? parsed.data : paymentListQuery.parse({ perPage: 25 });
@@ -86,8 +83,7 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
 	default: async (event) => {
-		const actor = actorOf(requireAdmin(event));
-		const ctx = serviceContext();
+		const { actor, svc: ctx } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(paymentSettingsForm), { id: 'payments' });
 		const stored = await getPaymentSettings(ctx, actor);
 		// A secret typed in never goes back to the browser: on any refusal the fields show the stored masks again.
@@ -125,7 +121,7 @@ export const actions: Actions = {
 			if (!(err instanceof ServiceError)) throw err;
 			hideSecrets();
 			const field = err.field ? FIELD_OF[err.field] : undefined;
-			if (field) return setError(form, field, plainMessage(err), { status: err.status as 400 });
+			if (field) return setError(form, field, err.detail, { status: err.status as 400 });
 			return message(form, { kind: 'error', text: err.message } satisfies Notice, { status: err.status as 400 });
 		}
 	}

@@ -1,7 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
-import { requireAdmin } from '$lib/server/auth/guards';
 import { ratiosFromUsd } from '$lib/server/billing/default-prices';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '$lib/server/http/json-depth';
 import { deleteGroup, listGroups, upsertGroup } from '$lib/server/services/groups';
@@ -9,17 +8,17 @@ import { applyDefaultPrices } from '$lib/server/services/price-defaults';
 import { importNewApiPrices } from '$lib/server/services/price-import';
 import { deletePrice, listPrices, upsertPrice } from '$lib/server/services/prices';
 import { ServiceError } from '$lib/server/services/errors';
-import { actorOf, plainRefusal, refusal, serviceContext } from '$lib/server/ui/admin-forms';
+import { plainRefusal, refusal } from '$lib/server/ui/admin-forms';
 import { defaultsForm, groupForm, importForm, priceForm } from '$lib/schemas/admin-ui';
 import type { Notice } from '$lib/components/admin-settings/notice';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 const PER_PAGE = 25;
 const MAX_UPLOAD = 5_000_000;
 
 export const load: PageServerLoad = async (event) => {
-	const actor = actorOf(requireAdmin(event));
-	const ctx = serviceContext();
+	const { actor, svc: ctx } = pageContext(event, 'admin');
 	const q = event.url.searchParams;
 	const search = q.get('q')?.trim() ?? '';
 	const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
@@ -76,7 +75,7 @@ function usdToRatios(d: { inputUsd: number | null; outputUsd: number | null; cac
 
 export const actions: Actions = {
 	savePrice: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(priceForm), { id: 'price' });
 		if (!form.valid) return fail(400, { priceForm: form });
 		const d = form.data;
@@ -87,7 +86,7 @@ export const actions: Actions = {
 			ratios = converted;
 		}
 		try {
-			const row = await upsertPrice(serviceContext(), actor, {
+			const row = await upsertPrice(svc, actor, {
 				model: d.model,
 				...ratios,
 				pricePerRequestUsd: d.pricePerRequestUsd,
@@ -102,10 +101,10 @@ export const actions: Actions = {
 	},
 
 	deletePrice: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const model = String((await event.request.formData()).get('name') ?? '');
 		try {
-			await deletePrice(serviceContext(), actor, model);
+			await deletePrice(svc, actor, model);
 			return { deleted: model };
 		} catch (err) {
 			return plainRefusal(err);
@@ -113,11 +112,11 @@ export const actions: Actions = {
 	},
 
 	saveGroup: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(groupForm), { id: 'group' });
 		if (!form.valid) return fail(400, { groupForm: form });
 		try {
-			const row = await upsertGroup(serviceContext(), actor, form.data);
+			const row = await upsertGroup(svc, actor, form.data);
 			return message(form, { kind: 'ok', text: `Saved the group ${row.name} (ratio ${row.ratio}).` } satisfies Notice);
 		} catch (err) {
 			return refusal(form, err);
@@ -125,10 +124,10 @@ export const actions: Actions = {
 	},
 
 	deleteGroup: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const name = String((await event.request.formData()).get('name') ?? '');
 		try {
-			await deleteGroup(serviceContext(), actor, name);
+			await deleteGroup(svc, actor, name);
 			return { deleted: name };
 		} catch (err) {
 			return plainRefusal(err);
@@ -136,11 +135,11 @@ export const actions: Actions = {
 	},
 
 	defaults: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(defaultsForm), { id: 'defaults' });
 		if (!form.valid) return fail(400, { defaultsForm: form });
 		try {
-			const outcome = await applyDefaultPrices(serviceContext(), actor, form.data);
+			const outcome = await applyDefaultPrices(svc, actor, form.data);
 			const text =
 				outcome.added + outcome.updated === 0
 					? 'Every default model already has a price; nothing changed.'
@@ -152,7 +151,7 @@ export const actions: Actions = {
 	},
 
 	import: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const body = await event.request.formData();
 		const file = body.get('file');
 		body.delete('file');
@@ -173,7 +172,7 @@ export const actions: Actions = {
 		}
 		if (exceedsJsonDepth(parsed)) return setError(form, 'json', jsonTooDeepMessage());
 		try {
-			const outcome = await importNewApiPrices(serviceContext(), actor, parsed);
+			const outcome = await importNewApiPrices(svc, actor, parsed);
 			form.data.json = '';
 			return message(form, {
 				kind: 'ok',
@@ -182,8 +181,7 @@ export const actions: Actions = {
 		} catch (err) {
 			// The entry at fault (e.g. ModelRatio.gpt-4o) is in the message, shown beside the textarea.
 			if (!(err instanceof ServiceError)) throw err;
-			const detail = err.message.replace(/^\w+(\[".*?"\])?: /, '');
-			return setError(form, 'json', err.field ? `${err.field}: ${detail}` : err.message, { status: err.status as 400 });
+			return setError(form, 'json', err.field ? `${err.field}: ${err.detail}` : err.message, { status: err.status as 400 });
 		}
 	}
 };

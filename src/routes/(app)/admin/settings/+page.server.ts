@@ -4,12 +4,13 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import * as z from 'zod';
 import { QUOTA_PER_USD } from '$lib/money';
 import { services } from '$lib/server/app/services';
-import { requireAdmin } from '$lib/server/auth/guards';
-import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/options';
+import { optionDefinitions as defs, type OptionKey, type Options } from '$lib/server/options/definitions';
+import { ServiceError } from '$lib/server/services/errors';
 import { getOptions, patchOptions } from '$lib/server/services/options';
 import { listGroups } from '$lib/server/services/groups';
-import { actorOf, refusal, serviceContext } from '$lib/server/ui/admin-forms';
+import { refusal } from '$lib/server/ui/admin-forms';
 import type { Notice } from '$lib/components/admin-settings/notice';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Form field -> option. Each field is validated by its option's own schema. */
@@ -101,19 +102,19 @@ const FIELD_OF: Record<string, string> = Object.fromEntries([
 ]);
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireAdmin(event);
-	const options = await getOptions(serviceContext(), actorOf(user));
+	const { user, actor, svc } = pageContext(event, 'admin');
+	const options = await getOptions(svc, actor);
 	const form = await superValidate(formValues(options), zod4(settingsForm), { id: 'settings', errors: false });
-	const groupNames = (await listGroups(serviceContext(), actorOf(user), { page: 1, perPage: 200 })).items.map((g) => g.name);
+	const groupNames = (await listGroups(svc, actor, { page: 1, perPage: 200 })).items.map((g) => g.name);
 	return { form, canEdit: user.role === 'root', metricsTokenSet: Boolean(services().config.metricsToken), groupNames };
 };
 
 export const actions: Actions = {
 	default: async (event) => {
-		const actor = actorOf(requireAdmin(event));
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(settingsForm), { id: 'settings' });
 		if (!form.valid) return fail(400, { form });
-		const ctx = serviceContext();
+		const ctx = svc;
 		try {
 			const patch = patchOf(form.data, await getOptions(ctx, actor));
 			if (Object.keys(patch).length === 0) return message(form, { kind: 'ok', text: 'Nothing changed.' } satisfies Notice);
@@ -122,9 +123,10 @@ export const actions: Actions = {
 			return message(form, { kind: 'ok', text: `Saved ${Object.keys(patch).length} setting${Object.keys(patch).length === 1 ? '' : 's'}. They apply at once.` } satisfies Notice);
 		} catch (err) {
 			// Keys inside a list ("relay.cors_origins.3") point at the list's field.
-			if (err instanceof Error && 'field' in err && typeof err.field === 'string') {
-				const key = Object.keys(FIELD_OF).find((k) => err.field === k || (err.field as string).startsWith(`${k}.`));
-				if (key) return setError(form, FIELD_OF[key] as never, err.message.replace(/^[\w.]+: /, ''));
+			if (err instanceof ServiceError && err.field) {
+				const field = err.field;
+				const key = Object.keys(FIELD_OF).find((k) => field === k || field.startsWith(`${k}.`));
+				if (key) return setError(form, FIELD_OF[key] as never, err.detail);
 			}
 			return refusal(form, err);
 		}

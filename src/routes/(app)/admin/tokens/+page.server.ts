@@ -1,23 +1,20 @@
 import { fail } from '@sveltejs/kit';
 import { message, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
-import { requireAdmin } from '$lib/server/auth/guards';
 import { auditActorNames, listAudit } from '$lib/server/services/audit';
 import { createManagementToken, listManagementTokens, revokeManagementToken } from '$lib/server/services/tokens';
 import { listUsers } from '$lib/server/services/users';
-import { actorOf, plainRefusal, refusal, requireRootUser, serviceContext } from '$lib/server/ui/admin-forms';
+import { plainRefusal, refusal } from '$lib/server/ui/admin-forms';
 import { localToIso, tokenForm } from '$lib/schemas/admin-ui';
 import type { Notice } from '$lib/components/admin-settings/notice';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 /** What the audit log's target types mean, for the filter. */
 const TARGET_TYPES = ['model_price', 'group', 'options', 'user', 'channel', 'channel_key', 'api_key', 'redemption', 'management_token', 'request_logs'];
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireAdmin(event);
-	requireRootUser(user);
-	const actor = actorOf(user);
-	const ctx = serviceContext();
+	const { user, actor, svc: ctx } = pageContext(event, 'root');
 	const q = event.url.searchParams;
 	const page = Math.max(1, Number.parseInt(q.get('page') ?? '1', 10) || 1);
 	const tokenPage = Math.max(1, Number.parseInt(q.get('tpage') ?? '1', 10) || 1);
@@ -53,12 +50,12 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
 	create: async (event) => {
-		const user = requireAdmin(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(tokenForm), { id: 'token' });
 		if (!form.valid) return fail(400, { form });
 		const { tzOffset, expiresAt, ...rest } = form.data;
 		try {
-			const created = await createManagementToken(serviceContext(), actorOf(user), { ...rest, expiresAt: localToIso(expiresAt, tzOffset) });
+			const created = await createManagementToken(svc, actor, { ...rest, expiresAt: localToIso(expiresAt, tzOffset) });
 			form.data.name = '';
 			form.data.expiresAt = '';
 			return message(form, {
@@ -72,11 +69,11 @@ export const actions: Actions = {
 	},
 
 	revoke: async (event) => {
-		const user = requireAdmin(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const id = Number((await event.request.formData()).get('id'));
 		if (!Number.isInteger(id) || id <= 0) return fail(400, { error: 'Unknown token.' });
 		try {
-			await revokeManagementToken(serviceContext(), actorOf(user), id);
+			await revokeManagementToken(svc, actor, id);
 			return { revoked: id };
 		} catch (err) {
 			return plainRefusal(err);

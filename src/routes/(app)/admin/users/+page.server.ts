@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { adminServices } from '$lib/server/admin/page-services';
 import { listUsers } from '$lib/server/services/users';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 const PER_PAGE = 25;
@@ -11,7 +11,7 @@ const query = z.object({
 });
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const q = query.parse({ q: event.url.searchParams.get('q') ?? '', page: event.url.searchParams.get('page') ?? 1 });
 	const page = await listUsers(svc, actor, { page: q.page, perPage: PER_PAGE, query: q.q });
 	return {

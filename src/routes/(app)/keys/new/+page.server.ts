@@ -3,17 +3,18 @@ import { message, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { createApiKey } from '$lib/server/services/api-keys';
 import { apiKeyForm, toKeyInput } from '$lib/schemas/api-key-form';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
-import { asUser, pickableModels, refuse } from '../keys.server';
+import { pickableModels, refuse } from '../keys.server';
 
 export const load: PageServerLoad = async (event) => {
-	const { user } = asUser(event);
+	const { user } = pageContext(event, 'user');
 	return { form: await superValidate(zod4(apiKeyForm)), models: pickableModels(user.group) };
 };
 
 export const actions: Actions = {
 	default: async (event) => {
-		const { svc, actor } = asUser(event);
+		const { svc, actor } = pageContext(event, 'user');
 		const form = await superValidate(event.request, zod4(apiKeyForm));
 		if (!form.valid) return fail(400, { form });
 		try {

@@ -1,17 +1,15 @@
 import { error } from '@sveltejs/kit';
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { ServiceError } from '$lib/server/services/errors';
 import { getLog } from '$lib/server/services/logs';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const user = requireUser(event);
+	const { actor, svc } = pageContext(event, 'user');
 	if (!/^req_[0-9A-HJKMNP-TV-Z]{26}$/.test(event.params.requestId)) error(404, 'No such call.');
 	try {
 		// Users see their own calls only: another user's id is not found, not forbidden.
-		return { log: await getLog(services(), userActor(user), event.params.requestId) };
+		return { log: await getLog(svc, actor, event.params.requestId) };
 	} catch (err) {
 		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'No such call.');
 		throw err;

@@ -1,11 +1,9 @@
 import { error, json } from '@sveltejs/kit';
 import { playgroundChat } from '$lib/schemas/account';
-import { services } from '$lib/server/app/services';
-import { requireUser } from '$lib/server/auth/guards';
 import { relayChatAsKey } from '$lib/server/relay';
 import { ServiceError } from '$lib/server/services/errors';
 import { getLog } from '$lib/server/services/logs';
-import { userActor } from '$lib/server/ui/actor';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { RequestHandler } from './$types';
 
 /**
@@ -14,7 +12,7 @@ import type { RequestHandler } from './$types';
  * the page can find the call's log row once it settled.
  */
 export const POST: RequestHandler = async (event) => {
-	const user = requireUser(event);
+	const { user } = pageContext(event, 'user');
 	let body: unknown;
 	try {
 		body = await event.request.json();
@@ -39,11 +37,11 @@ export const POST: RequestHandler = async (event) => {
 
 /** The settled cost of one of the caller's calls, from its log row; 404 until the ledger wrote it. */
 export const GET: RequestHandler = async (event) => {
-	const user = requireUser(event);
+	const { actor, svc } = pageContext(event, 'user');
 	const requestId = event.url.searchParams.get('requestId') ?? '';
 	if (!/^req_[0-9A-HJKMNP-TV-Z]{26}$/.test(requestId)) error(400, 'requestId: use the x-request-id of the call.');
 	try {
-		const log = await getLog(services(), userActor(user), requestId);
+		const log = await getLog(svc, actor, requestId);
 		return json({ requestId, cost: log.cost, costUsd: log.costUsd, status: log.status, promptTokens: log.promptTokens, completionTokens: log.completionTokens });
 	} catch (err) {
 		if (err instanceof ServiceError && err.code === 'not_found') return json({ error: { message: 'Not settled yet.' } }, { status: 404 });

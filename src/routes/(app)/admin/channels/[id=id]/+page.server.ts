@@ -1,13 +1,13 @@
-import { adminServices } from '$lib/server/admin/page-services';
 import { channelFormFor, configFields, groupNames, saveChannel } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { getChannel } from '$lib/server/services/channels';
 import { ServiceError } from '$lib/server/services/errors';
 import { error } from '@sveltejs/kit';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const channel = await getChannel(svc, actor, Number(event.params.id)).catch((err: unknown) => {
 		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such channel.');
 		throw err;

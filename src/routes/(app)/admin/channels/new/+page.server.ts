@@ -1,12 +1,12 @@
-import { adminServices } from '$lib/server/admin/page-services';
 import { channelFormFor, configFields, groupNames, knownType, saveChannel } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { channelTypes } from '$lib/server/providers/registry';
 import { getChannel } from '$lib/server/services/channels';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc } = adminServices(event);
+	const { actor, svc } = pageContext(event, 'admin');
 	const fromId = Number(event.url.searchParams.get('from'));
 	// A duplicate starts from another channel's settings, without its keys.
 	const source = Number.isSafeInteger(fromId) && fromId > 0 ? await getChannel(svc, actor, fromId).catch(() => undefined) : undefined;

@@ -4,14 +4,15 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import { QUOTA_PER_USD } from '$lib/money';
 import { balanceAdjustForm, userEditForm } from '$lib/schemas/user-admin-forms';
 import { groupNames } from '$lib/server/admin/channel-actions';
-import { adminServices, refusal } from '$lib/server/admin/page-services';
+import { refusal } from '$lib/server/admin/refusals';
 import { adjustBalance, balanceHistory } from '$lib/server/services/balances';
 import { ServiceError } from '$lib/server/services/errors';
 import { getUser, updateUser } from '$lib/server/services/users';
+import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const { actor, svc, role } = adminServices(event);
+	const { actor, svc, user: viewer } = pageContext(event, 'admin');
 	const id = Number(event.params.id);
 	const user = await getUser(svc, actor, id).catch((err: unknown) => {
 		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such user.');
@@ -34,7 +35,7 @@ export const load: PageServerLoad = async (event) => {
 		},
 		history: history.items,
 		groups: await groupNames(svc, actor),
-		viewerRole: role,
+		viewerRole: viewer.role === 'root' ? 'root' : 'admin',
 		isSelf: actor.kind === 'user' && actor.id === id,
 		edit: await superValidate({ role: user.role, group: user.group, status: user.status }, zod4(userEditForm), { id: 'edit', errors: false }),
 		balance: await superValidate(zod4(balanceAdjustForm), { id: 'balance', errors: false })
@@ -43,7 +44,7 @@ export const load: PageServerLoad = async (event) => {
 
 export const actions: Actions = {
 	edit: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(userEditForm), { id: 'edit' });
 		if (!form.valid) return fail(400, { edit: form });
 		try {
@@ -54,7 +55,7 @@ export const actions: Actions = {
 		return message(form, 'Saved.');
 	},
 	balance: async (event) => {
-		const { actor, svc } = adminServices(event);
+		const { actor, svc } = pageContext(event, 'admin');
 		const form = await superValidate(event.request, zod4(balanceAdjustForm), { id: 'balance' });
 		if (!form.valid) return fail(400, { balance: form });
 		const delta = Math.round(form.data.amountUsd * QUOTA_PER_USD);

@@ -1,24 +1,6 @@
-import type { RequestEvent } from '@sveltejs/kit';
-import { setError, message, type SuperValidated } from 'sveltekit-superforms';
 import { fail } from '@sveltejs/kit';
-import { services } from '../app/services';
-import { requireAdmin } from '../auth/guards';
-import { relayContextIfConfigured } from '../relay/context';
-import type { Actor } from '../services/actor';
-import type { ServiceContext } from '../services/context';
+import { setError, message, type SuperValidated } from 'sveltekit-superforms';
 import { ServiceError } from '../services/errors';
-
-/** The signed-in administrator as a service actor, and the services' context (with live channel health). */
-export function adminServices(event: Pick<RequestEvent, 'locals' | 'url'>): { actor: Actor; svc: ServiceContext; role: 'admin' | 'root' } {
-	const user = requireAdmin(event);
-	const { db, secrets } = services();
-	const svc: ServiceContext = {
-		db,
-		secrets,
-		channelHealth: (id) => relayContextIfConfigured()?.health.describe(id, Date.now())
-	};
-	return { actor: { kind: 'user', id: user.id, role: user.role }, svc, role: user.role === 'root' ? 'root' : 'admin' };
-}
 
 /**
  * A service's refusal, shown where it belongs: beside the field it names when the form has
@@ -29,7 +11,7 @@ export function adminServices(event: Pick<RequestEvent, 'locals' | 'url'>): { ac
 export function refusal<T extends Record<string, unknown>>(form: SuperValidated<T, any>, err: unknown, fieldFor: (field: string) => string | undefined = (f) => f) {
 	if (!(err instanceof ServiceError)) throw err;
 	const field = err.field ? fieldFor(err.field) : undefined;
-	const text = err.field && err.message.startsWith(`${err.field}: `) ? err.message.slice(err.field.length + 2) : err.message;
+	const text = err.detail;
 	if (field && field in form.data) {
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		return setError(form, field as any, capitalise(text), { status: err.status as 400 });

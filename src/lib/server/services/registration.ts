@@ -1,6 +1,6 @@
 import type { DbLike } from '../db';
-import { getOption } from '../options/options';
 import { rootExists } from './bootstrap';
+import { getOption } from './options-store';
 
 export type RegistrationState = 'open' | 'closed' | 'not-set-up';
 

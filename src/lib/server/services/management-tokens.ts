@@ -1,14 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { hashToken, MANAGEMENT_TOKEN_PREFIX, sameDigest } from '../auth/token-format';
 import type { DbLike } from '../db';
 import { managementTokens } from '../db/schema';
-import { hashToken, randomBase62, sameDigest } from './tokens';
-
-/** Management tokens look unlike API keys, so neither is ever mistaken for the other. */
-export const MANAGEMENT_TOKEN_PREFIX = 'emt_';
-
-export function generateManagementToken(): string {
-	return MANAGEMENT_TOKEN_PREFIX + randomBase62(40);
-}
 
 export type TokenScope = 'root' | 'admin' | 'read';
 export type TokenCheck = { ok: true; id: number | null; scope: TokenScope } | { ok: false; reason: string };

@@ -29,6 +29,13 @@ export function hashToken(token: string): string {
 	return createHash('sha256').update(token).digest('hex');
 }
 
+/** Management tokens look unlike API keys, so neither is ever mistaken for the other. */
+export const MANAGEMENT_TOKEN_PREFIX = 'emt_';
+
+export function generateManagementToken(): string {
+	return MANAGEMENT_TOKEN_PREFIX + randomBase62(40);
+}
+
 /** Constant-time comparison of two hex digests of equal length. */
 export function sameDigest(a: string, b: string): boolean {
 	if (a.length !== b.length) return false;

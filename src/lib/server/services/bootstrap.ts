@@ -1,10 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import * as z from 'zod';
+import { hashPassword } from '../auth/password';
+import { hashToken, randomToken, sameDigest } from '../auth/token-format';
 import type { DbLike } from '../db';
 import { options, users } from '../db/schema';
 import { createAccount, type FieldFailure, takenField } from './accounts';
-import { hashPassword } from './password';
-import { hashToken, randomToken, sameDigest } from './tokens';
 
 const SETUP_TOKEN_OPTION = 'setup.token';
 const setupTokenValue = z.object({ hash: z.string(), createdAt: z.string() });

@@ -1,11 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { LoginLimiter } from '../auth/login-limiter';
+import { hashPassword, verifyAgainstNothing, verifyPassword } from '../auth/password';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { balanceChanges, users, type UserRole } from '../db/schema';
-import { withChanges } from '../services/notify';
-import type { LoginLimiter } from './login-limiter';
-import { hashPassword, verifyAgainstNothing, verifyPassword } from './password';
-import { invalidateUserSessions } from './session';
+import { withChanges } from './notify';
+import { invalidateUserSessions } from './sessions';
 
 export interface NewAccount {
 	username: string;
