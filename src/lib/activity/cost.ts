@@ -1,19 +1,11 @@
 import { QUOTA_PER_USD } from '../money';
+import type { RequestLog } from '../server/db/schema';
 
 /** The fields of a log row its cost was computed from (the ratios are the row's own). */
-export interface CostInputs {
-	promptTokens: number;
-	completionTokens: number;
-	cacheReadTokens: number;
-	cacheWriteTokens: number;
-	modelRatio: number | null;
-	completionRatio: number | null;
-	groupRatio: number | null;
-	cacheReadRatio: number | null;
-	cacheWriteRatio: number | null;
-	pricePerRequestUsd: number | null;
-	cost: number;
-}
+export type CostInputs = Pick<
+	RequestLog,
+	'promptTokens' | 'completionTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'modelRatio' | 'completionRatio' | 'groupRatio' | 'cacheReadRatio' | 'cacheWriteRatio' | 'pricePerRequestUsd' | 'cost'
+>;
 
 export type CostBreakdown =
 	| { kind: 'tokens'; terms: Array<{ label: string; tokens: number; ratio: number }>; weighted: number; modelRatio: number; groupRatio: number; raw: number; cost: number }

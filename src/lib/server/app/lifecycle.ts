@@ -8,9 +8,9 @@ import { applyMigrations } from '../db/migrate';
 import { createLogger, jsonLogs, printNotice, setLogger, type Logger } from '../observability/logger';
 import { breakerStates, ledgerQueueDepth } from '../observability/relay-metrics';
 import { Ledger } from '../billing/ledger';
+import { reconcileWithWallet } from '../billing/ledger-reconcile';
 import { Wallet } from '../billing/wallet';
 import { createImageFetcher } from '../security/fetch-image';
-import { applyBalances } from '../state/balances';
 import { createPool } from '../db/client';
 import { handleRelayRequest } from '../relay';
 import { configureRelay } from '../relay/context';
@@ -62,16 +62,7 @@ export async function startApp(): Promise<void> {
 
 	const ledgerPool = createPool(database.url, { max: 2, connectTimeout: 5, metricsName: 'ledger' });
 	const wallet = new Wallet();
-	const ledger = new Ledger(ledgerPool.sql, log, {
-		...cfg.ledger,
-		onFlushed(batch, result) {
-			// One synchronous step: the snapshot shows the written balances as the wallet lets go.
-			applyBalances(snapshot(), result.users, result.keys);
-			wallet.flushed(batch);
-		},
-		// Set aside uncharged: its cost no longer waits to be written.
-		onQuarantined: (entry) => wallet.flushed([entry])
-	});
+	const ledger = new Ledger(ledgerPool.sql, log, { ...cfg.ledger, ...reconcileWithWallet(wallet, snapshot) });
 	let stopStateSync: () => Promise<void>;
 	try {
 		stopStateSync = await startStateSync({ db: database.db, sql: database.sql, secrets, log });

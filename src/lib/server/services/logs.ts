@@ -9,42 +9,20 @@ import { canRead, type Actor } from './actor';
 import type { ServiceContext } from './context';
 import { ServiceError, fieldError, parseInput } from './errors';
 
-/** One request log row as the API shows it; the optional fields are for administrators only. */
-export interface LogItem {
-	requestId: string;
-	clientRequestId: string | null;
-	createdAt: Date;
-	userId: number;
+/** Columns of the row that only administrators see, besides the names looked up for them. */
+type AdminColumns = 'channelId' | 'upstreamModel' | 'attempts';
+
+/**
+ * One request log row as the API shows it: the row's own columns (the key's id as `keyId`),
+ * the names looked up for its ids, and its cost in USD; the optional fields are for
+ * administrators only.
+ */
+export interface LogItem extends Omit<RequestLog, 'apiKeyId' | AdminColumns>, Partial<Pick<RequestLog, AdminColumns>> {
 	username?: string | null;
-	keyId: number | null;
+	keyId: RequestLog['apiKeyId'];
 	keyName: string | null;
-	channelId?: number | null;
 	channelName?: string | null;
-	model: string;
-	upstreamModel?: string | null;
-	door: string;
-	stream: boolean;
-	promptTokens: number;
-	completionTokens: number;
-	cacheReadTokens: number;
-	cacheWriteTokens: number;
-	reasoningTokens: number;
-	estimated: boolean;
-	usageClamped: boolean;
-	modelRatio: number | null;
-	completionRatio: number | null;
-	groupRatio: number | null;
-	cacheReadRatio: number | null;
-	cacheWriteRatio: number | null;
-	pricePerRequestUsd: number | null;
-	cost: number;
 	costUsd: number;
-	status: number;
-	latencyMs: number | null;
-	firstTokenMs: number | null;
-	attempts?: number;
-	error: string | null;
-	clientIp: string | null;
 }
 
 export interface LogPage {
@@ -53,43 +31,47 @@ export interface LogPage {
 	next: string | null;
 }
 
-/** Column order of the JSON item and the CSV export; `admin` columns are left out for users. */
-const COLUMNS: Array<{ key: keyof LogItem; admin?: true }> = [
-	{ key: 'requestId' },
-	{ key: 'clientRequestId' },
-	{ key: 'createdAt' },
-	{ key: 'userId' },
-	{ key: 'username', admin: true },
-	{ key: 'keyId' },
-	{ key: 'keyName' },
-	{ key: 'channelId', admin: true },
-	{ key: 'channelName', admin: true },
-	{ key: 'model' },
-	{ key: 'upstreamModel', admin: true },
-	{ key: 'door' },
-	{ key: 'stream' },
-	{ key: 'promptTokens' },
-	{ key: 'completionTokens' },
-	{ key: 'cacheReadTokens' },
-	{ key: 'cacheWriteTokens' },
-	{ key: 'reasoningTokens' },
-	{ key: 'estimated' },
-	{ key: 'usageClamped' },
-	{ key: 'modelRatio' },
-	{ key: 'completionRatio' },
-	{ key: 'groupRatio' },
-	{ key: 'cacheReadRatio' },
-	{ key: 'cacheWriteRatio' },
-	{ key: 'pricePerRequestUsd' },
-	{ key: 'cost' },
-	{ key: 'costUsd' },
-	{ key: 'status' },
-	{ key: 'latencyMs' },
-	{ key: 'firstTokenMs' },
-	{ key: 'attempts', admin: true },
-	{ key: 'error' },
-	{ key: 'clientIp' }
-];
+/**
+ * Who may see each field, in the CSV export's column order. Every field of the item is listed,
+ * so a column added to request_logs does not compile until it has its place here.
+ */
+const CSV_COLUMNS: Record<keyof LogItem, 'everyone' | 'admin'> = {
+	requestId: 'everyone',
+	clientRequestId: 'everyone',
+	createdAt: 'everyone',
+	userId: 'everyone',
+	username: 'admin',
+	keyId: 'everyone',
+	keyName: 'everyone',
+	channelId: 'admin',
+	channelName: 'admin',
+	model: 'everyone',
+	upstreamModel: 'admin',
+	door: 'everyone',
+	stream: 'everyone',
+	promptTokens: 'everyone',
+	completionTokens: 'everyone',
+	cacheReadTokens: 'everyone',
+	cacheWriteTokens: 'everyone',
+	reasoningTokens: 'everyone',
+	estimated: 'everyone',
+	usageClamped: 'everyone',
+	modelRatio: 'everyone',
+	completionRatio: 'everyone',
+	groupRatio: 'everyone',
+	cacheReadRatio: 'everyone',
+	cacheWriteRatio: 'everyone',
+	pricePerRequestUsd: 'everyone',
+	cost: 'everyone',
+	costUsd: 'everyone',
+	status: 'everyone',
+	latencyMs: 'everyone',
+	firstTokenMs: 'everyone',
+	attempts: 'admin',
+	error: 'everyone',
+	clientIp: 'everyone'
+};
+const CSV_KEYS = Object.keys(CSV_COLUMNS) as Array<keyof LogItem>;
 
 // The ledger stamps created_at with the call's start and makes the id a moment later, on the
 // same clock; this slack keeps the id range a superset of the created_at range all the same.
@@ -232,7 +214,7 @@ export const CSV_MAX_ROWS = 1_000_000;
 export function exportLogsCsv(ctx: ServiceContext, actor: Actor, input: unknown): ReadableStream<Uint8Array> {
 	const q = parseInput(logQuery, input);
 	const scope = scopeOf(actor, q);
-	const columns = COLUMNS.filter((c) => scope.admin || !c.admin).map((c) => c.key);
+	const columns = CSV_KEYS.filter((key) => scope.admin || CSV_COLUMNS[key] === 'everyone');
 	const encoder = new TextEncoder();
 	let cursor = q.before;
 	let sent = 0;
