@@ -1,4 +1,4 @@
-import type { ChatUsage } from './canonical';
+import type { ChatUsage } from '../protocol/canonical';
 import type { NormalizedUsage } from './types';
 
 /** OpenAI-shaped usage for the client from the normalized record (PROTOCOLS.md §2.4). */

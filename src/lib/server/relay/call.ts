@@ -20,8 +20,9 @@ import { withOutputLimit } from './output-limit';
 import { readCapped, readPrefix } from './read-capped';
 import { codecFor } from '../doors/registry';
 import { RenderedTranslator } from '../doors/render-stream';
-import { DoorInputError, type DoorCodec, type RenderContext } from '../doors/types';
-import type { ChatCompletion, ChatRequest } from '../providers/canonical';
+import { DoorInputError, isClientFault, isTransformError } from '../protocol/errors';
+import type { DoorCodec, RenderContext } from '../protocol/door';
+import type { ChatCompletion, ChatRequest } from '../protocol/canonical';
 import { doorErrorOf } from './errors';
 import { pathOf } from './routes';
 import { outputBudgetOf, quoteFor, reservationOf, type OutputBudget } from '../billing/pricing';
@@ -261,7 +262,7 @@ async function attempt(
 	} catch (err) {
 		// The request cannot be put in this upstream's terms (or an image it needs was refused):
 		// the client's to fix, and no other channel of this type would do better.
-		if (err instanceof Error && CLIENT_INPUT_ERRORS.has(err.name)) return { kind: 'failed', failure: { kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' } };
+		if (isTransformError(err) && isClientFault(err)) return { kind: 'failed', failure: { kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' } };
 		throw err;
 	}
 	const ctx = relayContext();
@@ -349,8 +350,8 @@ async function attempt(
 			finished = adaptor.finishResponse(route.door, text, req.model, maxTokensOf(req.canonical));
 			if (route.render && req.codec) finished = { ...finished, body: req.codec.renderCompletion(JSON.parse(finished.body) as ChatCompletion, renderContext(input, req)) };
 		} catch (err) {
-			// An answer the upstream says is the request's fault (retry: false) is the client's to see.
-			if (err instanceof Error && (err as { retry?: unknown }).retry === false) {
+			// An answer the upstream says is the request's fault is the client's to see.
+			if (isTransformError(err) && err.kind === 'upstream-format' && !err.retry) {
 				return failed({ kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' });
 			}
 			return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });
@@ -464,9 +465,6 @@ function maxTokensOf(body: Record<string, unknown>): number | undefined {
 
 /** An upstream's error message is in its first bytes; the rest is not read. */
 const ERROR_BODY_LIMIT = 64 * 1024;
-
-/** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */
-const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError', 'DoorInputError']);
 
 /**
  * The upstream request for one attempt: the client's own body when the channel speaks the

@@ -1,4 +1,4 @@
-import type { DoorError } from '../types';
+import type { DoorError } from '../../protocol/door';
 
 /** Anthropic's error type for a status (PROTOCOLS.md §8.5). */
 export function anthropicErrorType(err: Pick<DoorError, 'status' | 'type' | 'code'>): string {

@@ -1,5 +1,5 @@
-import type { ChatRequest } from '../../providers/canonical';
-import type { DoorCodec } from '../types';
+import type { ChatRequest } from '../../protocol/canonical';
+import type { DoorCodec } from '../../protocol/door';
 import { anthropicErrorBody } from './errors';
 import { messagesToCanonical } from './request';
 import { renderMessage } from './response';

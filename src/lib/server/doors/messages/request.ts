@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { CacheControl, ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ThinkingBlock, ToolCall, ToolChoice } from '../../providers/canonical';
+import type { CacheControl, ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ThinkingBlock, ToolCall, ToolChoice } from '../../protocol/canonical';
 import { isRecord, parseOrRefuse } from '../shared';
-import { DoorInputError } from '../types';
+import { DoorInputError } from '../../protocol/errors';
 
 /*
  * Anthropic Messages request → canonical chat request (PROTOCOLS.md §8.2). Only the outer

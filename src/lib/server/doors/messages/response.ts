@@ -1,6 +1,6 @@
-import type { ChatCompletion, ChatUsage, FinishReason } from '../../providers/canonical';
+import type { ChatCompletion, ChatUsage, FinishReason } from '../../protocol/canonical';
 import { argumentsObject, idPart } from '../shared';
-import type { RenderContext } from '../types';
+import type { RenderContext } from '../../protocol/door';
 
 /*
  * Canonical chat.completion → Anthropic `message` (PROTOCOLS.md §8.3).

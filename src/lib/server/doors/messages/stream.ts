@@ -1,6 +1,6 @@
-import type { ChatChunk, ChatUsage, ThinkingBlock, ToolCallDelta } from '../../providers/canonical';
+import type { ChatChunk, ChatUsage, ThinkingBlock, ToolCallDelta } from '../../protocol/canonical';
 import { isCompleteJson, sseEvent } from '../shared';
-import type { DoorError, RenderContext, StreamRenderer } from '../types';
+import type { DoorError, RenderContext, StreamRenderer } from '../../protocol/door';
 import { anthropicErrorBody } from './errors';
 import { anthropicUsageOf, messageId, stopReasonOf, type StopReason } from './response';
 

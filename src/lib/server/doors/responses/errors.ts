@@ -1,4 +1,4 @@
-import type { DoorError } from '../types';
+import type { DoorError } from '../../protocol/door';
 
 /** OpenAI's error shape (PROTOCOLS.md §2.5): the Responses door shares it with chat completions. */
 export function openaiErrorBody(err: DoorError): { error: { message: string; type: string; param: string | null; code: string | null } } {

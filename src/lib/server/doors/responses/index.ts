@@ -1,4 +1,4 @@
-import type { DoorCodec } from '../types';
+import type { DoorCodec } from '../../protocol/door';
 import { openaiErrorBody } from './errors';
 import { responsesToCanonical } from './request';
 import { renderResponse } from './response';
@@ -13,4 +13,3 @@ export const responsesDoor: DoorCodec = {
 	errorBody: openaiErrorBody
 };
 
-export { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './passthrough';

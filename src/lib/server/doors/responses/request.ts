@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ResponseFormat, ToolChoice } from '../../providers/canonical';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ResponseFormat, ToolChoice } from '../../protocol/canonical';
 import { isRecord, parseOrRefuse } from '../shared';
-import { DoorInputError } from '../types';
+import { DoorInputError } from '../../protocol/errors';
 
 /*
  * OpenAI Responses request → canonical chat request (PROTOCOLS.md §9.1). Stateless: anything

@@ -1,6 +1,6 @@
-import type { ChatChunk, ChatUsage, FinishReason } from '../../providers/canonical';
+import type { ChatChunk, ChatUsage, FinishReason } from '../../protocol/canonical';
 import { sseEvent } from '../shared';
-import type { DoorError, RenderContext, StreamRenderer } from '../types';
+import type { DoorError, RenderContext, StreamRenderer } from '../../protocol/door';
 import { customToolNames } from './request';
 import { callItem, idsFor, responseObject, responsesUsageOf, statusOf, type OutputItem } from './response';
 

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { describe, expect, test } from 'vitest';
-import { channelState } from '../../testing/channel-state';
-import type { ChannelState } from '../../state/snapshot';
+import type { ChannelTarget } from '../../protocol/types';
 import type { BuildRequestInput, Door } from '../types';
 import { anthropicAdaptor, anthropicConfig, UpstreamRequestError } from '.';
 import { fromAnthropicName, toAnthropicId, toAnthropicName } from './names';
@@ -11,8 +10,8 @@ import { fromAnthropicName, toAnthropicId, toAnthropicName } from './names';
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const json = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
 
-function channel(config: Record<string, unknown> = {}): ChannelState {
-	return channelState(1, { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', config });
+function channel(config: Record<string, unknown> = {}): ChannelTarget {
+	return { baseUrl: 'https://api.anthropic.com/v1', config };
 }
 
 function build(body: Record<string, unknown>, over: Partial<BuildRequestInput> = {}) {

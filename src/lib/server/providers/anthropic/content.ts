@@ -1,6 +1,6 @@
 import { parseDataUrl, type DataUrl } from '../data-url';
 import { partPath, refusePart } from '../content-parts';
-import { UpstreamRequestError } from '../request-error';
+import { UpstreamRequestError } from '../../protocol/errors';
 import { rec, str, type Json } from './guards';
 
 /**

@@ -1,12 +1,8 @@
 import { retryAfterMs } from '../openai/errors';
 import type { UpstreamFailure } from '../types';
+import { recordOr as rec } from '../../protocol/json';
 
-export { UpstreamRequestError } from '../request-error';
-
-/** The answer was not an Anthropic message at all. */
-export class UpstreamFormatError extends Error {
-	override name = 'UpstreamFormatError';
-}
+export { UpstreamRequestError } from '../../protocol/errors';
 
 export interface AnthropicError {
 	type: string | undefined;
@@ -16,8 +12,6 @@ export interface AnthropicError {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
-const rec = (value: unknown): Record<string, unknown> | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /** `{"type":"error","error":{"type","message"}}` (also as an SSE error event's data), or the text. */
 export function anthropicError(status: number, text: string): AnthropicError {

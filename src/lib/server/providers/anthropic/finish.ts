@@ -1,4 +1,4 @@
-import type { FinishReason } from '../canonical';
+import type { FinishReason } from '../../protocol/canonical';
 
 /** Anthropic stop_reason → OpenAI finish_reason (PROTOCOLS.md §4.3). */
 export function finishReasonOf(stopReason: unknown, jsonTool: boolean): FinishReason {

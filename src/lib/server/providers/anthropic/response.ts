@@ -1,7 +1,7 @@
-import type { AssistantMessage, ChatCompletion, ThinkingBlock, ToolCall } from '../canonical';
+import type { AssistantMessage, ChatCompletion, ThinkingBlock, ToolCall } from '../../protocol/canonical';
 import type { Door, FinishedResponse } from '../types';
 import { chatUsageOf } from '../usage';
-import { UpstreamFormatError } from './errors';
+import { UpstreamFormatError } from '../../protocol/errors';
 import { finishReasonOf } from './finish';
 import { arr, parseJson, rec, str, type Json } from './guards';
 import { fromAnthropicName, JSON_TOOL_NAME } from './names';

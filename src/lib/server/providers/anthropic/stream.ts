@@ -1,4 +1,4 @@
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { EVENT_TOO_LARGE } from '../sse-framing';
 import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';

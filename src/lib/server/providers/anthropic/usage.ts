@@ -1,8 +1,7 @@
 import type { NormalizedUsage } from '../types';
 import { TokenCountReader } from '../usage';
+import { recordOr as rec } from '../../protocol/json';
 
-const rec = (value: unknown): Record<string, unknown> | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
  * Anthropic's usage object as the normalized record (PROTOCOLS.md §4.3): `input_tokens`

@@ -3,6 +3,7 @@ import { azureConfigOf, type AzureConfig } from './config';
 import { acceptsField } from './fields';
 import { isReasoningModelName } from '../reasoning-models';
 import { apiVersionOf, DEVELOPER_ROLE, since, USAGE_IN_STREAM, type ApiVersion } from './version';
+import { isRecord } from '../../protocol/json';
 
 const PATHS: Partial<Record<Door, string>> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
@@ -123,8 +124,4 @@ function withRoles(messages: unknown[], version: ApiVersion, reasoning: boolean)
 		const role = rename(message.role);
 		return role === message.role ? message : { ...message, role };
 	});
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { FinishReason, ToolCall } from '../canonical';
+import type { FinishReason, ToolCall } from '../../protocol/canonical';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
 
 /**

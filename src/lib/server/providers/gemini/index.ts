@@ -7,7 +7,6 @@ import { finishGeminiResponse } from './response';
 import { createGeminiStreamTranslator } from './stream';
 
 export { geminiConfig } from './config';
-export { GeminiAnswerError } from './response';
 
 /**
  * Google Gemini (Generative Language API, or Vertex AI with an access token): always

@@ -1,4 +1,4 @@
-import { DoorInputError } from '../../doors/types';
+import { DoorInputError } from '../../protocol/errors';
 import { partPath, refusePart } from '../content-parts';
 import { parseDataUrl } from '../data-url';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '../../protocol/canonical';
 import { inlineRemoteImages } from '../inline-images';
 import type { ImageFetcher } from '../types';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { createBoundedParser, EVENT_TOO_LARGE } from '../sse-framing';
 import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';

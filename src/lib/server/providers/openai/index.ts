@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from '../../doors/responses/passthrough';
+import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './responses-passthrough';
 import type { ProviderAdaptor } from '../types';
 import { buildOpenAIRequest } from './request';
 import { classifyOpenAIFailure } from './errors';

@@ -1,9 +1,7 @@
+import { UpstreamFormatError } from '../../protocol/errors';
 import type { Door, FinishedResponse } from '../types';
 import { usageFromOpenAI } from './usage';
 
-export class UpstreamFormatError extends Error {
-	override name = 'UpstreamFormatError';
-}
 
 /** The upstream's JSON answer with the public model name put back, and its usage. */
 export function finishOpenAIResponse(_door: Door, text: string, publicModel: string): FinishedResponse {

@@ -1,8 +1,9 @@
-import type { ChatMessage, ChatRequest } from '../canonical';
+import type { ChatMessage, ChatRequest } from '../../protocol/canonical';
 import { partPath, refusePart } from '../content-parts';
 import { parseDataUrl } from '../data-url';
-import { UpstreamRequestError } from '../request-error';
+import { UpstreamRequestError } from '../../protocol/errors';
 import { imageInputOf, type ImageInput } from './vision';
+import { isRecord } from '../../protocol/json';
 
 /**
  * Workers AI's default max_tokens is small (256 on many models) and truncates silently, so a
@@ -196,8 +197,4 @@ function imageToTextBody(req: ChatRequest, stream: boolean): Record<string, unkn
 	});
 	if (!image) throw new UpstreamRequestError('This model describes an image: the request must have one image_url part.', 'messages');
 	return { prompt: texts.join('\n\n'), image, max_tokens: maxTokensOf(req), ...samplingOf(req) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

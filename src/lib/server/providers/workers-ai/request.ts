@@ -1,7 +1,8 @@
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '../../protocol/canonical';
 import type { BuildRequestInput, Door, OutboundRequest } from '../types';
 import { workersAiConfigOf } from './config';
 import { nativeBody } from './native-request';
+import { isRecord } from '../../protocol/json';
 
 /**
  * Model ids go into the native path as they are (`/ai/run/@cf/meta/llama-3.1-8b-instruct`,
@@ -82,8 +83,4 @@ function joinedText(content: unknown): string | undefined {
 		texts.push(part.text);
 	}
 	return texts.join('\n');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

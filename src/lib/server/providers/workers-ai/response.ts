@@ -1,5 +1,6 @@
-import type { ChatCompletion, FinishReason } from '../canonical';
-import { finishOpenAIResponse, UpstreamFormatError } from '../openai/response';
+import type { ChatCompletion, FinishReason } from '../../protocol/canonical';
+import { UpstreamFormatError } from '../../protocol/errors';
+import { finishOpenAIResponse } from '../openai/response';
 import { parseJsonObject } from '../sse-reader';
 import type { Door, FinishedResponse, NormalizedUsage } from '../types';
 import { chatUsageOf } from '../usage';

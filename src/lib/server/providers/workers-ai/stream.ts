@@ -1,4 +1,4 @@
-import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { EVENT_TOO_LARGE } from '../sse-framing';
 import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
 import { TextTally } from '../text-tally';

@@ -1,4 +1,4 @@
-import type { ToolCall } from '../canonical';
+import type { ToolCall } from '../../protocol/canonical';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
