@@ -34,7 +34,7 @@ const MIN_SAMPLE = 64 * 1024;
  * first (to commit, and to learn the upstream's model name), the one carrying usage, and an
  * error. When the upstream reports another model name, it is swapped byte-wise.
  */
-export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
+export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions, readUsage = usageFromOpenAI): StreamTranslator {
 	let state: StreamTranslator['state'] = 'waiting';
 	let rejection: string | undefined;
 	const events = new EventSplitter(BLANK_LINES);
@@ -83,7 +83,7 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 	function takeUsage(part: Buffer, at: number): Buffer {
 		const [start, end] = eventBounds(part, at);
 		const event = parseJsonObject(dataOf(part.subarray(start, end)));
-		usage = usageFromOpenAI(event?.usage) ?? usage;
+		usage = readUsage(event?.usage) ?? usage;
 		held = undefined; // usage is known: nothing to count
 		const usageOnly = Array.isArray(event?.choices) && event.choices.length === 0;
 		return usageOnly && !clientWantsUsage ? Buffer.concat([part.subarray(0, start), part.subarray(end)]) : part;
