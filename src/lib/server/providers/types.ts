@@ -43,7 +43,7 @@ export interface StreamOptions {
 }
 
 /**
- * What the relay does about an upstream's refusal (PROTOCOLS.md §10): try another channel
+ * What the relay does about an upstream's refusal (docs/protocol.md, "Failover and retry"): try another channel
  * (counts toward the channel's breaker), cool the channel down (rate limited or overloaded),
  * disable the key that was used (refused credentials, credit exhausted), skip this channel for
  * the model (404), or give up and show the client (its own mistake).
@@ -73,7 +73,7 @@ export type ImageFetcher = (url: string) => Promise<{ mediaType: string; base64:
  * Everything the relay needs to know about one upstream protocol. Pure: no I/O, except the
  * optional `prepare` step, which gets its I/O (image downloads) handed in.
  *
- * A call reaches an adaptor in one of two ways (PROTOCOLS.md §1):
+ * A call reaches an adaptor in one of two ways (docs/protocol.md, "Converter architecture"):
  * - natively: `native(door, channel)` is true, and the body is the client's own, in the door's
  *   protocol; the answer goes back in that protocol (passthrough, usage sniffed);
  * - converted: the body is a canonical `ChatRequest` and `door` is 'chat'; the answer must be

@@ -4,7 +4,7 @@ import { responsesToCanonical } from './request';
 import { renderResponse } from './response';
 import { createResponsesStreamRenderer } from './stream';
 
-/** The OpenAI Responses door (`POST /v1/responses`, PROTOCOLS.md §9) for converted routes. */
+/** The OpenAI Responses door (`POST /v1/responses`, docs/doors/responses.md) for converted routes. */
 export const responsesDoor: DoorCodec = {
 	door: 'responses',
 	toCanonical: responsesToCanonical,

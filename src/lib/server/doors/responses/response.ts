@@ -4,7 +4,7 @@ import type { RenderContext } from '../../protocol/door';
 import { customToolNames } from './request';
 
 /*
- * Canonical chat.completion → Responses `response` object (PROTOCOLS.md §9.2). The same
+ * Canonical chat.completion → Responses `response` object (docs/doors/responses.md, "Answers"). The same
  * builders serve the stream's lifecycle events (stream.ts).
  */
 

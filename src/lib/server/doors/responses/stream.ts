@@ -5,7 +5,7 @@ import { customToolNames } from './request';
 import { callItem, idsFor, responseObject, responsesUsageOf, statusOf, type OutputItem } from './response';
 
 /*
- * Canonical chunks → Responses SSE (PROTOCOLS.md §9.3). Every event carries `type` and a
+ * Canonical chunks → Responses SSE (docs/doors/responses.md, "Streaming"). Every event carries `type` and a
  * `sequence_number` counting from 0; the stream ends with response.completed /
  * response.incomplete (no [DONE]). Reasoning and message items are sequential (one open at
  * a time, closed before a function-call item opens); function-call items are addressed by

@@ -134,7 +134,7 @@ describe('request: passthrough body', () => {
 	});
 });
 
-describe('request: canonical → Messages (PROTOCOLS.md §4.2)', () => {
+describe('request: canonical → Messages (docs/providers/anthropic.md, "Requests")', () => {
 	test('golden 2, 4, 6, 7: system collection, merged turns, parallel tool results first, signed thinking, sanitised names', () => {
 		const out = JSON.parse(build(json('chat-tool-loop.request.json'), { stream: true }).body);
 		expect(out).toEqual(json('chat-tool-loop.expected.json'));
@@ -391,7 +391,7 @@ describe('tool names and ids', () => {
 	});
 });
 
-describe('non-stream response → chat.completion (PROTOCOLS.md §4.3)', () => {
+describe('non-stream response → chat.completion (docs/providers/anthropic.md, "Answers")', () => {
 	test('golden 4, 7, 12: text joined, tool calls under the client’s names, thinking kept with signatures, usage arithmetic', () => {
 		const finished = anthropicAdaptor.finishResponse('chat', fixture('message-thinking-tools.json'), 'claude-public');
 		const body = JSON.parse(finished.body);
@@ -458,7 +458,7 @@ describe('non-stream response → chat.completion (PROTOCOLS.md §4.3)', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §4.5, §10)', () => {
+describe('failure classification (docs/providers/anthropic.md, "Errors"; docs/protocol.md, "Failover and retry")', () => {
 	const err = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_1' });
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) => anthropicAdaptor.classifyFailure(status, new Headers(headers), body);
 
@@ -518,7 +518,7 @@ function chunksOf(out: string) {
 	return { chunks: events.filter((e) => e !== 'data: [DONE]').map((e) => JSON.parse(e.replace(/^data: /, ''))), done };
 }
 
-describe('stream → chat.completion.chunk (PROTOCOLS.md §4.4, §2.3)', () => {
+describe('stream → chat.completion.chunk (docs/providers/anthropic.md, "Streaming"; docs/protocol.md, "Chunks")', () => {
 	const whole = translate(fixture('stream-thinking-tools.sse'), { clientWantsUsage: true }).out;
 
 	for (const size of [1, 7, 64]) {

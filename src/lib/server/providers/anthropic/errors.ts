@@ -32,7 +32,7 @@ export function anthropicError(status: number, text: string): AnthropicError {
 	return { type: undefined, message: message ?? `The upstream answered with HTTP ${status}`, detailCode: undefined };
 }
 
-/** A 400 that is about this channel's account rather than the request (PROTOCOLS.md §4.5). */
+/** A 400 that is about this channel's account rather than the request (docs/providers/anthropic.md, "Errors"). */
 const ACCOUNT_PROBLEM = /credit balance|spend limit|billing/i;
 const TOO_LONG = /prompt is too long|context (window|length)|too many tokens/i;
 

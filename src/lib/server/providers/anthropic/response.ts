@@ -9,7 +9,7 @@ import { usageFromAnthropic } from './usage';
 
 /**
  * A non-stream Anthropic answer. On the /v1/messages door it goes back as Anthropic JSON with
- * the public model name; otherwise it becomes a `chat.completion` (PROTOCOLS.md §4.3).
+ * the public model name; otherwise it becomes a `chat.completion` (docs/providers/anthropic.md, "Answers").
  */
 export function finishAnthropicResponse(door: Door, text: string, publicModel: string): FinishedResponse {
 	const message = rec(parseJson(text));

@@ -7,7 +7,7 @@ import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 
 /**
- * Azure's OpenAI-shaped SSE, cleaned up event by event (PROTOCOLS.md §6.3): the leading
+ * Azure's OpenAI-shaped SSE, cleaned up event by event (docs/providers/azure.md, "Streaming"): the leading
  * prompt-filter chunk (`choices: []`, no usage) and asynchronous-filter annotations (choices
  * without `delta`) are dropped, `model` becomes the public name, the usage chunk is read and
  * forwarded only when the client asked for it, and an error event is reported, not forwarded.

@@ -2,7 +2,7 @@ import { createFailureClassifier, retryAfterMs } from '../kit/classify';
 import { arrayOr, isObject, objectOr, stringOr } from './json';
 
 /**
- * Gemini's `google.rpc` error body (PROTOCOLS.md §5.6) classified per §10:
+ * Gemini's `google.rpc` error body (docs/providers/gemini.md, "Errors") classified per docs/protocol.md, "Failover and retry":
  * `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED","details":[…]}}`,
  * sometimes wrapped in a one-element array.
  */

@@ -68,7 +68,7 @@ describe('config and URLs', () => {
 	});
 });
 
-describe('request conversion (§5.2)', () => {
+describe('request conversion (docs/providers/gemini.md, "Requests")', () => {
 	test('golden 2, 3, 4, 5, 7: system messages, merged turns, images, PDF, tool loop, no-arg tool, signatures', () => {
 		const body = json('request-agent.json');
 		const before = JSON.stringify(body);
@@ -216,7 +216,7 @@ describe('request conversion (§5.2)', () => {
 	});
 });
 
-describe('non-stream response (§5.3)', () => {
+describe('non-stream response (docs/providers/gemini.md, "Answers")', () => {
 	const finish = (name: string) => {
 		const out = geminiAdaptor.finishResponse('chat', fixture(name), 'public-model');
 		return { ...out, json: JSON.parse(out.body) as Record<string, any> };
@@ -310,7 +310,7 @@ describe('non-stream response (§5.3)', () => {
 	});
 });
 
-describe('stream translation (§5.4)', () => {
+describe('stream translation (docs/providers/gemini.md, "Streaming")', () => {
 	const encoder = new TextEncoder();
 
 	function translate(text: string, clientWantsUsage: boolean, size = 0) {
@@ -442,7 +442,7 @@ describe('stream translation (§5.4)', () => {
 	});
 });
 
-describe('failure classification (§5.6, §10)', () => {
+describe('failure classification (docs/providers/gemini.md, "Errors"; docs/protocol.md, "Failover and retry")', () => {
 	const classify = (status: number, body: string, headers: Record<string, string> = {}) => geminiAdaptor.classifyFailure(status, new Headers(headers), body);
 
 	test('golden 11: 429 RESOURCE_EXHAUSTED cools for RetryInfo.retryDelay; 503 UNAVAILABLE retries', () => {

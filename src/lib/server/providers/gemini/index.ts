@@ -10,7 +10,7 @@ export { geminiConfig } from './config';
 
 /**
  * Google Gemini (Generative Language API, or Vertex AI with an access token): always
- * converted from and to canonical OpenAI chat (PROTOCOLS.md §5).
+ * converted from and to canonical OpenAI chat (docs/providers/gemini.md).
  */
 export const geminiAdaptor: ProviderAdaptor = {
 	type: 'gemini',

@@ -8,7 +8,7 @@ import { arrayOr, isObject, numberOr, stringOr, type Json } from './json';
 import { usageFromGemini } from './usage';
 
 
-/** `GenerateContentResponse` → `chat.completion` text (PROTOCOLS.md §5.3), model = the public name. */
+/** `GenerateContentResponse` → `chat.completion` text (docs/providers/gemini.md, "Answers"), model = the public name. */
 export function finishGeminiResponse(_door: Door, text: string, publicModel: string): FinishedResponse {
 	const response = parseResponse(text);
 	const completion = toCompletion(response, publicModel, Math.floor(Date.now() / 1000));

@@ -8,9 +8,9 @@ import { isRecord, parseJsonObject } from '../../protocol/json';
 
 /*
  * An upstream that serves /responses itself (OpenAI, Azure v1, some compatible hosts): its
- * answer goes to the client as is (PROTOCOLS.md §1 rule 2), read only for usage, the end of
+ * answer goes to the client as is (docs/protocol.md, "Converter architecture", rule 2), read only for usage, the end of
  * the stream and in-stream errors. One change is made: the upstream's model name is replaced
- * by the public one (§2.2), in the lifecycle events that carry the response object.
+ * by the public one (docs/protocol.md, "Completion"), in the lifecycle events that carry the response object.
  */
 
 /** Responses usage (input_tokens include cached ones) as the normalized record. */

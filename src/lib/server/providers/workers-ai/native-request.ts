@@ -7,7 +7,7 @@ import { isRecord } from '../../protocol/json';
 
 /**
  * Workers AI's default max_tokens is small (256 on many models) and truncates silently, so a
- * request without a limit gets this one (PROTOCOLS.md §7.2).
+ * request without a limit gets this one (docs/providers/workers-ai.md, "Native requests").
  */
 export const DEFAULT_MAX_TOKENS = 2048;
 
@@ -20,7 +20,7 @@ export function maxTokensOf(req: ChatRequest): number {
 }
 
 /**
- * Canonical request → `/ai/run/{model}` body (PROTOCOLS.md §7.2): content as the model's
+ * Canonical request → `/ai/run/{model}` body (docs/providers/workers-ai.md, "Native requests"): content as the model's
  * schema takes it (docs/providers/workers-ai.md: strings, or image parts / image bytes for
  * vision models), tools in OpenAI's function form, max_tokens always set. Parameters the
  * native schemas lack (n, stop, logprobs, user, tool_choice, parallel_tool_calls,

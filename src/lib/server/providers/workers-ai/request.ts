@@ -6,7 +6,7 @@ import { isRecord } from '../../protocol/json';
 
 /**
  * Model ids go into the native path as they are (`/ai/run/@cf/meta/llama-3.1-8b-instruct`,
- * PROTOCOLS.md §7): each segment is percent-encoded except `@`, so `/` keeps separating
+ * docs/providers/workers-ai.md): each segment is percent-encoded except `@`, so `/` keeps separating
  * segments, and `.` / `..` segments are encoded so they cannot climb out of /ai/run.
  */
 export function modelPath(model: string): string {
@@ -31,8 +31,8 @@ export function workersAiUrl(baseUrl: string, accountId: string, door: Door, nat
 
 /**
  * Chat in 'openai' mode and every embeddings call go to the OpenAI-compatible endpoints with the
- * client's body (PROTOCOLS.md §7.1); chat in 'native' mode is a converted canonical request
- * sent to /ai/run/{model} (§7.2).
+ * client's body (docs/providers/workers-ai.md, "OpenAI-compatible endpoints"); chat in 'native' mode is a converted canonical request
+ * sent to /ai/run/{model} (docs/providers/workers-ai.md, "Native requests").
  */
 export function buildWorkersAiRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
 	const config = workersAiConfigOf(channel.config);

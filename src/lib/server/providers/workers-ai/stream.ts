@@ -16,7 +16,7 @@ export interface WorkersStreamOptions extends StreamOptions {
 
 /**
  * Workers AI streams in two shapes, told apart per event because the interface does not say
- * which endpoint was called (PROTOCOLS.md §7.1, §7.3):
+ * which endpoint was called (docs/providers/workers-ai.md, "OpenAI-compatible endpoints", "Native answers"):
  * - OpenAI chunks (`choices`), from /ai/v1 and from newer models on /ai/run: passed on with
  *   the public model name, `role` only in the first delta, the usage chunk only when asked,
  *   and a finish chunk added if the upstream never sent one;

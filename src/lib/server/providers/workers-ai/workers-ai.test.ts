@@ -113,7 +113,7 @@ describe('compat request', () => {
 	});
 });
 
-describe('native request (PROTOCOLS.md §7.2)', () => {
+describe('native request (docs/providers/workers-ai.md, "Native requests")', () => {
 	test('string content, system for developer, tool turns, max_tokens always set, unsupported fields dropped', () => {
 		const req = chat({
 			messages: [
@@ -418,7 +418,7 @@ describe('stream translation', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §7.4, §10)', () => {
+describe('failure classification (docs/providers/workers-ai.md, "Errors"; docs/protocol.md, "Failover and retry")', () => {
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) => workersAiAdaptor.classifyFailure(status, new Headers(headers), body);
 
 	test('capacity and rate limits cool; the daily allocation disables the key until UTC midnight', () => {
