@@ -113,9 +113,44 @@ export function architectureViolations(root: string): Violation[] {
 	return violations;
 }
 
+/**
+ * Comments cite the repo's own docs by file and heading (`docs/billing.md`, then the heading in quotes): every cited file and heading
+ * must exist, so a renamed section cannot leave the code pointing nowhere.
+ */
+export function brokenDocCitations(root: string): string[] {
+	const headings = new Map<string, Set<string>>();
+	const headingsOf = (doc: string) => {
+		let found = headings.get(doc);
+		if (!found) {
+			const lines = readFileSync(join(root, doc), 'utf8').split('\n');
+			found = new Set(lines.filter((l) => /^#+ /.test(l)).map((l) => l.replace(/^#+ /, '').trim()));
+			headings.set(doc, found);
+		}
+		return found;
+	};
+	const broken: string[] = [];
+	for (const file of [...sourceFiles(root, 'src'), ...sourceFiles(root, 'scripts')]) {
+		for (const m of readFileSync(file, 'utf8').matchAll(/(docs\/[\w./-]+\.md)((?:,\s*"[^"]+")*)/g)) {
+			const doc = m[1]!;
+			if (!existsSync(join(root, doc))) {
+				broken.push(`${relative(root, file)}: ${doc} does not exist`);
+				continue;
+			}
+			for (const [, heading] of (m[2] ?? '').matchAll(/"([^"]+)"/g)) {
+				if (!headingsOf(doc).has(heading!)) broken.push(`${relative(root, file)}: ${doc} has no heading "${heading}"`);
+			}
+		}
+	}
+	return broken;
+}
+
 if (import.meta.main) {
-	const found = architectureViolations(resolve(import.meta.dir, '..'));
+	const root = resolve(import.meta.dir, '..');
+	const found = architectureViolations(root);
 	for (const v of found) console.log(`${v.file}: ${v.rule} (${v.imports})`);
+	const broken = brokenDocCitations(root);
+	for (const b of broken) console.log(b);
 	console.log(found.length === 0 ? 'architecture: no violations' : `architecture: ${found.length} violation(s)`);
-	process.exit(found.length === 0 ? 0 : 1);
+	console.log(broken.length === 0 ? 'doc citations: all resolve' : `doc citations: ${broken.length} broken`);
+	process.exit(found.length + broken.length === 0 ? 0 : 1);
 }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createResponsesPassthroughTranslator } from '../../src/lib/server/doors/responses/passthrough';
+import { createResponsesPassthroughTranslator } from '../../src/lib/server/providers/openai/responses-passthrough';
 import { startMockResponses, type MockResponses } from './mock-responses';
 
 let mock: MockResponses;

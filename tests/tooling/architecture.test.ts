@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { architectureViolations } from '../../scripts/architecture';
+import { architectureViolations, brokenDocCitations } from '../../scripts/architecture';
 
 const projectRoot = resolve(import.meta.dirname, '../..');
 
@@ -71,5 +71,15 @@ describe('architecture rules', () => {
 	test('a route importing the database from a .svelte script is caught too', () => {
 		const root = tree({ ...clean, 'src/routes/x/+page.svelte': "<script lang=\"ts\">\n\timport { users } from '$lib/server/db';\n</script>\n<p>{users}</p>\n" });
 		expect(architectureViolations(root).map((v) => v.rule)).toEqual(['routes must not import db/']);
+	});
+
+	test('every docs/ citation in the code names a file and heading that exist; a wrong one is reported', () => {
+		expect(brokenDocCitations(projectRoot)).toEqual([]);
+		const root = tree({
+			...clean,
+			'docs/billing.md': '# Billing\n\n## What a call pays\n',
+			[`${S}/relay/call.ts`]: '// docs/billing.md, "What a call pays"; docs/billing.md, "Refunds"; docs/nowhere.md\nexport const x = 1;\n'
+		});
+		expect(brokenDocCitations(root)).toEqual([`${S}/relay/call.ts: docs/billing.md has no heading "Refunds"`, `${S}/relay/call.ts: docs/nowhere.md does not exist`]);
 	});
 });

@@ -1,5 +1,6 @@
 import { groupName, modelName } from '../../schemas/common';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
+import { isRecord } from '../protocol/json';
 
 /**
  * Reads New-API's price options (the JSON an admin copies out of its option table) into our
@@ -60,9 +61,6 @@ export class NewApiImportError extends Error {
 	}
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function show(value: unknown): string {
 	const text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));

@@ -1,3 +1,4 @@
+import { isRecord } from '../protocol/json';
 /**
  * How many prompt tokens a call's reservation holds, computed without a tokenizer on the hot
  * path (docs/billing.md, "Reservations"). Everything the client sent counts by its size, at
@@ -56,8 +57,4 @@ function* mediaParts(prompt: unknown): Generator<MediaPart> {
 function decodedSize(payload: string): number {
 	const comma = payload.startsWith('data:') ? payload.indexOf(',') + 1 : 0;
 	return Math.floor(((payload.length - comma) * 3) / 4);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,7 @@
-import type { Door } from '../providers/types';
+import type { Door } from '../protocol/types';
 import { messagesDoor } from './messages';
 import { responsesDoor } from './responses';
-import type { DoorCodec } from './types';
+import type { DoorCodec } from '../protocol/door';
 
 /** Inbound protocols other than OpenAI's own, by door. */
 const CODECS: ReadonlyMap<Door, DoorCodec> = new Map<Door, DoorCodec>([

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
-import { DoorInputError } from './types';
+import { DoorInputError } from '../protocol/errors';
+import { isRecord } from '../protocol/json';
 
 /** One SSE event with a name, as the Anthropic and Responses protocols frame them. */
 export function sseEvent(type: string, data: unknown): string {
@@ -12,9 +13,7 @@ export function idPart(requestId: string): string {
 	return clean || 'gateway';
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+export { isRecord } from '../protocol/json';
 
 /** Parses a body with a zod schema; the first problem becomes the door's 400 (with its path as `param`). */
 export function parseOrRefuse<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -1,4 +1,4 @@
-import { UpstreamRequestError } from './request-error';
+import { UpstreamRequestError } from '../protocol/errors';
 
 /**
  * Refusing content parts a converter cannot carry (docs/providers/content-parts.md): a part

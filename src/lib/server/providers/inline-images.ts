@@ -1,5 +1,6 @@
-import type { ChatRequest, ContentPart } from './canonical';
+import type { ChatRequest, ContentPart } from '../protocol/canonical';
 import type { ImageFetcher } from './types';
+import { isRecord } from '../protocol/json';
 
 /**
  * For upstreams that take images only as bytes (Gemini, Workers AI's native models): every
@@ -45,8 +46,4 @@ function imageUrlOf(part: unknown): string | undefined {
 	if (!isRecord(part) || part.type !== 'image_url' || !isRecord(part.image_url)) return undefined;
 	const url = part.image_url.url;
 	return typeof url === 'string' ? url : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -43,15 +43,7 @@ export function createSseReader(): SseReader {
 	};
 }
 
-/** A JSON object from an event's data, or undefined. */
-export function parseJsonObject(data: string): Record<string, unknown> | undefined {
-	try {
-		const value: unknown = JSON.parse(data);
-		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-	} catch {
-		return undefined;
-	}
-}
+export { parseJsonObject } from '../protocol/json';
 
 /** The message of an `{"error": ...}` body: a string, or an object's `message`. */
 export function errorMessageOf(value: Record<string, unknown>): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { messagesDoor } from '../doors/messages';
-import { RenderedTranslator } from '../doors/render-stream';
+import { RenderedTranslator } from '../relay/render-stream';
 import { anthropicAdaptor } from './anthropic';
 import { azureAdaptor } from './azure';
 import { geminiAdaptor } from './gemini';
@@ -43,7 +43,7 @@ const anthropicEvents = {
 	unfinished: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"'
 };
 
-const PROTOCOLS: Record<string, Protocol> = {
+const STREAM_PROTOCOLS: Record<string, Protocol> = {
 	'openai (bytes passed through)': { make: () => openaiAdaptor.createStreamTranslator(options('chat')), ...openaiChunks },
 	azure: { make: () => azureAdaptor.createStreamTranslator(options('chat')), ...openaiChunks },
 	'workers-ai': { make: () => workersAiAdaptor.createStreamTranslator(options('chat')), ...openaiChunks },
@@ -82,7 +82,7 @@ function overflow(t: StreamTranslator, unfinished: string): void {
 	for (let sent = 0; sent <= MAX_EVENT_BYTES; sent += filler.length) expect(isEmpty(t.push(filler))).toBe(true);
 }
 
-describe.each(Object.entries(PROTOCOLS))('%s', (_name, protocol) => {
+describe.each(Object.entries(STREAM_PROTOCOLS))('%s', (_name, protocol) => {
 	test('a long answer without usage: the kept text is capped, the rest is reported by its size', () => {
 		const t = protocol.make();
 		t.push(encoder.encode(protocol.open));
@@ -136,7 +136,7 @@ describe.each(Object.entries(PROTOCOLS))('%s', (_name, protocol) => {
 
 describe('a door rendering an OpenAI stream', () => {
 	test('reads a chunk of many events in one pass', () => {
-		const t = PROTOCOLS['messages door over openai (rendered)']!.make();
+		const t = STREAM_PROTOCOLS['messages door over openai (rendered)']!.make();
 		const events = Array.from({ length: 40_000 }, (_, i) => chunk(`w${i} `)).join('');
 		const started = performance.now();
 		const out = t.push(encoder.encode(chunk('') + events));

@@ -1,24 +1,9 @@
 import type * as z from 'zod';
-import type { ChannelState } from '../state/snapshot';
-import type { ChatRequest } from './canonical';
+import type { ChatRequest } from '../protocol/canonical';
+import type { ChannelTarget, Door, NormalizedUsage, StreamTranslator } from '../protocol/types';
 
-/**
- * The /v1 endpoints a call can come through: OpenAI chat completions, legacy completions and
- * embeddings, Anthropic messages (`/v1/messages`) and OpenAI responses (`/v1/responses`).
- */
-export type Door = 'chat' | 'completions' | 'embeddings' | 'messages' | 'responses';
-
-/** What billing prices, whatever the provider called it (PROTOCOLS.md §1 rule 6). */
-export interface NormalizedUsage {
-	inputUncached: number;
-	cacheRead: number;
-	cacheWrite: number;
-	/** All output tokens, reasoning included. */
-	output: number;
-	reasoning: number;
-	/** Some count in the upstream's report was not a non-negative integer and was read as the nearest one (see providers/usage.ts); billing flags the call. */
-	malformed?: boolean;
-}
+export type { ChannelTarget, Door, NormalizedUsage, ProducedText, StreamTranslator } from '../protocol/types';
+export { ZERO_USAGE } from '../protocol/types';
 
 export interface OutboundRequest {
 	url: string;
@@ -27,7 +12,7 @@ export interface OutboundRequest {
 }
 
 export interface BuildRequestInput {
-	channel: ChannelState;
+	channel: ChannelTarget;
 	secret: string;
 	door: Door;
 	/** The client's parsed body (never mutated; adaptors copy what they change). */
@@ -40,50 +25,12 @@ export interface BuildRequestInput {
 	clientHeaders?: Headers;
 }
 
-/**
- * The text a stream produced, for counting tokens when no usage came: the text itself up to a
- * cap, and the UTF-8 size of what came past it, which is counted from its size and never kept.
- */
-export interface ProducedText {
-	text: string;
-	beyondBytes: number;
-}
-
 /** A parsed non-stream answer, ready for the client. */
 export interface FinishedResponse {
 	body: string;
 	usage: NormalizedUsage | undefined;
 	/** The generated text, for counting tokens when no usage came. */
 	outputText: string;
-}
-
-/**
- * One SSE stream's translation, fed the upstream body one chunk at a time as it arrives
- * (never the whole stream). It returns what to send the client for that chunk, and says
- * when the stream may be committed: only once its first event has been read and accepted.
- */
-export interface StreamTranslator {
-	/** Feeds one upstream chunk; returns the bytes or text to send (empty for nothing yet). */
-	push(chunk: Uint8Array): Uint8Array | string;
-	/** The upstream body ended: anything still held back (an unterminated last event). */
-	end(): Uint8Array | string;
-	/** 'waiting' until the first event, then 'committed', or 'rejected' if it was an error. */
-	readonly state: 'waiting' | 'committed' | 'rejected';
-	/** Why the first event was refused (when rejected). */
-	rejection(): string | undefined;
-	/** The upstream's end-of-stream marker went through ([DONE] for OpenAI). */
-	done(): boolean;
-	/** Set when the upstream reported an error inside the stream (the event is not forwarded). */
-	error(): string | undefined;
-	/** Usage reported by the upstream, if any. */
-	usage(): NormalizedUsage | undefined;
-	/**
-	 * The text produced so far, for counting tokens when no usage came, and the size of what
-	 * came past the part kept (see ProducedText).
-	 */
-	producedText(): ProducedText;
-	/** `producedText().text`: the kept part only, for callers that count the text alone. */
-	outputText(): string;
 }
 
 export interface StreamOptions {
@@ -96,7 +43,7 @@ export interface StreamOptions {
 }
 
 /**
- * What the relay does about an upstream's refusal (PROTOCOLS.md §10): try another channel
+ * What the relay does about an upstream's refusal (docs/protocol.md, "Failure classification"): try another channel
  * (counts toward the channel's breaker), cool the channel down (rate limited or overloaded),
  * disable the key that was used (refused credentials, credit exhausted), skip this channel for
  * the model (404), or give up and show the client (its own mistake).
@@ -126,7 +73,7 @@ export type ImageFetcher = (url: string) => Promise<{ mediaType: string; base64:
  * Everything the relay needs to know about one upstream protocol. Pure: no I/O, except the
  * optional `prepare` step, which gets its I/O (image downloads) handed in.
  *
- * A call reaches an adaptor in one of two ways (PROTOCOLS.md §1):
+ * A call reaches an adaptor in one of two ways (docs/protocol.md, "Converter architecture"):
  * - natively: `native(door, channel)` is true, and the body is the client's own, in the door's
  *   protocol; the answer goes back in that protocol (passthrough, usage sniffed);
  * - converted: the body is a canonical `ChatRequest` and `door` is 'chat'; the answer must be
@@ -139,7 +86,7 @@ export interface ProviderAdaptor {
 	readonly configSchema: z.ZodType<Record<string, unknown>>;
 	supports(door: Door): boolean;
 	/** Whether this channel speaks the door's protocol itself, so the body can pass through. */
-	native(door: Door, channel: ChannelState): boolean;
+	native(door: Door, channel: ChannelTarget): boolean;
 	/** Async work a converted request needs before `buildRequest` (e.g. inlining remote images). */
 	prepare?(body: ChatRequest, fetchImage: ImageFetcher): Promise<ChatRequest>;
 	buildRequest(input: BuildRequestInput): OutboundRequest;
@@ -150,5 +97,3 @@ export interface ProviderAdaptor {
 	/** A minimal request for a channel test (one token of output). */
 	testBody(door: Door, model: string): Record<string, unknown>;
 }
-
-export const ZERO_USAGE: NormalizedUsage = { inputUncached: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 };

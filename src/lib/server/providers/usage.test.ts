@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { usageFromResponses } from '../doors/responses/passthrough';
+import { usageFromResponses } from './openai/responses-passthrough';
 import { mergeStreamUsage, usageFromAnthropic } from './anthropic/usage';
 import { usageFromGemini } from './gemini/usage';
 import { usageFromOpenAI } from './openai/usage';

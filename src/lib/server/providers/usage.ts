@@ -1,7 +1,7 @@
-import type { ChatUsage } from './canonical';
+import type { ChatUsage } from '../protocol/canonical';
 import type { NormalizedUsage } from './types';
 
-/** OpenAI-shaped usage for the client from the normalized record (PROTOCOLS.md §2.4). */
+/** OpenAI-shaped usage for the client from the normalized record (docs/protocol.md, "Usage"). */
 export function chatUsageOf(u: NormalizedUsage): ChatUsage {
 	const prompt = u.inputUncached + u.cacheRead + u.cacheWrite;
 	const usage: ChatUsage = {

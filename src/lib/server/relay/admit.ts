@@ -1,5 +1,6 @@
 import { codecFor } from '../doors/registry';
-import { DoorInputError, type DoorCodec } from '../doors/types';
+import type { DoorCodec } from '../protocol/door';
+import { DoorInputError } from '../protocol/errors';
 import { assertModelAllowed } from './auth';
 import { readJsonBody, requireModel } from './body';
 import type { CallInput, CallRequest } from './call';

@@ -1,3 +1,4 @@
+import { isClientFault, isTransformError } from '../protocol/errors';
 import type { OutboundRequest } from '../providers/types';
 import { failed, noAnswer, type LiveAttempt, type Outcome, type Target } from './attempt-outcome';
 import type { Call } from './call';
@@ -12,9 +13,6 @@ export type { Outcome, Target } from './attempt-outcome';
 /** An upstream's error message is in its first bytes; the rest is not read. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
-/** Errors a transform or `prepare` throws for requests an upstream cannot take (answered 400). */
-const CLIENT_INPUT_ERRORS = new Set(['UpstreamRequestError', 'ImageFetchError', 'DoorInputError']);
-
 /**
  * One try on one channel: builds the upstream request, sends it under the first-byte and
  * connect timeouts, and classifies a refusal; an accepted answer goes on to `deliver`.
@@ -28,7 +26,7 @@ export async function attempt(call: Call, target: Target): Promise<Outcome> {
 	} catch (err) {
 		// The request cannot be put in this upstream's terms (or an image it needs was refused):
 		// the client's to fix, and no other channel of this type would do better.
-		if (err instanceof Error && CLIENT_INPUT_ERRORS.has(err.name)) {
+		if (isTransformError(err) && isClientFault(err)) {
 			return failed({ kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' });
 		}
 		throw err;

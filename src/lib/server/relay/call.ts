@@ -1,6 +1,6 @@
 import type { OutputBudget, Quote } from '../billing/pricing';
-import type { DoorCodec, RenderContext } from '../doors/types';
-import type { ChatRequest } from '../providers/canonical';
+import type { ChatRequest } from '../protocol/canonical';
+import type { DoorCodec, RenderContext } from '../protocol/door';
 import type { Door, NormalizedUsage } from '../providers/types';
 import type { Snapshot } from '../state/snapshot';
 import { admit } from './admit';

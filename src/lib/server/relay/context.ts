@@ -10,6 +10,7 @@ import { ChannelHealth, type HealthAction, type HealthSettings } from './health'
 import { KeyRateLimiter } from './rate-limit';
 import { UpstreamHostGuard } from './upstream-guard';
 import type { ImageFetcher } from '../providers/types';
+import { ImageFetchError } from '../protocol/errors';
 
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {
@@ -37,7 +38,7 @@ export interface RelayContext {
 let current: RelayContext | undefined;
 
 async function refuseImageFetch(): Promise<never> {
-	throw Object.assign(new Error('Image URLs cannot be fetched by this gateway; send the image as a data URL.'), { name: 'ImageFetchError' });
+	throw new ImageFetchError('Image URLs cannot be fetched by this gateway; send the image as a data URL.');
 }
 let settingsFrom: Options | undefined;
 

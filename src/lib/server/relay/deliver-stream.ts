@@ -1,4 +1,4 @@
-import { RenderedTranslator } from '../doors/render-stream';
+import { RenderedTranslator } from './render-stream';
 import { upstreamFailures } from '../observability/relay-metrics';
 import type { UpstreamFailure } from '../providers/types';
 import type { LiveAttempt, Outcome } from './attempt-outcome';

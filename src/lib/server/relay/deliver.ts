@@ -1,4 +1,5 @@
-import type { ChatCompletion } from '../providers/canonical';
+import type { ChatCompletion } from '../protocol/canonical';
+import { isTransformError } from '../protocol/errors';
 import type { NormalizedUsage } from '../providers/types';
 import { failed, noAnswer, type LiveAttempt, type Outcome } from './attempt-outcome';
 import { formatBytes } from './body';
@@ -46,8 +47,8 @@ async function deliverJson(call: Call, live: LiveAttempt, upstream: Response): P
 		finished = adaptor.finishResponse(route.door, text, req.model, call.maxTokens);
 		if (route.render && req.codec) finished = { ...finished, body: req.codec.renderCompletion(JSON.parse(finished.body) as ChatCompletion, call.renderContext()) };
 	} catch (err) {
-		// An answer the upstream says is the request's fault (retry: false) is the client's to see.
-		if (err instanceof Error && (err as { retry?: unknown }).retry === false) {
+		// An answer the upstream says is the request's fault is the client's to see.
+		if (isTransformError(err) && err.kind === 'upstream-format' && !err.retry) {
 			return failed({ kind: 'client', status: 400, message: err.message, code: 'invalid_request', type: 'invalid_request_error' });
 		}
 		return failed({ kind: 'retry', status: upstream.status, cause: 'bad-response', message: 'The upstream answered with an unreadable body.' });

@@ -1,8 +1,8 @@
 import { codecFor } from '../doors/registry';
-import type { DoorError } from '../doors/types';
+import type { DoorError } from '../protocol/door';
 import type { Door } from '../providers/types';
 
-/** OpenAI's error body; every /v1 error leaves in this shape (PROTOCOLS.md §2.5). */
+/** OpenAI's error body; every /v1 error leaves in this shape (docs/protocol.md, "Error shape"). */
 export interface OpenAIErrorBody {
 	error: { message: string; type: string; param: string | null; code: string | null };
 }

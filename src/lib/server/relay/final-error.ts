@@ -13,7 +13,7 @@ export interface Attempted {
 const NO_RETRY = { 'x-should-retry': 'false' };
 
 /**
- * The answer when no channel answered (PROTOCOLS.md §10, §2.5): the last failure's mapped
+ * The answer when no channel answered (docs/protocol.md, "Failure classification", "Error shape"): the last failure's mapped
  * status; a client mistake passes through as it was; a rate limit stays 429 with retry-after;
  * anything else is the gateway's problem (502/503/504). Transient failures leave retrying to
  * the client's SDK; credential and missing-model failures tell it not to.

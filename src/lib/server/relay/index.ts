@@ -11,7 +11,7 @@ import { RelayError, errorResponse } from './errors';
 import { matchRelayRoute, pathOf } from './routes';
 import { visibleModels } from './select';
 import { codecFor } from '../doors/registry';
-import { DoorInputError } from '../doors/types';
+import { DoorInputError } from '../protocol/errors';
 import { assertModelAllowed } from './auth';
 import { readJsonBody, requireModel } from './body';
 import { estimatePromptTokensAsync } from './token-count';

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../providers/canonical';
+import type { ChatRequest } from '../protocol/canonical';
 import type { OutboundRequest } from '../providers/types';
 import type { Call } from './call';
 import type { Target } from './attempt-outcome';

@@ -18,7 +18,7 @@ function channel(id: number, keys = [{ id: id * 10, secret: 'a' }], loadedAt = 0
 
 const retry: UpstreamFailure = { kind: 'retry', status: 500, message: 'boom' };
 
-describe('classification (PROTOCOLS.md §10, OpenAI-style upstreams)', () => {
+describe('classification (docs/protocol.md, "Failure classification", OpenAI-style upstreams)', () => {
 	const h = (init: Record<string, string> = {}) => new Headers(init);
 	const body = (code: string | null, type = 'x', message = 'upstream says no') => JSON.stringify({ error: { message, type, code, param: null } });
 	test.each([

@@ -1,6 +1,6 @@
 import { adaptorFor } from '../providers/registry';
 import type { Door, ProviderAdaptor } from '../providers/types';
-import type { DoorCodec } from '../doors/types';
+import type { DoorCodec } from '../protocol/door';
 import type { ChannelKeyState, ChannelState } from '../state/snapshot';
 import type { CallInput, CallRequest } from './call';
 import { relayContext, syncHealthSettings } from './context';

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as O200kBaseModule from 'gpt-tokenizer/encoding/o200k_base';
 import type { ProducedText } from '../providers/types';
 import { DEFAULT_LIMITS, TokenCounter, type CountLimits } from './bounded-count';
+import { isRecord } from '../protocol/json';
 
 /**
  * Local token counts for upstreams that report no usage (the caller marks them "estimated")
@@ -158,8 +159,4 @@ function countJson(value: unknown, count: TextCounter): number {
 		// Only reachable with values JSON cannot hold (cycles, BigInt), never from a parsed body.
 		return 0;
 	}
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import ipaddr from 'ipaddr.js';
 import type { ImageFetcher } from '../providers/types';
 import { effectiveAddress } from './ip-address';
+import { ImageFetchError } from '../protocol/errors';
 
 /**
  * Downloads a client-supplied image URL for an upstream that wants the bytes (Gemini, Workers
@@ -21,12 +22,10 @@ import { effectiveAddress } from './ip-address';
  * - one deadline covers the whole fetch, redirects and body included, and the body is cut as
  *   soon as it passes the size cap;
  * - the answer must say image/* or start with PNG/JPEG/GIF/WebP magic bytes.
- * Refusals throw ImageFetchError, whose message can go to the client in a 400.
+ * Refusals throw ImageFetchError (protocol/errors.ts), whose message can go to the client in a 400.
  */
 
-export class ImageFetchError extends Error {
-	override name = 'ImageFetchError';
-}
+export { ImageFetchError };
 
 export interface ImageFetcherOptions {
 	/** Hosts ("name" or "name:port") that may be private, e.g. an internal image server. */

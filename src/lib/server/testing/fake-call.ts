@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../billing/ledger';
 import { Wallet } from '../billing/wallet';
-import { defaultOptions, type Options } from '../options/options';
+import { defaultOptions, type Options } from '../options/definitions';
 import { createLogger } from '../observability/logger';
 import { Call, type CallInput, type CallRequest } from '../relay/call';
 import { configureRelay, type RelayContext } from '../relay/context';

@@ -1,6 +1,6 @@
-import type { DoorError } from '../types';
+import type { DoorError } from '../../protocol/door';
 
-/** Anthropic's error type for a status (PROTOCOLS.md §8.5). */
+/** Anthropic's error type for a status (docs/doors/messages.md, "Errors"). */
 export function anthropicErrorType(err: Pick<DoorError, 'status' | 'type' | 'code'>): string {
 	// Out of balance: the gateway answers 429 insufficient_quota on OpenAI doors; Anthropic calls that billing.
 	if (err.type === 'insufficient_quota' || err.code === 'insufficient_quota' || err.status === 402) return 'billing_error';

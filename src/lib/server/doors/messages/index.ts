@@ -1,11 +1,11 @@
-import type { ChatRequest } from '../../providers/canonical';
-import type { DoorCodec } from '../types';
+import type { ChatRequest } from '../../protocol/canonical';
+import type { DoorCodec } from '../../protocol/door';
 import { anthropicErrorBody } from './errors';
 import { messagesToCanonical } from './request';
 import { renderMessage } from './response';
 import { createMessagesStreamRenderer } from './stream';
 
-/** The Anthropic Messages door (`POST /v1/messages`, PROTOCOLS.md §8) for converted routes. */
+/** The Anthropic Messages door (`POST /v1/messages`, docs/doors/messages.md) for converted routes. */
 export const messagesDoor: DoorCodec = {
 	door: 'messages',
 	toCanonical: (body) => messagesToCanonical(body),

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/canonical';
-import { DoorInputError, type DoorError, type RenderContext } from '../types';
+import type { ChatChunk, ChatCompletion, ChatRequest } from '../../protocol/canonical';
+import { DoorInputError } from '../../protocol/errors';
+import type { DoorError, RenderContext } from '../../protocol/door';
 import { countTokens, messagesDoor } from '.';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8'));

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import type { CacheControl, ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ThinkingBlock, ToolCall, ToolChoice } from '../../providers/canonical';
+import type { CacheControl, ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ThinkingBlock, ToolCall, ToolChoice } from '../../protocol/canonical';
 import { isRecord, parseOrRefuse } from '../shared';
-import { DoorInputError } from '../types';
+import { DoorInputError } from '../../protocol/errors';
 
 /*
- * Anthropic Messages request → canonical chat request (PROTOCOLS.md §8.2). Only the outer
+ * Anthropic Messages request → canonical chat request (docs/doors/messages.md, "Request to canonical"). Only the outer
  * shape is checked with zod (what the Anthropic API itself would refuse); blocks are read
  * one by one, and unknown fields are left behind.
  */
@@ -73,7 +73,7 @@ export function messagesToCanonical(raw: Record<string, unknown>, forCounting = 
 	if (typeof body.metadata?.user_id === 'string' && body.metadata.user_id) out.user = body.metadata.user_id;
 	if (body.stream) {
 		out.stream = true;
-		// Always asked for: message_delta needs the final usage (§8.2).
+		// Always asked for: message_delta needs the final usage (docs/doors/messages.md, "Request to canonical").
 		out.stream_options = { include_usage: true };
 	}
 
@@ -248,7 +248,7 @@ function assistantMessage(content: string | Record<string, unknown>[], at: numbe
 function applyTools(out: ChatRequest, body: Body): void {
 	const tools: FunctionTool[] = [];
 	for (const t of body.tools ?? []) {
-		if (isServerTool(t)) continue; // §8.2: Anthropic-only, dropped on a converted route
+		if (isServerTool(t)) continue; // docs/doors/messages.md, "Request to canonical": Anthropic-only, dropped on a converted route
 		const fn: FunctionTool['function'] = { name: t.name };
 		if (typeof t.description === 'string') fn.description = t.description;
 		fn.parameters = isRecord(t.input_schema) ? t.input_schema : { type: 'object', properties: {} };

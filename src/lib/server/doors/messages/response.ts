@@ -1,9 +1,9 @@
-import type { ChatCompletion, ChatUsage, FinishReason } from '../../providers/canonical';
+import type { ChatCompletion, ChatUsage, FinishReason } from '../../protocol/canonical';
 import { argumentsObject, idPart } from '../shared';
-import type { RenderContext } from '../types';
+import type { RenderContext } from '../../protocol/door';
 
 /*
- * Canonical chat.completion → Anthropic `message` (PROTOCOLS.md §8.3).
+ * Canonical chat.completion → Anthropic `message` (docs/doors/messages.md, "Canonical to response").
  */
 
 export type StopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'refusal' | 'stop_sequence';
@@ -65,7 +65,7 @@ export function renderMessage(completion: ChatCompletion, ctx: RenderContext): s
 			content.push(b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: b.signature ?? '' } : b);
 		}
 	} else if (msg?.reasoning_content) {
-		// Thinking from a non-Anthropic upstream has no signature to give (§8.3).
+		// Thinking from a non-Anthropic upstream has no signature to give (docs/doors/messages.md, "Canonical to response").
 		content.push({ type: 'thinking', thinking: msg.reasoning_content, signature: '' });
 	}
 	const text = msg?.content || msg?.refusal || '';

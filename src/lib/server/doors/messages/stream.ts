@@ -1,11 +1,11 @@
-import type { ChatChunk, ChatUsage, ThinkingBlock, ToolCallDelta } from '../../providers/canonical';
+import type { ChatChunk, ChatUsage, ThinkingBlock, ToolCallDelta } from '../../protocol/canonical';
 import { isCompleteJson, sseEvent } from '../shared';
-import type { DoorError, RenderContext, StreamRenderer } from '../types';
+import type { DoorError, RenderContext, StreamRenderer } from '../../protocol/door';
 import { anthropicErrorBody } from './errors';
 import { anthropicUsageOf, messageId, stopReasonOf, type StopReason } from './response';
 
 /*
- * Canonical chunks → Anthropic SSE (PROTOCOLS.md §8.4). Anthropic content blocks are strictly
+ * Canonical chunks → Anthropic SSE (docs/doors/messages.md, "Stream events"). Anthropic content blocks are strictly
  * sequential (start, deltas, stop, next index), while OpenAI deltas may switch between
  * reasoning, text and several tool calls at will. The renderer keeps one open block and
  * closes it before opening another.

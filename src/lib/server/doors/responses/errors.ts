@@ -1,6 +1,6 @@
-import type { DoorError } from '../types';
+import type { DoorError } from '../../protocol/door';
 
-/** OpenAI's error shape (PROTOCOLS.md §2.5): the Responses door shares it with chat completions. */
+/** OpenAI's error shape (docs/protocol.md, "Error shape"): the Responses door shares it with chat completions. */
 export function openaiErrorBody(err: DoorError): { error: { message: string; type: string; param: string | null; code: string | null } } {
 	return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
 }

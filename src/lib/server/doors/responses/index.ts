@@ -1,10 +1,10 @@
-import type { DoorCodec } from '../types';
+import type { DoorCodec } from '../../protocol/door';
 import { openaiErrorBody } from './errors';
 import { responsesToCanonical } from './request';
 import { renderResponse } from './response';
 import { createResponsesStreamRenderer } from './stream';
 
-/** The OpenAI Responses door (`POST /v1/responses`, PROTOCOLS.md §9) for converted routes. */
+/** The OpenAI Responses door (`POST /v1/responses`, docs/doors/responses.md) for converted routes. */
 export const responsesDoor: DoorCodec = {
 	door: 'responses',
 	toCanonical: responsesToCanonical,
@@ -13,4 +13,3 @@ export const responsesDoor: DoorCodec = {
 	errorBody: openaiErrorBody
 };
 
-export { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './passthrough';

@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ResponseFormat, ToolChoice } from '../../providers/canonical';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningEffort, ResponseFormat, ToolChoice } from '../../protocol/canonical';
 import { isRecord, parseOrRefuse } from '../shared';
-import { DoorInputError } from '../types';
+import { DoorInputError } from '../../protocol/errors';
 
 /*
- * OpenAI Responses request → canonical chat request (PROTOCOLS.md §9.1). Stateless: anything
+ * OpenAI Responses request → canonical chat request (docs/doors/responses.md, "Request to canonical"). Stateless: anything
  * that needs a stored response (previous_response_id, conversation, item_reference) is refused.
  */
 
@@ -30,7 +30,7 @@ type Body = z.infer<typeof bodySchema>;
 
 /**
  * Built-in tools the Responses API runs on its side: a chat upstream cannot, so they are left
- * out (§9.1 "drop"), and the model answers without them. Built-ins the *client* executes
+ * out (docs/doors/responses.md, "Request to canonical": dropped), and the model answers without them. Built-ins the *client* executes
  * (local_shell, shell, apply_patch, computer_use) are refused instead: their calls come back
  * as item types a converted answer cannot produce, and dropping them would leave an agent
  * silently unable to act.

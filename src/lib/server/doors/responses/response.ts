@@ -1,10 +1,10 @@
-import type { ChatCompletion, ChatUsage, FinishReason } from '../../providers/canonical';
+import type { ChatCompletion, ChatUsage, FinishReason } from '../../protocol/canonical';
 import { idPart, isRecord } from '../shared';
-import type { RenderContext } from '../types';
+import type { RenderContext } from '../../protocol/door';
 import { customToolNames } from './request';
 
 /*
- * Canonical chat.completion → Responses `response` object (PROTOCOLS.md §9.2). The same
+ * Canonical chat.completion → Responses `response` object (docs/doors/responses.md, "Canonical to response"). The same
  * builders serve the stream's lifecycle events (stream.ts).
  */
 

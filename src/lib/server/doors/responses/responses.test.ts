@@ -4,8 +4,9 @@ import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { Response as OpenAIResponse, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { Stream } from 'openai/streaming';
 import { describe, expect, test } from 'vitest';
-import type { ChatChunk, ChatCompletion, ChatRequest } from '../../providers/canonical';
-import { DoorInputError, type DoorError, type RenderContext } from '../types';
+import type { ChatChunk, ChatCompletion, ChatRequest } from '../../protocol/canonical';
+import { DoorInputError } from '../../protocol/errors';
+import type { DoorError, RenderContext } from '../../protocol/door';
 import { responsesDoor } from '.';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8'));

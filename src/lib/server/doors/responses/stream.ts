@@ -1,11 +1,11 @@
-import type { ChatChunk, ChatUsage, FinishReason } from '../../providers/canonical';
+import type { ChatChunk, ChatUsage, FinishReason } from '../../protocol/canonical';
 import { sseEvent } from '../shared';
-import type { DoorError, RenderContext, StreamRenderer } from '../types';
+import type { DoorError, RenderContext, StreamRenderer } from '../../protocol/door';
 import { customToolNames } from './request';
 import { callItem, idsFor, responseObject, responsesUsageOf, statusOf, type OutputItem } from './response';
 
 /*
- * Canonical chunks → Responses SSE (PROTOCOLS.md §9.3). Every event carries `type` and a
+ * Canonical chunks → Responses SSE (docs/doors/responses.md, "Stream events"). Every event carries `type` and a
  * `sequence_number` counting from 0; the stream ends with response.completed /
  * response.incomplete (no [DONE]). Reasoning and message items are sequential (one open at
  * a time, closed before a function-call item opens); function-call items are addressed by

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { describe, expect, test } from 'vitest';
-import { channelState } from '../../testing/channel-state';
-import type { ChannelState } from '../../state/snapshot';
+import type { ChannelTarget } from '../../protocol/types';
 import type { BuildRequestInput, Door } from '../types';
 import { anthropicAdaptor, anthropicConfig, UpstreamRequestError } from '.';
 import { fromAnthropicName, toAnthropicId, toAnthropicName } from './names';
@@ -11,8 +10,8 @@ import { fromAnthropicName, toAnthropicId, toAnthropicName } from './names';
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const json = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
 
-function channel(config: Record<string, unknown> = {}): ChannelState {
-	return channelState(1, { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', config });
+function channel(config: Record<string, unknown> = {}): ChannelTarget {
+	return { baseUrl: 'https://api.anthropic.com/v1', config };
 }
 
 function build(body: Record<string, unknown>, over: Partial<BuildRequestInput> = {}) {
@@ -135,7 +134,7 @@ describe('request: passthrough body', () => {
 	});
 });
 
-describe('request: canonical → Messages (PROTOCOLS.md §4.2)', () => {
+describe('request: canonical → Messages (docs/providers/anthropic.md, "Request mapping")', () => {
 	test('golden 2, 4, 6, 7: system collection, merged turns, parallel tool results first, signed thinking, sanitised names', () => {
 		const out = JSON.parse(build(json('chat-tool-loop.request.json'), { stream: true }).body);
 		expect(out).toEqual(json('chat-tool-loop.expected.json'));
@@ -392,7 +391,7 @@ describe('tool names and ids', () => {
 	});
 });
 
-describe('non-stream response → chat.completion (PROTOCOLS.md §4.3)', () => {
+describe('non-stream response → chat.completion (docs/providers/anthropic.md, "Non-stream response")', () => {
 	test('golden 4, 7, 12: text joined, tool calls under the client’s names, thinking kept with signatures, usage arithmetic', () => {
 		const finished = anthropicAdaptor.finishResponse('chat', fixture('message-thinking-tools.json'), 'claude-public');
 		const body = JSON.parse(finished.body);
@@ -459,7 +458,7 @@ describe('non-stream response → chat.completion (PROTOCOLS.md §4.3)', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §4.5, §10)', () => {
+describe('failure classification (docs/providers/anthropic.md, "Errors"; docs/protocol.md, "Failure classification")', () => {
 	const err = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_1' });
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) => anthropicAdaptor.classifyFailure(status, new Headers(headers), body);
 
@@ -519,7 +518,7 @@ function chunksOf(out: string) {
 	return { chunks: events.filter((e) => e !== 'data: [DONE]').map((e) => JSON.parse(e.replace(/^data: /, ''))), done };
 }
 
-describe('stream → chat.completion.chunk (PROTOCOLS.md §4.4, §2.3)', () => {
+describe('stream → chat.completion.chunk (docs/providers/anthropic.md, "Streaming"; docs/protocol.md, "Chunk")', () => {
 	const whole = translate(fixture('stream-thinking-tools.sse'), { clientWantsUsage: true }).out;
 
 	for (const size of [1, 7, 64]) {

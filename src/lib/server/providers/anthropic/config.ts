@@ -4,7 +4,7 @@ export const ANTHROPIC_VERSIONS = ['2023-06-01', '2026-10-21'] as const;
 export type AnthropicVersion = (typeof ANTHROPIC_VERSIONS)[number];
 
 /**
- * An Anthropic channel's own settings (PROTOCOLS.md §4.1). Loose, because the relay keeps its
+ * An Anthropic channel's own settings (docs/providers/anthropic.md, "Auth and endpoints"). Loose, because the relay keeps its
  * `timeouts` in the same object.
  */
 export const anthropicConfig = z.looseObject({
@@ -53,7 +53,7 @@ export function settingsOf(config: Readonly<Record<string, unknown>>): Anthropic
 	return settings;
 }
 
-/** Sampling parameters the 2026-10-21 API version answers 400 to (PROTOCOLS.md §4.1). */
+/** Sampling parameters the 2026-10-21 API version answers 400 to (docs/providers/anthropic.md, "Auth and endpoints"). */
 export const SAMPLING_PARAMS = ['temperature', 'top_p', 'top_k'] as const;
 
 export function refusesSampling(version: AnthropicVersion): boolean {

@@ -1,10 +1,10 @@
 import { parseDataUrl, type DataUrl } from '../data-url';
 import { partPath, refusePart } from '../content-parts';
-import { UpstreamRequestError } from '../request-error';
+import { UpstreamRequestError } from '../../protocol/errors';
 import { rec, str, type Json } from './guards';
 
 /**
- * OpenAI content parts as Anthropic content blocks (PROTOCOLS.md §3 data URLs, §4.2 table).
+ * OpenAI content parts as Anthropic content blocks (data URLs: docs/protocol.md, "Conversion rules"; the block table: docs/providers/anthropic.md, "Request mapping").
  * Blocks are plain JSON objects: they go straight into the request body.
  */
 

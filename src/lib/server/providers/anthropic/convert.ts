@@ -7,13 +7,13 @@ import { JSON_TOOL_NAME, toAnthropicName } from './names';
 
 /**
  * A canonical chat request (the client's OpenAI body, read field by field) as an Anthropic
- * Messages body (PROTOCOLS.md §4.2).
+ * Messages body (docs/providers/anthropic.md, "Request mapping").
  */
 
 /** When the client names no limit; Anthropic requires one. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-/** reasoning_effort → budget_tokens (the budget table PROTOCOLS.md §4.2.3 lets us pick). */
+/** reasoning_effort → budget_tokens (our pick within the budget table of docs/providers/anthropic.md, "Request mapping"). */
 const EFFORT_BUDGET: Record<string, number> = { minimal: 1024, low: 1024, medium: 2048, high: 4096, xhigh: 8192 };
 /** reasoning_effort → output_config.effort for adaptive-thinking models. */
 const ADAPTIVE_EFFORT: Record<string, string> = { minimal: 'low', low: 'low', medium: 'medium', high: 'high', xhigh: 'xhigh' };
@@ -36,7 +36,7 @@ export function toAnthropicBody(req: Json, upstreamModel: string, stream: boolea
 	const collected = collectTurns(req.messages);
 	let thinking = thinkingOf(req, caps);
 	// Thinking is refused with a forced tool and with a prefill, and without the signed blocks
-	// of the last tool-calling turn; then the request goes without it (§4.2.3 (c)).
+	// of the last tool-calling turn; then the request goes without it (docs/providers/anthropic.md, "Request mapping", case c).
 	const forced = toolChoice?.type === 'any' || toolChoice?.type === 'tool';
 	if (thinking && (forced || endsWithPrefill(collected.turns) || lacksSignatures(collected.turns))) thinking = undefined;
 
@@ -87,7 +87,7 @@ function thinkingOf(req: Json, caps: ReturnType<typeof capabilitiesOf>): Thinkin
 	const effort = str(req.reasoning_effort);
 	if (budget !== undefined ? budget <= 0 : !effort || effort === 'none' || !(effort in EFFORT_BUDGET)) return undefined;
 	if (caps.adaptiveThinking) {
-		// An explicit budget on a model that only takes an effort: the nearest bucket (§8.2's, reversed).
+		// An explicit budget on a model that only takes an effort: the nearest bucket (the table of docs/doors/messages.md, "Request to canonical", reversed).
 		const fromBudget = budget === undefined ? undefined : budget <= 1024 ? 'low' : budget <= 8192 ? 'medium' : 'high';
 		return { type: 'adaptive', effort: fromBudget ?? ADAPTIVE_EFFORT[effort!] };
 	}

@@ -1,12 +1,7 @@
-import { retryAfterMs } from '../openai/errors';
-import type { UpstreamFailure } from '../types';
+import { createFailureClassifier } from '../kit/classify';
+import { recordOr as rec } from '../../protocol/json';
 
-export { UpstreamRequestError } from '../request-error';
-
-/** The answer was not an Anthropic message at all. */
-export class UpstreamFormatError extends Error {
-	override name = 'UpstreamFormatError';
-}
+export { UpstreamRequestError } from '../../protocol/errors';
 
 export interface AnthropicError {
 	type: string | undefined;
@@ -16,8 +11,6 @@ export interface AnthropicError {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value : undefined);
-const rec = (value: unknown): Record<string, unknown> | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /** `{"type":"error","error":{"type","message"}}` (also as an SSE error event's data), or the text. */
 export function anthropicError(status: number, text: string): AnthropicError {
@@ -39,32 +32,23 @@ export function anthropicError(status: number, text: string): AnthropicError {
 	return { type: undefined, message: message ?? `The upstream answered with HTTP ${status}`, detailCode: undefined };
 }
 
-/** A 400 that is about this channel's account rather than the request (PROTOCOLS.md §4.5). */
+/** A 400 that is about this channel's account rather than the request (docs/providers/anthropic.md, "Errors"). */
 const ACCOUNT_PROBLEM = /credit balance|spend limit|billing/i;
 const TOO_LONG = /prompt is too long|context (window|length)|too many tokens/i;
 
-/** PROTOCOLS.md §4.5 and §10 for Anthropic. */
-export function classifyAnthropicFailure(status: number, headers: Headers, text: string): UpstreamFailure {
-	const e = anthropicError(status, text);
-	const base = { status, message: e.message };
-	if (status === 429) {
-		// A spend limit is not a moment's congestion: retrying this key soon would fail again.
-		if (e.detailCode === 'enforced_spend_limit_reached' || /spend limit/i.test(e.message)) return { ...base, kind: 'bad-key' };
-		return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
-	}
-	if (status === 529 || e.type === 'overloaded_error') return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
-	if (status === 401 || status === 402 || status === 403 || e.type === 'billing_error' || e.type === 'authentication_error') {
-		return { ...base, kind: 'bad-key' };
-	}
-	if (status === 404) return { ...base, kind: 'model-unavailable' };
-	if (status === 408 || status >= 500) return { ...base, kind: 'retry', retryAfterMs: retryAfterMs(headers) };
-	if (status === 400 && ACCOUNT_PROBLEM.test(e.message)) return { ...base, kind: 'bad-key' };
-	if (status === 413) return { ...base, kind: 'client', type: 'invalid_request_error', code: 'request_too_large', param: null };
-	return {
-		...base,
-		kind: 'client',
-		type: 'invalid_request_error',
-		code: TOO_LONG.test(e.message) ? 'context_length_exceeded' : null,
-		param: null
-	};
-}
+/** Anthropic's errors (docs/providers/anthropic.md, "Errors"): its error types say as much as the status. */
+export const classifyAnthropicFailure = createFailureClassifier({
+	read: anthropicError,
+	// A spend limit is not a moment's congestion: retrying this key soon would fail again.
+	decisive: (status, e) => (status === 429 && (e.detailCode === 'enforced_spend_limit_reached' || /spend limit/i.test(e.message)) ? 'bad-key' : undefined),
+	hint(status, e) {
+		if (e.type === 'overloaded_error') return 'cool';
+		if (e.type === 'billing_error' || e.type === 'authentication_error') return 'bad-key';
+		if (status === 400 && ACCOUNT_PROBLEM.test(e.message)) return 'bad-key';
+		return undefined;
+	},
+	client: (status, e) =>
+		status === 413
+			? { type: 'invalid_request_error', code: 'request_too_large', param: null }
+			: { type: 'invalid_request_error', code: TOO_LONG.test(e.message) ? 'context_length_exceeded' : null, param: null }
+});

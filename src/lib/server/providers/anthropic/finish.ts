@@ -1,6 +1,6 @@
-import type { FinishReason } from '../canonical';
+import type { FinishReason } from '../../protocol/canonical';
 
-/** Anthropic stop_reason → OpenAI finish_reason (PROTOCOLS.md §4.3). */
+/** Anthropic stop_reason → OpenAI finish_reason (docs/providers/anthropic.md, "Non-stream response"). */
 export function finishReasonOf(stopReason: unknown, jsonTool: boolean): FinishReason {
 	switch (stopReason) {
 		case 'max_tokens':

@@ -2,9 +2,7 @@
 
 export type Json = Record<string, unknown>;
 
-export function rec(value: unknown): Json | undefined {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-}
+export { recordOr as rec } from '../../protocol/json';
 
 export function str(value: unknown): string | undefined {
 	return typeof value === 'string' ? value : undefined;

@@ -10,7 +10,7 @@ export { anthropicConfig } from './config';
 export { UpstreamRequestError } from './errors';
 
 /**
- * Anthropic's Messages API (PROTOCOLS.md §4). Chat requests are converted; the /v1/messages
+ * Anthropic's Messages API (docs/providers/anthropic.md). Chat requests are converted; the /v1/messages
  * door passes through natively.
  */
 export const anthropicAdaptor: ProviderAdaptor = {

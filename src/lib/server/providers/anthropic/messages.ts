@@ -3,8 +3,8 @@ import { arr, rec, str, type Json } from './guards';
 import { toAnthropicId, toAnthropicName } from './names';
 
 /**
- * Canonical messages as Anthropic's `system` + alternating turns (PROTOCOLS.md §3, §4.2,
- * §4.2.1). Two steps, because whether thinking stays on depends on what the history carries:
+ * Canonical messages as Anthropic's `system` + alternating turns (docs/protocol.md,
+ * "Conversion rules"; docs/providers/anthropic.md, "Request mapping"). Two steps, because whether thinking stays on depends on what the history carries:
  * `collectTurns` converts message by message; `finishTurns` makes the result valid
  * (empty turns, merging, tool-result order and pairing, first turn, prefill).
  */
@@ -111,7 +111,7 @@ const isThinking = (b: Json) => b.type === 'thinking' || b.type === 'redacted_th
 
 /**
  * True when thinking cannot be turned on for this history: the last assistant turn called
- * tools but does not start with its signed thinking (PROTOCOLS.md §4.2.3 (c)).
+ * tools but does not start with its signed thinking (docs/providers/anthropic.md, "Request mapping", case c).
  */
 export function lacksSignatures(turns: readonly Turn[]): boolean {
 	const last = turns.findLast((t) => t.role === 'assistant');

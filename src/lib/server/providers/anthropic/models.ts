@@ -1,5 +1,5 @@
 /**
- * What a Claude model accepts, from its id (PROTOCOLS.md §4.2.2, §4.2.3). The one place that
+ * What a Claude model accepts, from its id (docs/providers/anthropic.md, "Request mapping"). The one place that
  * looks at model names: ids are parsed into family and version ("claude-sonnet-4-5",
  * "claude-opus-4-1-20250805", "claude-3-7-sonnet-latest", Bedrock's "anthropic.claude-…"),
  * and the capability rules compare versions.

@@ -1,5 +1,5 @@
 /**
- * Tool names and ids as Anthropic accepts them (PROTOCOLS.md §3).
+ * Tool names and ids as Anthropic accepts them (docs/protocol.md, "Conversion rules").
  *
  * Names come back in the answer (tool_use.name), and the response and stream transforms get
  * no request state, so the mapping has to be undone from the name alone. It is therefore a
@@ -24,7 +24,7 @@ const PREFIX = 'fn--';
 const HASHED_PREFIX = 'fnh-';
 const MAX_NAME = 64;
 
-/** The tool the forced-tool structured output fallback adds (PROTOCOLS.md §4.2.2). */
+/** The tool the forced-tool structured output fallback adds (docs/providers/anthropic.md, "Request mapping"). */
 export const JSON_TOOL_NAME = 'json_response';
 
 const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
-import type { AssistantMessage, ChatCompletion, ThinkingBlock, ToolCall } from '../canonical';
+import type { AssistantMessage, ChatCompletion, ThinkingBlock, ToolCall } from '../../protocol/canonical';
 import type { Door, FinishedResponse } from '../types';
 import { chatUsageOf } from '../usage';
-import { UpstreamFormatError } from './errors';
+import { UpstreamFormatError } from '../../protocol/errors';
 import { finishReasonOf } from './finish';
 import { arr, parseJson, rec, str, type Json } from './guards';
 import { fromAnthropicName, JSON_TOOL_NAME } from './names';
@@ -9,7 +9,7 @@ import { usageFromAnthropic } from './usage';
 
 /**
  * A non-stream Anthropic answer. On the /v1/messages door it goes back as Anthropic JSON with
- * the public model name; otherwise it becomes a `chat.completion` (PROTOCOLS.md §4.3).
+ * the public model name; otherwise it becomes a `chat.completion` (docs/providers/anthropic.md, "Non-stream response").
  */
 export function finishAnthropicResponse(door: Door, text: string, publicModel: string): FinishedResponse {
 	const message = rec(parseJson(text));

@@ -1,4 +1,4 @@
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { EVENT_TOO_LARGE } from '../sse-framing';
 import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
@@ -19,7 +19,7 @@ type Block =
 	| { kind: 'other' };
 
 /**
- * Anthropic Messages SSE → OpenAI `chat.completion.chunk` SSE (PROTOCOLS.md §4.4, §2.3).
+ * Anthropic Messages SSE → OpenAI `chat.completion.chunk` SSE (docs/providers/anthropic.md, "Streaming"; docs/protocol.md, "Chunk").
  * A state machine fed one event at a time: the role chunk on message_start (which commits the
  * stream), content / reasoning / tool-call fragments per block, one finish chunk on
  * message_delta, then on message_stop the usage chunk (when the client asked) and [DONE].
@@ -147,7 +147,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	function onBlockStop(block: Block | undefined): void {
 		if (block?.kind === 'tool' && !block.sawArgs) emit({ tool_calls: [{ index: block.ordinal, function: { arguments: '{}' } }] });
 		if (block?.kind === 'json' && !block.sawArgs) onText('{}');
-		// The complete block, signature included, for clients that send thinking back (§2.7).
+		// The complete block, signature included, for clients that send thinking back (docs/protocol.md, "Extensions").
 		if (block?.kind === 'thinking') emit({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature }] });
 	}
 

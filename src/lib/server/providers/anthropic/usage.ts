@@ -1,11 +1,10 @@
 import type { NormalizedUsage } from '../types';
 import { TokenCountReader } from '../usage';
+import { recordOr as rec } from '../../protocol/json';
 
-const rec = (value: unknown): Record<string, unknown> | undefined =>
-	value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 
 /**
- * Anthropic's usage object as the normalized record (PROTOCOLS.md §4.3): `input_tokens`
+ * Anthropic's usage object as the normalized record (docs/providers/anthropic.md, "Non-stream response"): `input_tokens`
  * already excludes cache reads and writes, and `output_tokens` includes thinking. Anthropic
  * reports no thinking split, so `reasoning` stays 0 rather than a guess.
  */
@@ -25,7 +24,7 @@ export function usageFromAnthropic(usage: unknown): NormalizedUsage | undefined 
 /**
  * Folds a stream's later usage (message_delta) into what message_start reported: output is
  * cumulative, so it replaces; input and cache numbers are repeated by newer API versions and
- * omitted by some hosts, so the larger one wins (PROTOCOLS.md §4.4).
+ * omitted by some hosts, so the larger one wins (docs/providers/anthropic.md, "Streaming").
  */
 export function mergeStreamUsage(start: NormalizedUsage | undefined, delta: unknown): NormalizedUsage | undefined {
 	const d = rec(delta);

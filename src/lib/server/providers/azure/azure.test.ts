@@ -317,7 +317,7 @@ describe('stream translation', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §6.4, §10)', () => {
+describe('failure classification (docs/providers/azure.md, "Errors"; docs/protocol.md, "Failure classification")', () => {
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) => azureAdaptor.classifyFailure(status, new Headers(headers), body);
 
 	test('429 cools for retry-after-ms, retry-after, x-ms-retry-after-ms, or the seconds in the message', () => {

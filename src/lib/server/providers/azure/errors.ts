@@ -1,6 +1,6 @@
 import { errorFields, retryAfterMs } from '../openai/errors';
 import { parseJsonObject } from '../sse-reader';
-import type { UpstreamFailure } from '../types';
+import { createFailureClassifier } from '../kit/classify';
 
 /** "…Please retry after 6 seconds." in Azure's 429 messages, for when no header says it. */
 const RETRY_IN_MESSAGE = /retry after (\d+(?:\.\d+)?) seconds?/i;
@@ -27,22 +27,19 @@ function isContentFilter(text: string, code: string | null): boolean {
 }
 
 /**
- * PROTOCOLS.md §6.4 and §10. Azure's error bodies are OpenAI-like but loose: `code` is often a
- * status number as a string ("429", "400") and `type` / `param` are missing, so client errors
- * are completed to the OpenAI shape here.
+ * Azure's errors (docs/providers/azure.md, "Errors"): OpenAI-like bodies, but loose: `code` is
+ * often a status number as a string ("429", "400") and `type` / `param` are missing, so client
+ * errors are completed to the OpenAI shape here. 402 is not a billing refusal on Azure, and
+ * 529 is an ordinary server fault.
  */
-export function classifyAzureFailure(status: number, headers: Headers, text: string): UpstreamFailure {
-	const f = errorFields(status, text);
-	const base = { status, message: f.message };
-	if (status === 429) return { ...base, kind: 'cool', retryAfterMs: azureRetryAfterMs(headers, f.message) };
-	if (status === 401 || status === 403) return { ...base, kind: 'bad-key' };
-	// DeploymentNotFound, or a path Azure does not serve for this resource: not this channel's model.
-	if (status === 404) return { ...base, kind: 'model-unavailable' };
-	if (status === 408 || status >= 500) return { ...base, kind: 'retry', retryAfterMs: azureRetryAfterMs(headers, f.message) };
-	if (isContentFilter(text, f.code)) {
-		return { ...base, kind: 'client', code: 'content_filter', type: 'invalid_request_error', param: f.param ?? 'prompt' };
+export const classifyAzureFailure = createFailureClassifier({
+	read: errorFields,
+	statuses: { 402: 'client', 529: 'retry' },
+	retryAfter: (headers, f) => azureRetryAfterMs(headers, f.message),
+	client(_status, f, text) {
+		if (isContentFilter(text, f.code)) return { code: 'content_filter', type: 'invalid_request_error', param: f.param ?? 'prompt' };
+		// A code that is only the status again says nothing the status does not.
+		const code = f.code !== null && /^\d+$/.test(f.code) ? null : f.code;
+		return { code, type: f.type ?? 'invalid_request_error', param: f.param };
 	}
-	// A code that is only the status again says nothing the status does not.
-	const code = f.code !== null && /^\d+$/.test(f.code) ? null : f.code;
-	return { ...base, kind: 'client', code, type: f.type ?? 'invalid_request_error', param: f.param };
-}
+});

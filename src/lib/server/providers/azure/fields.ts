@@ -4,7 +4,7 @@ import { since, type ApiVersion } from './version';
 /**
  * Request fields a dated api-version accepts, with the first version that accepted them
  * ('' = every version still in service). Azure answers 400 "Unrecognized request argument
- * supplied" for anything else, so a dated channel forwards only these (PROTOCOLS.md §6.2).
+ * supplied" for anything else, so a dated channel forwards only these (docs/providers/azure.md, "Request mapping").
  * `null` marks fields the dated APIs never took (they exist on v1, which forwards everything:
  * it follows OpenAI's surface and gains fields without a new version string).
  */

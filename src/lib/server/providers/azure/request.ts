@@ -3,6 +3,7 @@ import { azureConfigOf, type AzureConfig } from './config';
 import { acceptsField } from './fields';
 import { isReasoningModelName } from '../reasoning-models';
 import { apiVersionOf, DEVELOPER_ROLE, since, USAGE_IN_STREAM, type ApiVersion } from './version';
+import { isRecord } from '../../protocol/json';
 
 const PATHS: Partial<Record<Door, string>> = { chat: '/chat/completions', completions: '/completions', embeddings: '/embeddings' };
 
@@ -46,7 +47,7 @@ export function azureUrl(endpoint: string, door: Door, version: ApiVersion, depl
 
 /**
  * Azure speaks OpenAI's wire format, so the client's body goes through with hygiene only
- * (PROTOCOLS.md §6.2): the deployment instead of the model, usage asked for in streams, the
+ * (docs/providers/azure.md, "Request mapping"): the deployment instead of the model, usage asked for in streams, the
  * reasoning models' parameter rules, and the fields the api-version does not know dropped.
  */
 export function buildAzureRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
@@ -108,7 +109,7 @@ function reasoningHygiene(out: Record<string, unknown>): void {
 /**
  * Roles the api-version understands: `developer` needs 2024-12-01-preview, so older versions
  * get `system` instead; reasoning models on newer versions take system text as `developer`
- * (PROTOCOLS.md §6.2). Everything else — order, mid-conversation system messages, consecutive
+ * (docs/providers/azure.md, "Request mapping"). Everything else — order, mid-conversation system messages, consecutive
  * user turns — goes through as sent. Messages are copied only when their role changes.
  */
 function withRoles(messages: unknown[], version: ApiVersion, reasoning: boolean): unknown[] {
@@ -123,8 +124,4 @@ function withRoles(messages: unknown[], version: ApiVersion, reasoning: boolean)
 		const role = rename(message.role);
 		return role === message.role ? message : { ...message, role };
 	});
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

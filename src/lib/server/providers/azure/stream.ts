@@ -1,4 +1,5 @@
-import { SSE_DONE, sseData } from '../canonical';
+import { SSE_DONE, sseData } from '../../protocol/canonical';
+import { isRecord } from '../../protocol/json';
 import { usageFromOpenAI } from '../openai/usage';
 import { EVENT_TOO_LARGE } from '../sse-framing';
 import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
@@ -6,7 +7,7 @@ import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
 
 /**
- * Azure's OpenAI-shaped SSE, cleaned up event by event (PROTOCOLS.md §6.3): the leading
+ * Azure's OpenAI-shaped SSE, cleaned up event by event (docs/providers/azure.md, "Streaming"): the leading
  * prompt-filter chunk (`choices: []`, no usage) and asynchronous-filter annotations (choices
  * without `delta`) are dropped, `model` becomes the public name, the usage chunk is read and
  * forwarded only when the client asked for it, and an error event is reported, not forwarded.
@@ -94,14 +95,10 @@ function keptChoices(choices: unknown[], finished: Set<unknown>): DeltaChoice[] 
 		const finish = typeof c.finish_reason === 'string' ? c.finish_reason : null;
 		if (finished.has(c.index)) continue;
 		if (finish !== null) finished.add(c.index);
-		if (isDelta(c.delta)) kept.push({ ...c, delta: c.delta });
+		if (isRecord(c.delta)) kept.push({ ...c, delta: c.delta });
 		else if (finish !== null) kept.push({ ...c, delta: {} });
 	}
 	return kept;
-}
-
-function isDelta(delta: unknown): delta is Record<string, unknown> {
-	return delta !== null && typeof delta === 'object' && !Array.isArray(delta);
 }
 
 /** The text a delta adds (content, reasoning, refusal, tool names and arguments), for counting. */

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { FinishReason, ToolCall } from '../canonical';
+import type { FinishReason, ToolCall } from '../../protocol/canonical';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
 
 /**
  * What both the non-stream and the stream conversion read from a Gemini candidate's parts
- * (PROTOCOLS.md §5.3–5.4), and how its finishReason maps.
+ * (docs/providers/gemini.md, "Non-stream response", "Streaming"), and how its finishReason maps.
  */
 
 export type PartEvent =
@@ -15,7 +15,7 @@ export type PartEvent =
 /**
  * The parts in order, as text, reasoning and calls. Empty text is dropped (Gemini often sends
  * it next to calls), but a signature it carries is kept for the call that follows it when that
- * call has none (§5.3: a part may carry only a thoughtSignature).
+ * call has none (docs/providers/gemini.md, "Non-stream response": a part may carry only a thoughtSignature).
  */
 export function readParts(content: unknown): PartEvent[] {
 	const out: PartEvent[] = [];
@@ -41,7 +41,7 @@ export function readParts(content: unknown): PartEvent[] {
 	return out;
 }
 
-/** Image output and code execution as text the client can show (§5.3). */
+/** Image output and code execution as text the client can show (docs/providers/gemini.md, "Non-stream response"). */
 function textOfOtherPart(part: Json): string {
 	if (isObject(part.inlineData)) {
 		const data = part.inlineData;
@@ -58,7 +58,7 @@ function textOfOtherPart(part: Json): string {
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /**
- * Gemini's calls have no ids: `call_<24 base62>` (§3), derived from the response id and the
+ * Gemini's calls have no ids: `call_<24 base62>` (docs/protocol.md, "Conversion rules"), derived from the response id and the
  * call's ordinal so a response converts the same way every time. Without a response id the
  * seed is random.
  */
@@ -88,7 +88,7 @@ const BROKEN_CALL = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL', 
 export type FinishProblem = { retry: boolean; message: string };
 
 /**
- * §5.3 finish reason table. STOP becomes tool_calls when the candidate made calls (Gemini has
+ * The finish reason table of docs/providers/gemini.md, "Non-stream response". STOP becomes tool_calls when the candidate made calls (Gemini has
  * no tool-use reason). A broken call with no text to show is an upstream fault worth one
  * retry; MISSING_THOUGHT_SIGNATURE means the client's history lost a signature (its mistake).
  */
@@ -108,7 +108,7 @@ export function mapFinishReason(reason: string, madeCalls: boolean, producedText
 	return madeCalls ? 'tool_calls' : 'stop';
 }
 
-/** The blocked-prompt answer (§5.3, §12 case 10): HTTP 200, no candidates, a blockReason. */
+/** The blocked-prompt answer (docs/providers/gemini.md, "Non-stream response"; docs/protocol.md, "Golden cases", case 10): HTTP 200, no candidates, a blockReason. */
 export function blockReasonOf(response: Json): string | undefined {
 	const reason = objectOr(response.promptFeedback).blockReason;
 	return typeof reason === 'string' && reason ? reason : undefined;

@@ -1,9 +1,8 @@
-import { retryAfterMs } from '../openai/errors';
-import type { UpstreamFailure } from '../types';
+import { createFailureClassifier, retryAfterMs } from '../kit/classify';
 import { arrayOr, isObject, objectOr, stringOr } from './json';
 
 /**
- * Gemini's `google.rpc` error body (PROTOCOLS.md §5.6) classified per §10:
+ * Gemini's `google.rpc` error body (docs/providers/gemini.md, "Errors") classified per docs/protocol.md, "Failure classification":
  * `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED","details":[…]}}`,
  * sometimes wrapped in a one-element array.
  */
@@ -50,19 +49,19 @@ const SERVER_FAULTS = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', '
 const BAD_CREDENTIALS = new Set(['UNAUTHENTICATED', 'PERMISSION_DENIED']);
 const BAD_KEY_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_EXPIRED', 'SERVICE_DISABLED', 'CONSUMER_SUSPENDED', 'BILLING_DISABLED']);
 
-export function classifyGeminiFailure(status: number, headers: Headers, text: string): UpstreamFailure {
-	const e = googleError(status, text);
-	const base = { status, message: e.message };
-	if (status === 429 || e.status === 'RESOURCE_EXHAUSTED') {
-		return { ...base, kind: 'cool', retryAfterMs: e.retryDelayMs ?? retryAfterMs(headers) };
-	}
-	// "API key not valid" comes as 400 INVALID_ARGUMENT with reason API_KEY_INVALID.
-	if (status === 401 || status === 403 || BAD_CREDENTIALS.has(e.status) || e.reasons.some((r) => BAD_KEY_REASONS.has(r))) {
-		return { ...base, kind: 'bad-key' };
-	}
-	if (status === 404 || e.status === 'NOT_FOUND') return { ...base, kind: 'model-unavailable' };
-	// Region not served, billing not enabled: this channel cannot do it, another may.
-	if (e.status === 'FAILED_PRECONDITION') return { ...base, kind: 'retry' };
-	if (status === 408 || status >= 500 || SERVER_FAULTS.has(e.status)) return { ...base, kind: 'retry', retryAfterMs: e.retryDelayMs ?? retryAfterMs(headers) };
-	return { ...base, kind: 'client', type: 'invalid_request_error', code: null, param: null };
-}
+/** Gemini's errors: the `google.rpc` status and ErrorInfo reasons say more than the HTTP status. */
+export const classifyGeminiFailure = createFailureClassifier({
+	read: googleError,
+	statuses: { 402: 'client', 529: 'retry' },
+	hint(_status, e) {
+		if (e.status === 'RESOURCE_EXHAUSTED') return 'cool';
+		// "API key not valid" comes as 400 INVALID_ARGUMENT with reason API_KEY_INVALID.
+		if (BAD_CREDENTIALS.has(e.status) || e.reasons.some((r) => BAD_KEY_REASONS.has(r))) return 'bad-key';
+		if (e.status === 'NOT_FOUND') return 'model-unavailable';
+		// Region not served, billing not enabled: this channel cannot do it, another may.
+		if (e.status === 'FAILED_PRECONDITION') return { kind: 'retry' };
+		if (SERVER_FAULTS.has(e.status)) return 'retry';
+		return undefined;
+	},
+	retryAfter: (headers, e) => e.retryDelayMs ?? retryAfterMs(headers)
+});

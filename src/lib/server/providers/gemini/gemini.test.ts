@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { DoorInputError } from '../../doors/types';
-import type { ChatRequest } from '../canonical';
-import { channelState } from '../../testing/channel-state';
-import type { ChannelState } from '../../state/snapshot';
-import { geminiAdaptor, GeminiAnswerError } from '.';
+import { DoorInputError } from '../../protocol/errors';
+import type { ChatRequest } from '../../protocol/canonical';
+import type { ChannelTarget } from '../../protocol/types';
+import { geminiAdaptor } from '.';
+import { UpstreamFormatError } from '../../protocol/errors';
 import { apiRoot, geminiConfig } from './config';
 import { sanitizeSchema } from './schema';
 
@@ -13,8 +13,7 @@ const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtur
 const json = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
 
 const KEY = 'AIzaSyDUMMYdummyDUMMYdummyDUMMYdummy123'; // 39 characters, like a real key
-const channel = (over: Partial<ChannelState> = {}) =>
-	channelState(1, { type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1', config: {}, keys: [{ id: 1, secret: KEY }], ...over });
+const channel = (over: Partial<ChannelTarget> = {}): ChannelTarget => ({ baseUrl: 'https://generativelanguage.googleapis.com/v1', config: {}, ...over });
 
 function build(body: Record<string, unknown>, { model = 'gemini-2.5-flash', stream = false, ch = channel() } = {}) {
 	const out = geminiAdaptor.buildRequest({ channel: ch, secret: KEY, door: 'chat', body, rawBody: JSON.stringify(body), upstreamModel: model, stream });
@@ -69,7 +68,7 @@ describe('config and URLs', () => {
 	});
 });
 
-describe('request conversion (§5.2)', () => {
+describe('request conversion (docs/providers/gemini.md, "Request mapping")', () => {
 	test('golden 2, 3, 4, 5, 7: system messages, merged turns, images, PDF, tool loop, no-arg tool, signatures', () => {
 		const body = json('request-agent.json');
 		const before = JSON.stringify(body);
@@ -217,7 +216,7 @@ describe('request conversion (§5.2)', () => {
 	});
 });
 
-describe('non-stream response (§5.3)', () => {
+describe('non-stream response (docs/providers/gemini.md, "Non-stream response")', () => {
 	const finish = (name: string) => {
 		const out = geminiAdaptor.finishResponse('chat', fixture(name), 'public-model');
 		return { ...out, json: JSON.parse(out.body) as Record<string, any> };
@@ -298,7 +297,7 @@ describe('non-stream response (§5.3)', () => {
 		expect(JSON.parse(geminiAdaptor.finishResponse('chat', answer('MALFORMED_FUNCTION_CALL'), 'm').body).choices[0].finish_reason).toBe('stop');
 		expect(() => geminiAdaptor.finishResponse('chat', answer('MALFORMED_FUNCTION_CALL', []), 'm')).toThrow(expect.objectContaining({ retry: true }));
 		expect(() => geminiAdaptor.finishResponse('chat', answer('MISSING_THOUGHT_SIGNATURE', []), 'm')).toThrow(expect.objectContaining({ retry: false }));
-		expect(() => geminiAdaptor.finishResponse('chat', '<html>', 'm')).toThrow(GeminiAnswerError);
+		expect(() => geminiAdaptor.finishResponse('chat', '<html>', 'm')).toThrow(UpstreamFormatError);
 		expect(() => geminiAdaptor.finishResponse('chat', '{}', 'm')).toThrow(/no candidates/);
 	});
 
@@ -311,7 +310,7 @@ describe('non-stream response (§5.3)', () => {
 	});
 });
 
-describe('stream translation (§5.4)', () => {
+describe('stream translation (docs/providers/gemini.md, "Streaming")', () => {
 	const encoder = new TextEncoder();
 
 	function translate(text: string, clientWantsUsage: boolean, size = 0) {
@@ -443,7 +442,7 @@ describe('stream translation (§5.4)', () => {
 	});
 });
 
-describe('failure classification (§5.6, §10)', () => {
+describe('failure classification (docs/providers/gemini.md, "Errors"; docs/protocol.md, "Failure classification")', () => {
 	const classify = (status: number, body: string, headers: Record<string, string> = {}) => geminiAdaptor.classifyFailure(status, new Headers(headers), body);
 
 	test('golden 11: 429 RESOURCE_EXHAUSTED cools for RetryInfo.retryDelay; 503 UNAVAILABLE retries', () => {

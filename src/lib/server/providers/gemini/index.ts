@@ -7,11 +7,10 @@ import { finishGeminiResponse } from './response';
 import { createGeminiStreamTranslator } from './stream';
 
 export { geminiConfig } from './config';
-export { GeminiAnswerError } from './response';
 
 /**
  * Google Gemini (Generative Language API, or Vertex AI with an access token): always
- * converted from and to canonical OpenAI chat (PROTOCOLS.md §5).
+ * converted from and to canonical OpenAI chat (docs/providers/gemini.md).
  */
 export const geminiAdaptor: ProviderAdaptor = {
 	type: 'gemini',

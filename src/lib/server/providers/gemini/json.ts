@@ -2,7 +2,10 @@
 
 export type Json = Record<string, unknown>;
 
-export const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { isRecord as isObject } from '../../protocol/json';
+
+export { isObject };
+export { parseJsonObject } from '../../protocol/json';
 
 export const objectOr = (v: unknown): Json => (isObject(v) ? v : {});
 
@@ -12,11 +15,3 @@ export const stringOr = (v: unknown, fallback = ''): string => (typeof v === 'st
 
 export const numberOr = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-export function parseJsonObject(text: string): Json | undefined {
-	try {
-		const value: unknown = JSON.parse(text);
-		return isObject(value) ? value : undefined;
-	} catch {
-		return undefined;
-	}
-}

@@ -1,10 +1,10 @@
-import { DoorInputError } from '../../doors/types';
+import { DoorInputError } from '../../protocol/errors';
 import { partPath, refusePart } from '../content-parts';
 import { parseDataUrl } from '../data-url';
 import { arrayOr, isObject, objectOr, stringOr, type Json } from './json';
 
 /**
- * Canonical messages → Gemini `systemInstruction` + `contents` (PROTOCOLS.md §3, §5.2, §5.5).
+ * Canonical messages → Gemini `systemInstruction` + `contents` (docs/protocol.md, "Conversion rules"; docs/providers/gemini.md, "Request mapping", "Thought signatures").
  * Reads the client's body defensively: malformed messages are skipped, while a content part
  * Gemini cannot carry (docs/providers/content-parts.md) and what would make Gemini answer 400
  * for sure (a tool result with no call to name it) are refused.
@@ -108,7 +108,7 @@ function userParts(content: unknown, index: number): GeminiPart[] {
 	return parts;
 }
 
-/** Remote URLs Gemini fetches itself (§5.2): its Files API, YouTube and (Vertex) Cloud Storage. */
+/** Remote URLs Gemini fetches itself (docs/providers/gemini.md, "Request mapping"): its Files API, YouTube and (Vertex) Cloud Storage. */
 const FETCHED_BY_GEMINI = /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?(youtube\.com|youtu\.be)\/)/i;
 
 function imagePart(url: string, index: number): GeminiPart {
@@ -134,7 +134,7 @@ function guessImageType(url: string): string {
 	return ext === 'png' ? 'image/png' : ext === 'gif' ? 'image/gif' : ext === 'webp' ? 'image/webp' : ext === 'pdf' ? 'application/pdf' : 'image/jpeg';
 }
 
-/** A data URL as Gemini's inlineData (§3); a URL naming no media type is taken for bytes. */
+/** A data URL as Gemini's inlineData (docs/protocol.md, "Conversion rules"); a URL naming no media type is taken for bytes. */
 function inlineDataOf(url: string): { mimeType: string; data: string } | undefined {
 	const parsed = parseDataUrl(url);
 	return parsed && { mimeType: parsed.mediaType || 'application/octet-stream', data: parsed.data };
@@ -171,7 +171,7 @@ function signatureOf(call: Json): string | undefined {
 	return typeof signature === 'string' && signature ? signature : undefined;
 }
 
-/** `arguments` as an object: JSON, or `{}` when empty or unreadable (§3 Tool arguments). */
+/** `arguments` as an object: JSON, or `{}` when empty or unreadable (docs/protocol.md, "Conversion rules": tool arguments). */
 function parseArguments(args: unknown): Json {
 	if (isObject(args)) return args;
 	if (typeof args !== 'string' || !args.trim()) return {};

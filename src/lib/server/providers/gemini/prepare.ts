@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '../../protocol/canonical';
 import { inlineRemoteImages } from '../inline-images';
 import type { ImageFetcher } from '../types';
 
@@ -6,7 +6,7 @@ import type { ImageFetcher } from '../types';
 const GEMINI_READS = /^(gs:\/\/|https:\/\/generativelanguage\.googleapis\.com\/|https:\/\/(www\.)?(youtube\.com|youtu\.be)\/)/i;
 
 /**
- * Gemini takes images as inline bytes (PROTOCOLS.md §3 Remote URLs): http(s) image URLs are
+ * Gemini takes images as inline bytes (docs/protocol.md, "Conversion rules": remote URLs): http(s) image URLs are
  * downloaded and inlined, except those Gemini reads itself.
  */
 export function prepareGeminiRequest(body: ChatRequest, fetchImage: ImageFetcher): Promise<ChatRequest> {

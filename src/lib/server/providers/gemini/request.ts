@@ -8,12 +8,12 @@ import { thinkingConfig } from './thinking';
 /** Gemini allows at most this many stop sequences. */
 const MAX_STOP_SEQUENCES = 5;
 
-/** A canonical chat request → Gemini's URL, headers and `GenerateContentRequest` (PROTOCOLS.md §5.1–5.2). */
+/** A canonical chat request → Gemini's URL, headers and `GenerateContentRequest` (docs/providers/gemini.md, "Auth and endpoints", "Request mapping"). */
 export function buildGeminiRequest({ channel, secret, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
 	const config = configOf(channel.config);
 	const url = endpointUrl(apiRoot(channel.baseUrl, config), upstreamModel, stream);
 	const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-	// The key goes in a header, never in the URL, so it stays out of logs (§5.1).
+	// The key goes in a header, never in the URL, so it stays out of logs (docs/providers/gemini.md, "Auth and endpoints").
 	if (config.vertex) headers.authorization = `Bearer ${secret}`;
 	else headers['x-goog-api-key'] = secret;
 	return { url, headers, body: JSON.stringify(toGenerateContent(body, upstreamModel)) };

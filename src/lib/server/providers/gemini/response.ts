@@ -1,26 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { AssistantMessage, ChatCompletion, ToolCall } from '../canonical';
+import { UpstreamFormatError } from '../../protocol/errors';
+import type { AssistantMessage, ChatCompletion, ToolCall } from '../../protocol/canonical';
 import type { Door, FinishedResponse } from '../types';
 import { chatUsageOf } from '../usage';
 import { blockReasonOf, callIdFactory, mapFinishReason, readParts, toolCallOf } from './candidates';
 import { arrayOr, isObject, numberOr, stringOr, type Json } from './json';
 import { usageFromGemini } from './usage';
 
-/**
- * A Gemini answer that cannot become a completion. `retry` says whether another try (or
- * channel) may do better; otherwise the client's request was at fault.
- */
-export class GeminiAnswerError extends Error {
-	override name = 'GeminiAnswerError';
-	constructor(
-		message: string,
-		readonly retry: boolean
-	) {
-		super(message);
-	}
-}
 
-/** `GenerateContentResponse` → `chat.completion` text (PROTOCOLS.md §5.3), model = the public name. */
+/** `GenerateContentResponse` → `chat.completion` text (docs/providers/gemini.md, "Non-stream response"), model = the public name. */
 export function finishGeminiResponse(_door: Door, text: string, publicModel: string): FinishedResponse {
 	const response = parseResponse(text);
 	const completion = toCompletion(response, publicModel, Math.floor(Date.now() / 1000));
@@ -40,10 +28,10 @@ function parseResponse(text: string): Json {
 	try {
 		value = JSON.parse(text);
 	} catch {
-		throw new GeminiAnswerError('The upstream answered with something that is not JSON', true);
+		throw new UpstreamFormatError('The upstream answered with something that is not JSON', true);
 	}
 	if (Array.isArray(value) && value.length === 1) value = value[0];
-	if (!isObject(value)) throw new GeminiAnswerError('The upstream answered with an unexpected JSON value', true);
+	if (!isObject(value)) throw new UpstreamFormatError('The upstream answered with an unexpected JSON value', true);
 	return value;
 }
 
@@ -53,7 +41,7 @@ export function toCompletion(response: Json, publicModel: string, created: numbe
 	const candidates = arrayOr(response.candidates).filter(isObject);
 	const base = { id, object: 'chat.completion' as const, created, model: publicModel };
 	if (candidates.length === 0) {
-		if (blockReasonOf(response) === undefined) throw new GeminiAnswerError('The upstream answered with no candidates', true);
+		if (blockReasonOf(response) === undefined) throw new UpstreamFormatError('The upstream answered with no candidates', true);
 		// A blocked prompt answers HTTP 200 with no candidates: an empty, filtered completion.
 		return { ...base, choices: [{ index: 0, message: { role: 'assistant', content: '' }, finish_reason: 'content_filter', logprobs: null }] };
 	}
@@ -69,7 +57,7 @@ export function toCompletion(response: Json, publicModel: string, created: numbe
 			else toolCalls.push(toolCallOf(part, nextId(calls++)));
 		}
 		const finish = mapFinishReason(stringOr(candidate.finishReason, 'STOP'), toolCalls.length > 0, content.length > 0, stringOr(candidate.finishMessage) || undefined);
-		if (typeof finish === 'object') throw new GeminiAnswerError(finish.message, finish.retry);
+		if (typeof finish === 'object') throw new UpstreamFormatError(finish.message, finish.retry);
 		const message: AssistantMessage = { role: 'assistant', content: toolCalls.length > 0 && !content ? null : content };
 		if (reasoning) message.reasoning_content = reasoning;
 		if (toolCalls.length > 0) message.tool_calls = toolCalls;

@@ -1,6 +1,6 @@
 /**
  * JSON Schema → the OpenAPI 3 subset Gemini takes in `parameters` and `responseSchema`
- * (PROTOCOLS.md §5.2). Works on a deep copy: the caller's object is never touched.
+ * (docs/providers/gemini.md, "Request mapping"). Works on a deep copy: the caller's object is never touched.
  *
  * Gemini answers 400 "Unknown name ..." for any field outside its Schema message, so this keeps
  * an allow-list of fields rather than deleting known offenders one by one.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { createBoundedParser, EVENT_TOO_LARGE } from '../sse-framing';
 import { TextTally } from '../text-tally';
 import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
@@ -9,7 +9,7 @@ import { arrayOr, isObject, numberOr, objectOr, stringOr, type Json } from './js
 import { usageFromGemini } from './usage';
 
 /**
- * Gemini's `streamGenerateContent?alt=sse` → OpenAI chat chunks (PROTOCOLS.md §5.4, §2.3).
+ * Gemini's `streamGenerateContent?alt=sse` → OpenAI chat chunks (docs/providers/gemini.md, "Streaming"; docs/protocol.md, "Chunk").
  *
  * Each upstream event is a whole `GenerateContentResponse` with only the new parts. The first
  * event commits the stream (an error or unreadable first event rejects it). Calls arrive

@@ -1,14 +1,14 @@
 import { numberOr, stringOr, type Json } from './json';
 
 /**
- * `reasoning_effort` / `thinking_budget` → `generationConfig.thinkingConfig` (PROTOCOLS.md §5.2).
+ * `reasoning_effort` / `thinking_budget` → `generationConfig.thinkingConfig` (docs/providers/gemini.md, "Request mapping").
  *
  * - An explicit `thinking_budget` (Anthropic's `budget_tokens` semantics: thinking counts
  *   inside max_tokens, as it does in Gemini's maxOutputTokens) goes as `thinkingBudget`,
  *   clamped to the model family's range.
  * - Gemini 3 takes `thinkingLevel`; sending a budget too would be a 400.
  * - Gemini 2.5 takes a budget: Google's own OpenAI layer's table (low 1024, medium 8192,
- *   high 24576). thinking tokens share maxOutputTokens (§5.7): an effort-derived budget is
+ *   high 24576). thinking tokens share maxOutputTokens (docs/providers/gemini.md, "Thinking"): an effort-derived budget is
  *   capped at half of the client's max tokens so some answer always fits, rather than added
  *   on top (which would raise what the client asked to pay for).
  * `includeThoughts` is on whenever thinking is, so the thoughts reach the client as reasoning.

@@ -3,7 +3,7 @@ import { TokenCountReader } from '../usage';
 import { isObject } from './json';
 
 /**
- * Gemini's `usageMetadata` as the normalized record (PROTOCOLS.md §5.3 usage mapping):
+ * Gemini's `usageMetadata` as the normalized record (docs/providers/gemini.md, "Non-stream response": usage):
  * promptTokenCount includes cached tokens (and tool-use prompt tokens are input too);
  * candidatesTokenCount excludes thoughts, so output = candidates + thoughts, and the
  * thoughts are the reasoning part of it. Absent fields mean zero. Without candidatesTokenCount,

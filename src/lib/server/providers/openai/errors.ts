@@ -1,4 +1,4 @@
-import type { UpstreamFailure } from '../types';
+import { createFailureClassifier, retryAfterMs } from '../kit/classify';
 
 interface ErrorFields {
 	message: string;
@@ -31,34 +31,14 @@ export function errorFields(status: number, text: string): ErrorFields {
 	return { message: trimmed ? trimmed.slice(0, 300) : `The upstream answered with HTTP ${status}`, code: null, type: undefined, param: null };
 }
 
-/** retry-after-ms, else retry-after as seconds or an HTTP date; undefined when absent. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-	const ms = Number(headers.get('retry-after-ms'));
-	if (Number.isFinite(ms) && ms > 0) return ms;
-	const value = headers.get('retry-after');
-	if (!value) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-	const date = Date.parse(value);
-	return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
-}
+export { retryAfterMs };
 
 const CREDIT = /insufficient_quota|billing|credit|payment|quota exceeded|exceeded your current quota/i;
 
-/** PROTOCOLS.md §10 for OpenAI-style upstreams. */
-export function classifyOpenAIFailure(status: number, headers: Headers, text: string): UpstreamFailure {
-	const f = errorFields(status, text);
-	const base = { status, message: f.message };
-	if (status === 429) {
-		// OpenAI answers 429 insufficient_quota when the account is out of credit: the key, not the moment.
-		if (f.code === 'insufficient_quota' || f.type === 'insufficient_quota' || CREDIT.test(f.code ?? '')) {
-			return { ...base, kind: 'bad-key' };
-		}
-		return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
-	}
-	if (status === 529) return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
-	if (status === 401 || status === 403 || status === 402) return { ...base, kind: 'bad-key' };
-	if (status === 404) return { ...base, kind: 'model-unavailable' };
-	if (status === 408 || status >= 500) return { ...base, kind: 'retry', retryAfterMs: retryAfterMs(headers) };
-	return { ...base, kind: 'client', code: f.code, type: f.type, param: f.param };
-}
+/** OpenAI-style upstreams (docs/providers/openai.md, "Errors"): the common status table, OpenAI's error fields passed on. */
+export const classifyOpenAIFailure = createFailureClassifier({
+	read: errorFields,
+	// OpenAI answers 429 insufficient_quota when the account is out of credit: the key, not the moment.
+	decisive: (status, f) => (status === 429 && (f.code === 'insufficient_quota' || f.type === 'insufficient_quota' || CREDIT.test(f.code ?? '')) ? 'bad-key' : undefined),
+	client: (_status, f) => ({ code: f.code, type: f.type, param: f.param })
+});

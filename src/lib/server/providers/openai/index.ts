@@ -1,8 +1,6 @@
 import * as z from 'zod';
-import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from '../../doors/responses/passthrough';
-import type { ProviderAdaptor } from '../types';
-import { buildOpenAIRequest } from './request';
-import { classifyOpenAIFailure } from './errors';
+import { openAICompatible } from '../kit/openai-compatible';
+import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './responses-passthrough';
 import { finishOpenAIResponse } from './response';
 import { createOpenAIStreamTranslator } from './stream';
 
@@ -18,20 +16,11 @@ function servesResponses(config: Readonly<Record<string, unknown>>): boolean {
 	return config.responsesApi === true;
 }
 
-/** OpenAI and every host that speaks its protocol (DeepSeek, Groq, OpenRouter, vLLM, Ollama, ...). */
-export const openaiAdaptor: ProviderAdaptor = {
+/** OpenAI and every host that speaks its protocol (Groq, OpenRouter, vLLM, Ollama, ...). */
+export const openaiAdaptor = openAICompatible({
 	type: 'openai',
 	configSchema: openaiConfig,
-	supports: (door) => door === 'chat' || door === 'completions' || door === 'embeddings',
-	native: (door, channel) => door === 'chat' || door === 'completions' || door === 'embeddings' || (door === 'responses' && servesResponses(channel.config)),
-	buildRequest: buildOpenAIRequest,
+	alsoNative: (door, channel) => door === 'responses' && servesResponses(channel.config),
 	finishResponse: (door, text, publicModel) => (door === 'responses' ? finishResponsesPassthrough(text, publicModel) : finishOpenAIResponse(door, text, publicModel)),
-	createStreamTranslator: (options) => (options.door === 'responses' ? createResponsesPassthroughTranslator(options) : createOpenAIStreamTranslator(options)),
-	classifyFailure: classifyOpenAIFailure,
-	testBody: (door, model) =>
-		door === 'embeddings'
-			? { model, input: 'ping' }
-			: door === 'completions'
-				? { model, prompt: 'ping', max_tokens: 1 }
-				: { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }
-};
+	createStreamTranslator: (options) => (options.door === 'responses' ? createResponsesPassthroughTranslator(options) : createOpenAIStreamTranslator(options))
+});

@@ -92,7 +92,7 @@ describe('non-stream response', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §10)', () => {
+describe('failure classification (docs/protocol.md, "Failure classification")', () => {
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) =>
 		openaiAdaptor.classifyFailure(status, new Headers(headers), body);
 

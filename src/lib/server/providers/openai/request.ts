@@ -13,7 +13,12 @@ const PATHS: Record<Door, string> = {
  * and, for streams, `stream_options.include_usage` (we always need the usage chunk). When
  * neither applies the raw bytes are forwarded without re-serialising.
  */
-export function buildOpenAIRequest({ channel, secret, door, body, rawBody, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
+export function buildOpenAIRequest(input: BuildRequestInput): OutboundRequest {
+	return openAIRequest(input.channel.baseUrl + PATHS[input.door], input);
+}
+
+/** `buildOpenAIRequest` to a URL of the vendor's choosing (the kit's vendors that lay out their paths otherwise). */
+export function openAIRequest(url: string, { secret, door, body, rawBody, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
 	const streamOptions = body.stream_options;
 	const hasUsageFlag =
 		streamOptions !== null && typeof streamOptions === 'object' && (streamOptions as Record<string, unknown>).include_usage === true;
@@ -30,7 +35,7 @@ export function buildOpenAIRequest({ channel, secret, door, body, rawBody, upstr
 		outBody = JSON.stringify(copy);
 	}
 	return {
-		url: channel.baseUrl + PATHS[door],
+		url,
 		headers: {
 			'content-type': 'application/json',
 			accept: stream ? 'text/event-stream' : 'application/json',

@@ -1,12 +1,19 @@
-import type { Door, FinishedResponse } from '../types';
+import { UpstreamFormatError } from '../../protocol/errors';
+import type { Door, FinishedResponse, NormalizedUsage } from '../types';
 import { usageFromOpenAI } from './usage';
 
-export class UpstreamFormatError extends Error {
-	override name = 'UpstreamFormatError';
+
+/** How a compatible vendor's answer differs from OpenAI's: its usage fields, text OpenAI's answers do not have. */
+export interface OpenAIAnswerDialect {
+	readUsage(usage: unknown): NormalizedUsage | undefined;
+	/** Also count the messages' `reasoning_content` as produced text (DeepSeek's reasoner). */
+	reasoningText: boolean;
 }
 
+const OPENAI_DIALECT: OpenAIAnswerDialect = { readUsage: usageFromOpenAI, reasoningText: false };
+
 /** The upstream's JSON answer with the public model name put back, and its usage. */
-export function finishOpenAIResponse(_door: Door, text: string, publicModel: string): FinishedResponse {
+export function finishOpenAIResponse(_door: Door, text: string, publicModel: string, dialect: OpenAIAnswerDialect = OPENAI_DIALECT): FinishedResponse {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(text);
@@ -17,7 +24,7 @@ export function finishOpenAIResponse(_door: Door, text: string, publicModel: str
 		throw new UpstreamFormatError('The upstream answered with an unexpected JSON value');
 	}
 	const obj = parsed as Record<string, unknown>;
-	return { body: withModel(text, obj, publicModel), usage: usageFromOpenAI(obj.usage), outputText: choicesText(obj.choices) };
+	return { body: withModel(text, obj, publicModel), usage: dialect.readUsage(obj.usage), outputText: choicesText(obj.choices, dialect.reasoningText) };
 }
 
 /**
@@ -37,7 +44,7 @@ function withModel(text: string, obj: Record<string, unknown>, publicModel: stri
 }
 
 /** Text of chat messages (content, tool arguments) and legacy completions. */
-function choicesText(choices: unknown): string {
+function choicesText(choices: unknown, reasoningText: boolean): string {
 	if (!Array.isArray(choices)) return '';
 	let text = '';
 	for (const choice of choices) {
@@ -47,6 +54,7 @@ function choicesText(choices: unknown): string {
 		const message = c.message;
 		if (message === null || typeof message !== 'object') continue;
 		const m = message as Record<string, unknown>;
+		if (reasoningText && typeof m.reasoning_content === 'string') text += m.reasoning_content;
 		if (typeof m.content === 'string') text += m.content;
 		if (Array.isArray(m.tool_calls)) text += JSON.stringify(m.tool_calls);
 	}

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../../protocol/json';
 import { EVENT_TOO_LARGE, EventSplitter } from '../sse-framing';
 import { TextTally } from '../text-tally';
 import type { NormalizedUsage, ProducedText, StreamOptions, StreamTranslator } from '../types';
@@ -33,7 +34,7 @@ const MIN_SAMPLE = 64 * 1024;
  * first (to commit, and to learn the upstream's model name), the one carrying usage, and an
  * error. When the upstream reports another model name, it is swapped byte-wise.
  */
-export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
+export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions, readUsage = usageFromOpenAI): StreamTranslator {
 	let state: StreamTranslator['state'] = 'waiting';
 	let rejection: string | undefined;
 	const events = new EventSplitter(BLANK_LINES);
@@ -52,7 +53,7 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 		if (state === 'waiting') {
 			const first = firstDataEvent(part);
 			if (first === undefined) return part; // comments only so far
-			const parsed = parseObject(first);
+			const parsed = parseJsonObject(first);
 			if (!parsed || 'error' in parsed) {
 				state = 'rejected';
 				rejection = errorMessageOf(parsed) ?? 'The upstream sent something other than a chunk';
@@ -81,8 +82,8 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 
 	function takeUsage(part: Buffer, at: number): Buffer {
 		const [start, end] = eventBounds(part, at);
-		const event = parseObject(dataOf(part.subarray(start, end)));
-		usage = usageFromOpenAI(event?.usage) ?? usage;
+		const event = parseJsonObject(dataOf(part.subarray(start, end)));
+		usage = readUsage(event?.usage) ?? usage;
 		held = undefined; // usage is known: nothing to count
 		const usageOnly = Array.isArray(event?.choices) && event.choices.length === 0;
 		return usageOnly && !clientWantsUsage ? Buffer.concat([part.subarray(0, start), part.subarray(end)]) : part;
@@ -93,7 +94,7 @@ export function createOpenAIStreamTranslator({ publicModel, clientWantsUsage }: 
 		for (const [start, end] of eventsOf(part)) {
 			const event = part.subarray(start, end);
 			const data = dataOf(event);
-			if (data.startsWith('{"error"')) error = errorMessageOf(parseObject(data)) ?? 'The upstream reported an error in the stream';
+			if (data.startsWith('{"error"')) error = errorMessageOf(parseJsonObject(data)) ?? 'The upstream reported an error in the stream';
 			else kept.push(event);
 		}
 		return Buffer.concat(kept);
@@ -224,15 +225,6 @@ function replaceAll(part: Buffer, from: Buffer, to: Buffer): Buffer {
 	return Buffer.concat(pieces);
 }
 
-function parseObject(data: string): Record<string, unknown> | undefined {
-	try {
-		const value: unknown = JSON.parse(data);
-		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-	} catch {
-		return undefined;
-	}
-}
-
 function errorMessageOf(parsed: Record<string, unknown> | undefined): string | undefined {
 	const error = parsed?.error;
 	if (typeof error === 'string') return error;
@@ -242,7 +234,7 @@ function errorMessageOf(parsed: Record<string, unknown> | undefined): string | u
 
 /** The text a chunk adds: chat deltas (content, reasoning, tool arguments) or legacy `text`. */
 function deltaText(data: string): string {
-	const choices = parseObject(data)?.choices;
+	const choices = parseJsonObject(data)?.choices;
 	if (!Array.isArray(choices)) return '';
 	let text = '';
 	for (const choice of choices) {

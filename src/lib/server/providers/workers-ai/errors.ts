@@ -1,4 +1,5 @@
-import { errorFields, retryAfterMs } from '../openai/errors';
+import { createFailureClassifier } from '../kit/classify';
+import { errorFields } from '../openai/errors';
 import { parseJsonObject } from '../sse-reader';
 import type { UpstreamFailure } from '../types';
 
@@ -38,27 +39,43 @@ const BAD_KEY = new Set([10000, 3023, 3041, 5016, 5018]);
 const NO_MODEL = new Set([5007, 3042]);
 const TIMEOUT = new Set([3007, 3008]);
 
-/**
- * PROTOCOLS.md §7.4 and §10. Cloudflare's internal codes say more than the status (a 400 can
- * be "no such model"), so they are read first; the compatible endpoints may also answer in
- * OpenAI's error shape, which the status then classifies.
- */
-export function classifyWorkersAiFailure(status: number, headers: Headers, text: string, now = Date.now()): UpstreamFailure {
+interface WorkersError {
+	message: string;
+	envelope: EnvelopeError[];
+	codes: Set<number | undefined>;
+}
+
+function workersError(status: number, text: string): WorkersError {
 	const body = parseJsonObject(text);
 	const envelope = body ? envelopeErrors(body) : [];
-	const codes = new Set(envelope.map((e) => e.code));
-	const message = (body && envelopeMessage(body)) ?? errorFields(status, text).message;
-	const base = { status, message };
-	const has = (set: Set<number>) => [...codes].some((code) => code !== undefined && set.has(code));
-	if (codes.has(3036)) return { ...base, kind: 'bad-key', retryAfterMs: untilUtcMidnight(now) };
-	if (codes.has(3040) || status === 429) return { ...base, kind: 'cool', retryAfterMs: retryAfterMs(headers) };
-	if (has(BAD_KEY) || status === 401 || status === 403) return { ...base, kind: 'bad-key' };
-	if (has(NO_MODEL) || status === 404) return { ...base, kind: 'model-unavailable' };
-	if (has(TIMEOUT) || status === 408 || status >= 500) return { ...base, kind: 'retry', retryAfterMs: retryAfterMs(headers) };
-	if (codes.has(3006) || status === 413) return { ...base, kind: 'client', code: 'request_too_large', type: 'invalid_request_error', param: null };
-	if (envelope.length === 0) {
-		const f = errorFields(status, text);
-		return { ...base, kind: 'client', code: f.code, type: f.type ?? 'invalid_request_error', param: f.param };
-	}
-	return { ...base, kind: 'client', code: null, type: 'invalid_request_error', param: null };
+	return { message: (body && envelopeMessage(body)) ?? errorFields(status, text).message, envelope, codes: new Set(envelope.map((e) => e.code)) };
+}
+
+const hasAny = (codes: Set<number | undefined>, set: Set<number>) => [...codes].some((code) => code !== undefined && set.has(code));
+
+/**
+ * Workers AI's errors (docs/providers/workers-ai.md, "Errors"). Cloudflare's internal codes say
+ * more than the status (a 400 can be "no such model"); the compatible endpoints may also answer
+ * in OpenAI's error shape, which the status then classifies. The classifier is built per call
+ * for its clock (failures only, never the answered path).
+ */
+export function classifyWorkersAiFailure(status: number, headers: Headers, text: string, now = Date.now()): UpstreamFailure {
+	return createFailureClassifier({
+		read: workersError,
+		statuses: { 402: 'client', 529: 'retry' },
+		decisive: (_status, e) => (e.codes.has(3036) ? { kind: 'bad-key', retryAfterMs: untilUtcMidnight(now) } : undefined),
+		hint(_status, e) {
+			if (e.codes.has(3040)) return 'cool';
+			if (hasAny(e.codes, BAD_KEY)) return 'bad-key';
+			if (hasAny(e.codes, NO_MODEL)) return 'model-unavailable';
+			if (hasAny(e.codes, TIMEOUT)) return 'retry';
+			return undefined;
+		},
+		client(status, e, text) {
+			if (e.codes.has(3006) || status === 413) return { code: 'request_too_large', type: 'invalid_request_error', param: null };
+			if (e.envelope.length > 0) return { code: null, type: 'invalid_request_error', param: null };
+			const f = errorFields(status, text);
+			return { code: f.code, type: f.type ?? 'invalid_request_error', param: f.param };
+		}
+	})(status, headers, text);
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../canonical';
+import type { ChatMessage } from '../../protocol/canonical';
 import { inlineRemoteImages } from '../inline-images';
 import type { ProviderAdaptor } from '../types';
 import { workersAiConfig, workersAiConfigOf } from './config';

@@ -1,12 +1,13 @@
-import type { ChatMessage, ChatRequest } from '../canonical';
+import type { ChatMessage, ChatRequest } from '../../protocol/canonical';
 import { partPath, refusePart } from '../content-parts';
 import { parseDataUrl } from '../data-url';
-import { UpstreamRequestError } from '../request-error';
+import { UpstreamRequestError } from '../../protocol/errors';
 import { imageInputOf, type ImageInput } from './vision';
+import { isRecord } from '../../protocol/json';
 
 /**
  * Workers AI's default max_tokens is small (256 on many models) and truncates silently, so a
- * request without a limit gets this one (PROTOCOLS.md §7.2).
+ * request without a limit gets this one (docs/providers/workers-ai.md, "Request mapping").
  */
 export const DEFAULT_MAX_TOKENS = 2048;
 
@@ -19,7 +20,7 @@ export function maxTokensOf(req: ChatRequest): number {
 }
 
 /**
- * Canonical request → `/ai/run/{model}` body (PROTOCOLS.md §7.2): content as the model's
+ * Canonical request → `/ai/run/{model}` body (docs/providers/workers-ai.md, "Request mapping"): content as the model's
  * schema takes it (docs/providers/workers-ai.md: strings, or image parts / image bytes for
  * vision models), tools in OpenAI's function form, max_tokens always set. Parameters the
  * native schemas lack (n, stop, logprobs, user, tool_choice, parallel_tool_calls,
@@ -196,8 +197,4 @@ function imageToTextBody(req: ChatRequest, stream: boolean): Record<string, unkn
 	});
 	if (!image) throw new UpstreamRequestError('This model describes an image: the request must have one image_url part.', 'messages');
 	return { prompt: texts.join('\n\n'), image, max_tokens: maxTokensOf(req), ...samplingOf(req) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

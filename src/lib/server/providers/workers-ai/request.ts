@@ -1,11 +1,12 @@
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '../../protocol/canonical';
 import type { BuildRequestInput, Door, OutboundRequest } from '../types';
 import { workersAiConfigOf } from './config';
 import { nativeBody } from './native-request';
+import { isRecord } from '../../protocol/json';
 
 /**
  * Model ids go into the native path as they are (`/ai/run/@cf/meta/llama-3.1-8b-instruct`,
- * PROTOCOLS.md §7): each segment is percent-encoded except `@`, so `/` keeps separating
+ * docs/providers/workers-ai.md): each segment is percent-encoded except `@`, so `/` keeps separating
  * segments, and `.` / `..` segments are encoded so they cannot climb out of /ai/run.
  */
 export function modelPath(model: string): string {
@@ -30,8 +31,8 @@ export function workersAiUrl(baseUrl: string, accountId: string, door: Door, nat
 
 /**
  * Chat in 'openai' mode and every embeddings call go to the OpenAI-compatible endpoints with the
- * client's body (PROTOCOLS.md §7.1); chat in 'native' mode is a converted canonical request
- * sent to /ai/run/{model} (§7.2).
+ * client's body (docs/providers/workers-ai.md, "Auth and endpoints"); chat in 'native' mode is a converted canonical request
+ * sent to /ai/run/{model} (docs/providers/workers-ai.md, "Request mapping").
  */
 export function buildWorkersAiRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
 	const config = workersAiConfigOf(channel.config);
@@ -82,8 +83,4 @@ function joinedText(content: unknown): string | undefined {
 		texts.push(part.text);
 	}
 	return texts.join('\n');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

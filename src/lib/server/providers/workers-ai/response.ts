@@ -1,5 +1,6 @@
-import type { ChatCompletion, FinishReason } from '../canonical';
-import { finishOpenAIResponse, UpstreamFormatError } from '../openai/response';
+import type { ChatCompletion, FinishReason } from '../../protocol/canonical';
+import { UpstreamFormatError } from '../../protocol/errors';
+import { finishOpenAIResponse } from '../openai/response';
 import { parseJsonObject } from '../sse-reader';
 import type { Door, FinishedResponse, NormalizedUsage } from '../types';
 import { chatUsageOf } from '../usage';
@@ -10,7 +11,7 @@ import { workersUsage } from './usage';
 /**
  * A Workers AI answer for the client. The OpenAI-compatible endpoints answer in OpenAI's shape
  * (passed through with the public model name); /ai/run wraps its answer in Cloudflare's
- * envelope `{result, success, errors}` (PROTOCOLS.md §7.3), where `result` is either
+ * envelope `{result, success, errors}` (docs/providers/workers-ai.md, "Non-stream response"), where `result` is either
  * `{response, tool_calls, usage}` (converted here) or, on newer models, a whole
  * `chat.completion` (passed through). Which one came is read from the body, as the adaptor
  * interface does not say which endpoint was called.
@@ -69,7 +70,7 @@ function contentOf(response: unknown): string {
 	return JSON.stringify(response);
 }
 
-/** No finish reason on /ai/run (PROTOCOLS.md §7.3): tool calls, else the limit reached, else stop. */
+/** No finish reason on /ai/run (docs/providers/workers-ai.md, "Non-stream response"): tool calls, else the limit reached, else stop. */
 export function inferFinish(hasToolCalls: boolean, usage: NormalizedUsage | undefined, maxTokens: number | undefined): FinishReason {
 	if (hasToolCalls) return 'tool_calls';
 	if (usage && maxTokens !== undefined && usage.output >= maxTokens) return 'length';

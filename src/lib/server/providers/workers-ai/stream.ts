@@ -1,4 +1,4 @@
-import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../canonical';
+import { SSE_DONE, sseData, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
 import { EVENT_TOO_LARGE } from '../sse-framing';
 import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
 import { TextTally } from '../text-tally';
@@ -16,7 +16,7 @@ export interface WorkersStreamOptions extends StreamOptions {
 
 /**
  * Workers AI streams in two shapes, told apart per event because the interface does not say
- * which endpoint was called (PROTOCOLS.md §7.1, §7.3):
+ * which endpoint was called (docs/providers/workers-ai.md, "Auth and endpoints", "Non-stream response"):
  * - OpenAI chunks (`choices`), from /ai/v1 and from newer models on /ai/run: passed on with
  *   the public model name, `role` only in the first delta, the usage chunk only when asked,
  *   and a finish chunk added if the upstream never sent one;

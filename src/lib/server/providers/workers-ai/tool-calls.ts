@@ -1,8 +1,8 @@
-import type { ToolCall } from '../canonical';
+import type { ToolCall } from '../../protocol/canonical';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** `call_` + 24 random base62 characters: Workers AI gives most calls no id (PROTOCOLS.md §3). */
+/** `call_` + 24 random base62 characters: Workers AI gives most calls no id (docs/protocol.md, "Conversion rules"). */
 export function newCallId(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(24));
 	let id = 'call_';

@@ -3,7 +3,7 @@ import type { NormalizedUsage } from '../types';
 
 /**
  * Workers AI's usage, or undefined when it reported none. Its compatible endpoint sometimes
- * reports all zeros (PROTOCOLS.md §7.1): that is no usage, not a free answer, so the relay
+ * reports all zeros (docs/providers/workers-ai.md, "Auth and endpoints"): that is no usage, not a free answer, so the relay
  * counts the tokens itself instead of billing nothing.
  */
 export function workersUsage(usage: unknown): NormalizedUsage | undefined {

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { channelState } from '../../testing/channel-state';
 import { feedTranslator, sseDataOf } from '../../testing/sse';
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '../../protocol/canonical';
 import type { Door } from '../types';
 import { workersAiAdaptor } from '.';
 import { classifyWorkersAiFailure } from './errors';
-import { UpstreamRequestError } from '../request-error';
+import { UpstreamRequestError } from '../../protocol/errors';
 import { modelPath } from './request';
 import { finishWorkersAiResponse } from './response';
 import { createWorkersAiStreamTranslator } from './stream';
@@ -113,7 +113,7 @@ describe('compat request', () => {
 	});
 });
 
-describe('native request (PROTOCOLS.md §7.2)', () => {
+describe('native request (docs/providers/workers-ai.md, "Request mapping")', () => {
 	test('string content, system for developer, tool turns, max_tokens always set, unsupported fields dropped', () => {
 		const req = chat({
 			messages: [
@@ -418,7 +418,7 @@ describe('stream translation', () => {
 	});
 });
 
-describe('failure classification (PROTOCOLS.md §7.4, §10)', () => {
+describe('failure classification (docs/providers/workers-ai.md, "Errors"; docs/protocol.md, "Failure classification")', () => {
 	const classify = (status: number, body = '', headers: Record<string, string> = {}) => workersAiAdaptor.classifyFailure(status, new Headers(headers), body);
 
 	test('capacity and rate limits cool; the daily allocation disables the key until UTC midnight', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { StreamTranslator } from '../../providers/types';
-import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './passthrough';
+import type { StreamTranslator } from '../types';
+import { createResponsesPassthroughTranslator, finishResponsesPassthrough } from './responses-passthrough';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const options = { publicModel: 'gpt-5-codex', clientWantsUsage: false, door: 'responses' as const };
@@ -25,7 +25,7 @@ function feed(text: string, size: number): { t: StreamTranslator; out: string } 
 }
 
 describe('Responses passthrough stream', () => {
-	const sse = fixture('upstream-stream.sse');
+	const sse = fixture('responses-stream.sse');
 
 	test('forwarded unchanged except the model name; usage, done and text read', () => {
 		const { t, out } = feed(sse, 0);
@@ -87,7 +87,7 @@ describe('Responses passthrough stream', () => {
 
 describe('Responses passthrough, non-stream', () => {
 	test('model swapped in the text, usage and text read', () => {
-		const text = fixture('upstream-response.json');
+		const text = fixture('responses-answer.json');
 		const finished = finishResponsesPassthrough(text, 'gpt-5-codex');
 		expect(finished.body).toBe(text.replace('"model": "gpt-5-codex-2025-09-15"', '"model":"gpt-5-codex"'));
 		expect(JSON.parse(finished.body).model).toBe('gpt-5-codex');

@@ -1,7 +1,7 @@
-import type { ChatChunk, ChatUsage } from '../providers/canonical';
-import type { ProducedText, StreamTranslator } from '../providers/types';
+import type { ChatChunk, ChatUsage } from '../protocol/canonical';
+import type { ProducedText, StreamTranslator } from '../protocol/types';
 import { chatUsageOf } from '../providers/usage';
-import type { DoorError, StreamRenderer } from './types';
+import type { DoorError, StreamRenderer } from '../protocol/door';
 
 /**
  * An upstream translator's OpenAI chat SSE, re-rendered in another door's protocol. The inner

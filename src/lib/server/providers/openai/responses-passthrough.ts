@@ -1,16 +1,16 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import { UpstreamFormatError } from '../../providers/openai/response';
-import { createBoundedParser, EVENT_TOO_LARGE } from '../../providers/sse-framing';
-import { TextTally } from '../../providers/text-tally';
-import type { FinishedResponse, NormalizedUsage, StreamOptions, StreamTranslator } from '../../providers/types';
-import { TokenCountReader } from '../../providers/usage';
-import { isRecord } from '../shared';
+import { UpstreamFormatError } from '../../protocol/errors';
+import { createBoundedParser, EVENT_TOO_LARGE } from '../sse-framing';
+import { TextTally } from '../text-tally';
+import type { FinishedResponse, NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import { TokenCountReader } from '../usage';
+import { isRecord, parseJsonObject } from '../../protocol/json';
 
 /*
  * An upstream that serves /responses itself (OpenAI, Azure v1, some compatible hosts): its
- * answer goes to the client as is (PROTOCOLS.md §1 rule 2), read only for usage, the end of
+ * answer goes to the client as is (docs/protocol.md, "Converter architecture", rule 2), read only for usage, the end of
  * the stream and in-stream errors. One change is made: the upstream's model name is replaced
- * by the public one (§2.2), in the lifecycle events that carry the response object.
+ * by the public one (docs/protocol.md, "Completion"), in the lifecycle events that carry the response object.
  */
 
 /** Responses usage (input_tokens include cached ones) as the normalized record. */
@@ -23,15 +23,6 @@ export function usageFromResponses(usage: unknown): NormalizedUsage | undefined 
 	const cached = Math.min(input, count(isRecord(usage.input_tokens_details) ? usage.input_tokens_details.cached_tokens : 0));
 	const reasoning = Math.min(output, count(isRecord(usage.output_tokens_details) ? usage.output_tokens_details.reasoning_tokens : 0));
 	return reader.result({ inputUncached: input - cached, cacheRead: cached, cacheWrite: 0, output, reasoning });
-}
-
-function parseObject(data: string): Record<string, unknown> | undefined {
-	try {
-		const value: unknown = JSON.parse(data);
-		return isRecord(value) ? value : undefined;
-	} catch {
-		return undefined;
-	}
 }
 
 function errorMessage(event: Record<string, unknown> | undefined, fallback: string): string {
@@ -55,7 +46,7 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 	let out = '';
 
 	function onEvent(message: EventSourceMessage): void {
-		const event = parseObject(message.data);
+		const event = parseJsonObject(message.data);
 		const type = message.event ?? (typeof event?.type === 'string' ? event.type : undefined);
 		if (state === 'waiting') {
 			if (!event || type === 'error' || type === 'response.failed') {
@@ -132,7 +123,7 @@ export function createResponsesPassthroughTranslator({ publicModel }: StreamOpti
 
 /** A non-stream Responses answer with the public model name, its usage and its text. */
 export function finishResponsesPassthrough(text: string, publicModel: string): FinishedResponse {
-	const obj = parseObject(text);
+	const obj = parseJsonObject(text);
 	if (!obj) throw new UpstreamFormatError('The upstream answered with something that is not a JSON object');
 	return { body: withModel(text, obj, publicModel), usage: usageFromResponses(obj.usage), outputText: outputTextOf(obj.output) };
 }

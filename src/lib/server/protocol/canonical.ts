@@ -1,7 +1,7 @@
 /**
- * The canonical format every conversion meets at (PROTOCOLS.md §1–2): an OpenAI Chat
+ * The canonical format every conversion meets at (docs/protocol.md, "Canonical format"): an OpenAI Chat
  * Completions request, `chat.completion` and `chat.completion.chunk`, plus the documented
- * extensions (§2.7). Inbound doors convert to `ChatRequest`; converting upstream adaptors take
+ * extensions (docs/protocol.md, "Extensions"). Inbound doors convert to `ChatRequest`; converting upstream adaptors take
  * a `ChatRequest` and answer with OpenAI chat JSON / SSE text; door renderers turn
  * `ChatCompletion` / `ChatChunk` into their own protocol.
  *
@@ -20,14 +20,14 @@ export type ContentPart =
 	| { type: 'input_audio'; input_audio: { data: string; format: string } }
 	| { type: 'file'; file: { file_data?: string; filename?: string; file_id?: string }; cache_control?: CacheControl };
 
-/** Anthropic thinking blocks carried through a conversation (§2.7 `thinking_blocks`). */
+/** Anthropic thinking blocks carried through a conversation (docs/protocol.md, "Extensions" `thinking_blocks`). */
 export type ThinkingBlock = { type: 'thinking'; thinking: string; signature?: string } | { type: 'redacted_thinking'; data: string };
 
 export interface ToolCall {
 	id: string;
 	type: 'function';
 	function: { name: string; arguments: string };
-	/** Gemini's thought signature round trip (§2.7). */
+	/** Gemini's thought signature round trip (docs/protocol.md, "Extensions"). */
 	extra_content?: { google?: { thought_signature?: string } };
 }
 
@@ -92,7 +92,7 @@ export interface ChatRequest {
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
-/** OpenAI's usage object (§2.4), with the optional Anthropic-style cache numbers. */
+/** OpenAI's usage object (docs/protocol.md, "Usage"), with the optional Anthropic-style cache numbers. */
 export interface ChatUsage {
 	prompt_tokens: number;
 	completion_tokens: number;

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatCompletion, ChatRequest, ChatUsage } from '../providers/canonical';
+import type { ChatChunk, ChatCompletion, ChatRequest, ChatUsage } from './canonical';
 
 /** A refusal in a door's own shape: what the relay knows about an error it answers with. */
 export interface DoorError {
@@ -8,17 +8,6 @@ export interface DoorError {
 	type: string;
 	code: string | null;
 	param: string | null;
-}
-
-/** A body the door refuses before anything is sent upstream (answered 400 in the door's shape). */
-export class DoorInputError extends Error {
-	override name = 'DoorInputError';
-	constructor(
-		message: string,
-		readonly param: string | null = null
-	) {
-		super(message);
-	}
 }
 
 export interface RenderContext {
@@ -41,12 +30,12 @@ export interface StreamRenderer {
 }
 
 /**
- * An inbound protocol other than OpenAI chat (PROTOCOLS.md §8, §9): how its requests become
+ * An inbound protocol other than OpenAI chat (docs/doors/messages.md, docs/doors/responses.md): how its requests become
  * canonical and how canonical answers and errors are rendered back. Pure functions only.
  */
 export interface DoorCodec {
 	readonly door: 'messages' | 'responses';
-	/** The client's body as a canonical chat request (throws DoorInputError when the door refuses it). */
+	/** The client's body as a canonical chat request (throws DoorInputError, protocol/errors.ts, when the door refuses it). */
 	toCanonical(body: Record<string, unknown>): ChatRequest;
 	renderCompletion(completion: ChatCompletion, ctx: RenderContext): string;
 	createStreamRenderer(ctx: RenderContext): StreamRenderer;

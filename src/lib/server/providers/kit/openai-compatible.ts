@@ -1,0 +1,54 @@
+import type * as z from 'zod';
+import type { Door } from '../../protocol/types';
+import { classifyOpenAIFailure } from '../openai/errors';
+import { buildOpenAIRequest } from '../openai/request';
+import { finishOpenAIResponse } from '../openai/response';
+import { createOpenAIStreamTranslator } from '../openai/stream';
+import type { ChannelTarget, ProviderAdaptor } from '../types';
+
+/** What a vendor that speaks OpenAI's protocol states; everything it leaves out is OpenAI's own behaviour. */
+export interface OpenAICompatibleSpec {
+	type: string;
+	/** The channel type's own config fields (strict for a new vendor: a typo is refused on save). */
+	configSchema: z.ZodType<Record<string, unknown>>;
+	/** The OpenAI doors the vendor serves (default: chat, completions and embeddings). */
+	doors?: readonly Door[];
+	/** Another door a channel serves in its own protocol, beyond `doors` (OpenAI's /responses when configured). */
+	alsoNative?(door: Door, channel: ChannelTarget): boolean;
+	buildRequest?: ProviderAdaptor['buildRequest'];
+	finishResponse?: ProviderAdaptor['finishResponse'];
+	createStreamTranslator?: ProviderAdaptor['createStreamTranslator'];
+	classifyFailure?: ProviderAdaptor['classifyFailure'];
+}
+
+const OPENAI_DOORS: readonly Door[] = ['chat', 'completions', 'embeddings'];
+
+/** The smallest request each door takes, for a channel test (one token of output). */
+export function openAITestBody(door: Door, model: string): Record<string, unknown> {
+	if (door === 'embeddings') return { model, input: 'ping' };
+	if (door === 'completions') return { model, prompt: 'ping', max_tokens: 1 };
+	return { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 };
+}
+
+/**
+ * An adaptor for an upstream that speaks OpenAI's protocol: the doors it serves pass through
+ * natively (the body forwarded, the answer's model name put back, usage read from OpenAI's
+ * fields and the compatible variants), with the vendor's own request, answer, stream or error
+ * handling where it differs (docs/providers/kit.md).
+ */
+export function openAICompatible(spec: OpenAICompatibleSpec): ProviderAdaptor {
+	const doors = spec.doors ?? OPENAI_DOORS;
+	const serves = (door: Door) => doors.includes(door);
+	const alsoNative = spec.alsoNative;
+	return {
+		type: spec.type,
+		configSchema: spec.configSchema,
+		supports: serves,
+		native: alsoNative ? (door, channel) => serves(door) || alsoNative(door, channel) : serves,
+		buildRequest: spec.buildRequest ?? buildOpenAIRequest,
+		finishResponse: spec.finishResponse ?? ((door, text, publicModel) => finishOpenAIResponse(door, text, publicModel)),
+		createStreamTranslator: spec.createStreamTranslator ?? createOpenAIStreamTranslator,
+		classifyFailure: spec.classifyFailure ?? classifyOpenAIFailure,
+		testBody: openAITestBody
+	};
+}
