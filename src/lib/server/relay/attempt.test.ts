@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { UpstreamRequestError } from '../protocol/errors';
 import { openaiAdaptor } from '../providers/openai';
 import type { ProviderAdaptor } from '../providers/types';
 import { channelState } from '../testing/channel-state';
@@ -80,7 +81,7 @@ describe('attempt', () => {
 		const refusing: ProviderAdaptor = {
 			...openaiAdaptor,
 			buildRequest() {
-				throw Object.assign(new Error('This upstream cannot take audio parts.'), { name: 'UpstreamRequestError' });
+				throw new UpstreamRequestError('This upstream cannot take audio parts.');
 			}
 		};
 		const outcome = await attempt(fakeCall(world()), targetAt('/ok/v1', { adaptor: refusing }));

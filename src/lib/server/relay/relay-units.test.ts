@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { defaultOptions } from '../options/definitions';
-import { buildRoutes, normalizeBaseUrl, type ChannelState, type PriceState, type Snapshot } from '../state/snapshot';
+import { buildRoutes, normalizeBaseUrl, type ChannelState, type Snapshot } from '../state/snapshot';
 import { channelState } from '../testing/channel-state';
+import { testPrice } from '../testing/fake-call';
 import { presentedKey } from './auth';
 import { corsHeaders, preflight } from './cors';
 import { matchRelayRoute, pathOf } from './routes';
@@ -9,15 +10,7 @@ import { candidateChannels, pickKey, visibleModels, weightedOrder } from './sele
 
 const channel = channelState;
 
-const price = (model: string): PriceState => ({
-	model,
-	modelRatio: 1,
-	completionRatio: 1,
-	cacheReadRatio: null,
-	cacheWriteRatio: null,
-	pricePerRequestUsd: null,
-	defaultOutputReserve: 4096
-});
+const price = testPrice;
 
 function snap(channels: ChannelState[], priced = ['a', 'b', 'c', 'm']): Snapshot {
 	return {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_OUTPUT_RESERVE } from '../billing/pricing';
 import { callInput, relayWorld } from '../testing/fake-call';
 import { admit } from './admit';
 import { RelayError } from './errors';
@@ -25,7 +26,7 @@ describe('reserve', () => {
 		expect(hold.reserved).toBeGreaterThan(0);
 		expect(world.ctx.wallet.heldByUser(world.user.id)).toBe(hold.reserved);
 		expect(world.ctx.wallet.heldByKey(world.key.id)).toBe(hold.reserved);
-		expect(req.output).toMatchObject({ perChoice: 100, impose: true });
+		expect(req.output).toMatchObject({ perChoice: DEFAULT_OUTPUT_RESERVE, impose: true });
 	});
 
 	test("the client's max_tokens bounds the hold instead", async () => {

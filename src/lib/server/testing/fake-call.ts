@@ -4,7 +4,7 @@ import { defaultOptions, type Options } from '../options/definitions';
 import { createLogger } from '../observability/logger';
 import { Call, type CallInput, type CallRequest } from '../relay/call';
 import { configureRelay, type RelayContext } from '../relay/context';
-import { quoteFor } from '../billing/pricing';
+import { DEFAULT_OUTPUT_RESERVE, quoteFor } from '../billing/pricing';
 import { buildRoutes, type ChannelState, type KeyState, type PriceState, type Snapshot, type UserState } from '../state/snapshot';
 import { channelState } from './channel-state';
 
@@ -27,7 +27,7 @@ export const testPrice = (model: string): PriceState => ({
 	cacheReadRatio: null,
 	cacheWriteRatio: null,
 	pricePerRequestUsd: null,
-	defaultOutputReserve: 100
+	defaultOutputReserve: DEFAULT_OUTPUT_RESERVE
 });
 
 export interface RelayWorld {
