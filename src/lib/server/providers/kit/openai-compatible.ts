@@ -11,6 +11,8 @@ export interface OpenAICompatibleSpec {
 	type: string;
 	/** The channel type's own config fields (strict for a new vendor: a typo is refused on save). */
 	configSchema: z.ZodType<Record<string, unknown>>;
+	/** The vendor's public API root, when it has one: a channel saved without a base URL gets it. */
+	defaultBaseUrl?: string;
 	/** The OpenAI doors the vendor serves (default: chat, completions and embeddings). */
 	doors?: readonly Door[];
 	/** Another door a channel serves in its own protocol, beyond `doors` (OpenAI's /responses when configured). */
@@ -51,6 +53,7 @@ export function openAICompatible(spec: OpenAICompatibleSpec): ProviderAdaptor {
 	return {
 		type: spec.type,
 		configSchema: spec.configSchema,
+		...(spec.defaultBaseUrl !== undefined ? { defaultBaseUrl: spec.defaultBaseUrl } : {}),
 		supports: serves,
 		native: alsoNative ? (door, channel) => serves(door) || alsoNative(door, channel) : serves,
 		buildRequest: spec.buildRequest ?? kitRequest(spec),
