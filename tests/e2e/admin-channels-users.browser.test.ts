@@ -216,6 +216,22 @@ test('a gemini channel without JavaScript: a bad config value is shown beside it
 	await context.close();
 });
 
+test("a deepseek channel left without a base URL is saved with DeepSeek's", async () => {
+	const { context, page } = await signedIn(browser, server.url, 'root', ROOT_PASSWORD);
+	await page.goto(`${server.url}/admin/channels/new?type=deepseek`);
+	const baseUrl = page.getByLabel('Base URL');
+	expect(await baseUrl.getAttribute('placeholder')).toBe('https://api.deepseek.com');
+	expect(await baseUrl.getAttribute('required')).toBeNull();
+	await page.getByLabel('Name', { exact: true }).fill('DeepSeek');
+	await page.getByLabel('API keys').fill('sk-deepseek-secret-0011');
+	await page.getByLabel('Models', { exact: true }).fill('deepseek-chat');
+	await page.getByRole('button', { name: 'Create channel' }).click();
+	await page.waitForURL(/\/admin\/channels\?saved=/);
+	const [row] = await db.sql`select type, base_url from channels where name = 'DeepSeek'`;
+	expect(row).toMatchObject({ type: 'deepseek', base_url: expect.stringMatching(/^https:\/\/api\.deepseek\.com(\/v1)?$/) });
+	await context.close();
+});
+
 test('a user gets 403 on the admin pages', async () => {
 	const { context, page } = await signedIn(browser, server.url, 'bob', 'bob-password-1');
 	for (const path of ['/admin', '/admin/channels', '/admin/channels/new', '/admin/users', `/admin/users/${aliceId}`]) {

@@ -7,7 +7,7 @@ import { createChannel, getChannel, updateChannel } from '../services/channels';
 import type { Actor } from '../services/actor';
 import type { ServiceContext } from '../services/context';
 import { refusal } from './refusals';
-import { channelFormSchema, channelInputOf, configFields, formFieldOf, schemaProblems, type ChannelFormData } from './channel-form';
+import { channelFormSchema, channelInputOf, configFields, defaultBaseUrl, formFieldOf, schemaProblems, type ChannelFormData } from './channel-form';
 import { pageContext } from '../ui/page-context';
 
 export function knownType(type: string | null | undefined): string {
@@ -69,4 +69,4 @@ export async function saveChannel(event: RequestEvent, id?: number) {
 	redirect(303, `/admin/channels?saved=${saved.id}`);
 }
 
-export { configFields };
+export { configFields, defaultBaseUrl };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { channelInputOf, type ChannelFormData } from './channel-form';
+import { DEEPSEEK_BASE_URL } from '../providers/deepseek';
+import { channelInputOf, defaultBaseUrl, schemaProblems, type ChannelFormData } from './channel-form';
 
 const base: ChannelFormData = {
 	type: 'azure',
@@ -35,5 +36,22 @@ describe('channelInputOf', () => {
 	test('stored keys the type does not know are dropped, its own settings kept', () => {
 		const { input } = channelInputOf({ ...base, cfg_apiVersion: 'v1', cfg_authMode: 'api-key' }, { apiVersion: '2024-10-21', responsesApi: true, typo: 1, timeouts: { connectMs: 900 } });
 		expect(input.config).toEqual({ apiVersion: 'v1', authMode: 'api-key' });
+	});
+
+	test("a deepseek channel saved without a base URL gets DeepSeek's; one given is kept", () => {
+		const deepseek = { ...base, type: 'deepseek', baseUrl: '  ', models: 'deepseek-chat' };
+		const { input, errors } = channelInputOf(deepseek);
+		expect(errors).toEqual({});
+		expect(input.baseUrl).toBe(DEEPSEEK_BASE_URL);
+		expect(schemaProblems(input)).toEqual({});
+		expect(channelInputOf({ ...deepseek, baseUrl: 'https://proxy.example/deepseek' }).input.baseUrl).toBe('https://proxy.example/deepseek');
+		expect(defaultBaseUrl('deepseek')).toBe('https://api.deepseek.com');
+	});
+
+	test('a type without a public default still needs its base URL', () => {
+		const { input } = channelInputOf({ ...base, type: 'openai', baseUrl: '' });
+		expect(input.baseUrl).toBe('');
+		expect(schemaProblems(input).baseUrl).toBeDefined();
+		expect(defaultBaseUrl('openai')).toBeUndefined();
 	});
 });

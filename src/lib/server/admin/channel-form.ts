@@ -60,6 +60,11 @@ export function configFields(type: string): ConfigField[] {
 	return fields;
 }
 
+/** The base URL a channel of this type gets when the form leaves it empty, if the type has one. */
+export function defaultBaseUrl(type: string): string | undefined {
+	return adaptorFor(type)?.defaultBaseUrl;
+}
+
 function isJsonObjectOfStrings(text: string): string | null {
 	if (!text.trim()) return null;
 	let value: unknown;
@@ -198,7 +203,7 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 	const input = {
 		type: data.type,
 		name: data.name,
-		baseUrl: data.baseUrl.trim(),
+		baseUrl: data.baseUrl.trim() || (defaultBaseUrl(data.type) ?? ''),
 		keys: data.keys
 			.split('\n')
 			.map((k) => k.trim())

@@ -84,6 +84,8 @@ export interface ProviderAdaptor {
 	readonly type: string;
 	/** This channel type's own config fields (validated when a channel is saved; the UI renders forms from it). */
 	readonly configSchema: z.ZodType<Record<string, unknown>>;
+	/** The vendor's one public API root, for a channel saved without a base URL (types without one need it given). */
+	readonly defaultBaseUrl?: string;
 	supports(door: Door): boolean;
 	/** Whether this channel speaks the door's protocol itself, so the body can pass through. */
 	native(door: Door, channel: ChannelTarget): boolean;

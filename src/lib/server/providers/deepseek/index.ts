@@ -1,7 +1,7 @@
 import { openAICompatible } from '../kit/openai-compatible';
 import { finishOpenAIResponse, type OpenAIAnswerDialect } from '../openai/response';
 import { createOpenAIStreamTranslator } from '../openai/stream';
-import { deepseekConfig } from './config';
+import { DEEPSEEK_BASE_URL, deepseekConfig } from './config';
 import { buildDeepSeekRequest } from './request';
 import { usageFromDeepSeek } from './usage';
 
@@ -13,6 +13,7 @@ const DIALECT: OpenAIAnswerDialect = { readUsage: usageFromDeepSeek, reasoningTe
 export const deepseekAdaptor = openAICompatible({
 	type: 'deepseek',
 	configSchema: deepseekConfig,
+	defaultBaseUrl: DEEPSEEK_BASE_URL,
 	doors: ['chat', 'completions'],
 	buildRequest: buildDeepSeekRequest,
 	finishResponse: (door, text, publicModel) => finishOpenAIResponse(door, text, publicModel, DIALECT),

@@ -1,6 +1,6 @@
 import { isRecord } from '../../protocol/json';
 import type { Door } from '../../protocol/types';
-import { openAIRequest } from '../openai/request';
+import { openAIRequest } from '../kit/openai-request';
 import type { BuildRequestInput, OutboundRequest } from '../types';
 import { deepseekConfigOf } from './config';
 
@@ -32,8 +32,7 @@ export function buildDeepSeekRequest(input: BuildRequestInput): OutboundRequest 
 	const url = deepseekUrl(input.channel.baseUrl, input.door, beta);
 	const messages = input.body.messages;
 	if (input.door !== 'chat' || !Array.isArray(messages) || !messages.some(hasReasoning)) return openAIRequest(url, input);
-	const body = { ...input.body, messages: messages.map(withoutReasoning) };
-	return openAIRequest(url, { ...input, body, rawBody: JSON.stringify(body) });
+	return openAIRequest(url, input, { ...input.body, messages: messages.map(withoutReasoning) });
 }
 
 function hasReasoning(message: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../../protocol/canonical';
-import type { BuildRequestInput, Door, OutboundRequest } from '../types';
+import { openAIHeaders } from '../kit/openai-request';
+import type { BuildRequestInput, ChannelTarget, Door, OutboundRequest } from '../types';
 import { workersAiConfigOf } from './config';
 import { nativeBody } from './native-request';
 import { isRecord } from '../../protocol/json';
@@ -30,40 +31,40 @@ export function workersAiUrl(baseUrl: string, accountId: string, door: Door, nat
 }
 
 /**
- * Chat in 'openai' mode and every embeddings call go to the OpenAI-compatible endpoints with the
- * client's body (docs/providers/workers-ai.md, "Auth and endpoints"); chat in 'native' mode is a converted canonical request
- * sent to /ai/run/{model} (docs/providers/workers-ai.md, "Request mapping").
+ * Chat in 'native' mode: a converted canonical request sent to /ai/run/{model}
+ * (docs/providers/workers-ai.md, "Request mapping"), with the same bearer token as the
+ * compatible endpoints.
  */
-export function buildWorkersAiRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
-	const config = workersAiConfigOf(channel.config);
-	const native = door === 'chat' && config.mode === 'native';
-	const out = native ? nativeBody(body as ChatRequest, stream, upstreamModel) : compatBody(body, door, upstreamModel, stream);
+export function buildNativeRequest({ channel, secret, door, body, upstreamModel, stream }: BuildRequestInput): OutboundRequest {
+	const { accountId } = workersAiConfigOf(channel.config);
 	return {
-		url: workersAiUrl(channel.baseUrl, config.accountId, door, native ? upstreamModel : undefined),
-		headers: {
-			'content-type': 'application/json',
-			accept: stream ? 'text/event-stream' : 'application/json',
-			authorization: `Bearer ${secret}`
-		},
-		body: JSON.stringify(out)
+		url: workersAiUrl(channel.baseUrl, accountId, door, upstreamModel),
+		headers: openAIHeaders(secret, stream),
+		body: JSON.stringify(nativeBody(body as ChatRequest, stream, upstreamModel))
 	};
 }
 
+/** The compatible endpoint for a door (docs/providers/workers-ai.md, "Auth and endpoints"). */
+export function compatUrl(channel: ChannelTarget, door: Door): string {
+	return workersAiUrl(channel.baseUrl, workersAiConfigOf(channel.config).accountId, door);
+}
+
 /**
- * The client's body with the upstream model, usage asked for in streams, `developer` sent as
- * `system` (the compatible endpoint's models know no developer role), and text-only content
- * arrays joined into a string (only vision models take arrays). Message order and positions
- * are kept.
+ * What the compatible endpoint needs changed in a chat body: `developer` sent as `system`
+ * (its models know no developer role), and text-only content arrays joined into a string (only
+ * vision models take arrays). Message order and positions are kept. The same object when
+ * nothing needs changing, so the client's bytes can be forwarded.
  */
-export function compatBody(body: Record<string, unknown>, door: Door, upstreamModel: string, stream: boolean): Record<string, unknown> {
-	const out: Record<string, unknown> = { ...body, model: upstreamModel };
-	if (door !== 'chat') return out;
-	if (Array.isArray(body.messages)) out.messages = body.messages.map(compatMessage);
-	if (stream) {
-		const existing = isRecord(body.stream_options) ? body.stream_options : {};
-		out.stream_options = { ...existing, include_usage: true };
+export function compatBody(body: Record<string, unknown>, door: Door): Record<string, unknown> {
+	const messages = body.messages;
+	if (door !== 'chat' || !Array.isArray(messages)) return body;
+	let copy: unknown[] | undefined;
+	for (let i = 0; i < messages.length; i++) {
+		const message: unknown = messages[i];
+		const out = compatMessage(message);
+		if (out !== message) (copy ??= messages.slice())[i] = out;
 	}
-	return out;
+	return copy ? { ...body, messages: copy } : body;
 }
 
 function compatMessage(message: unknown): unknown {

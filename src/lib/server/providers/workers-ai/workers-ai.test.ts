@@ -106,6 +106,30 @@ describe('compat request', () => {
 		});
 	});
 
+	test('a body the compatible endpoint takes as it is goes upstream byte for byte', () => {
+		const body = { model: LLAMA, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] };
+		const raw = JSON.stringify(body, null, 1);
+		const send = (door: Door, b: Json) =>
+			workersAiAdaptor.buildRequest({
+				channel: channelState(1, { baseUrl: 'https://api.cloudflare.com', config: { accountId: ACCOUNT } }),
+				secret: 's',
+				door,
+				body: b,
+				rawBody: raw,
+				upstreamModel: LLAMA,
+				stream: false
+			}).body;
+		expect(send('chat', body)).toBe(raw);
+		expect(send('embeddings', { model: LLAMA, input: 'x' })).toBe(raw);
+	});
+
+	test("the client's body is not changed by the rewrite; stream options it set are kept", () => {
+		const messages = [{ role: 'developer', content: 'dev' }];
+		const out = build({ model: 'llama', messages, stream: true, stream_options: { continuous_usage_stats: true } });
+		expect(out.json).toEqual({ model: LLAMA, messages: [{ role: 'system', content: 'dev' }], stream: true, stream_options: { continuous_usage_stats: true, include_usage: true } });
+		expect(messages).toEqual([{ role: 'developer', content: 'dev' }]);
+	});
+
 	test('streams ask for usage', () => {
 		const out = build({ ...(chat() as Json), stream: true });
 		expect(out.json.stream_options).toEqual({ include_usage: true });

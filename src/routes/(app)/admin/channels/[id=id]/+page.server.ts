@@ -1,4 +1,4 @@
-import { channelFormFor, configFields, groupNames, saveChannel } from '$lib/server/admin/channel-actions';
+import { channelFormFor, configFields, defaultBaseUrl, groupNames, saveChannel } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { getChannel } from '$lib/server/services/channels';
 import { ServiceError } from '$lib/server/services/errors';
@@ -15,6 +15,7 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		form: await channelFormFor(channel.type, formValuesOf(channel, { copy: false })),
 		fields: configFields(channel.type),
+		defaultBaseUrl: defaultBaseUrl(channel.type) ?? null,
 		groups: await groupNames(svc, actor),
 		channel: {
 			id: channel.id,

@@ -1,4 +1,4 @@
-import { channelFormFor, configFields, groupNames, knownType, saveChannel } from '$lib/server/admin/channel-actions';
+import { channelFormFor, configFields, defaultBaseUrl, groupNames, knownType, saveChannel } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { channelTypes } from '$lib/server/providers/registry';
 import { getChannel } from '$lib/server/services/channels';
@@ -15,6 +15,7 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		form: await channelFormFor(type, values),
 		fields: configFields(type),
+		defaultBaseUrl: defaultBaseUrl(type) ?? null,
 		groups: await groupNames(svc, actor),
 		types: channelTypes(),
 		type,
