@@ -5,7 +5,7 @@ import { workersAiConfig, workersAiConfigOf } from './config';
 import { classifyWorkersAiFailure } from './errors';
 import { buildWorkersAiRequest } from './request';
 import { finishWorkersAiResponse } from './response';
-import { createWorkersAiStreamTranslator } from './stream';
+import { createWorkersAiChunkTranslator, createWorkersAiStreamTranslator } from './stream';
 import { imageInputOf } from './vision';
 
 export { workersAiConfig } from './config';
@@ -25,6 +25,7 @@ export const workersAiAdaptor: ProviderAdaptor = {
 	buildRequest: buildWorkersAiRequest,
 	finishResponse: (door, text, publicModel, maxTokens) => finishWorkersAiResponse(door, text, publicModel, maxTokens),
 	createStreamTranslator: createWorkersAiStreamTranslator,
+	createChunkTranslator: createWorkersAiChunkTranslator,
 	classifyFailure: (status, headers, text) => classifyWorkersAiFailure(status, headers, text),
 	testBody: (door, model) => (door === 'embeddings' ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: testContent(model) }], max_tokens: 1 })
 };
