@@ -1,3 +1,5 @@
+import type { ChatChunk } from './canonical';
+
 /**
  * The /v1 endpoints a call can come through: OpenAI chat completions, legacy completions and
  * embeddings, Anthropic messages (`/v1/messages`) and OpenAI responses (`/v1/responses`).
@@ -75,4 +77,23 @@ export interface StreamTranslator extends StreamBookkeeping {
 	push(chunk: Uint8Array): Uint8Array | string;
 	/** The upstream body ended: anything still held back (an unterminated last event). */
 	end(): Uint8Array | string;
+}
+
+/**
+ * One piece of a converted stream: a canonical chunk, or the text of an SSE comment (a
+ * keep-alive) the upstream sent, which only the chat door passes on.
+ */
+export type StreamPiece = ChatChunk | string;
+
+/**
+ * A converting stream translation (docs/protocol.md, "Converter architecture"): like a
+ * StreamTranslator, fed the upstream body chunk by chunk, but it hands out canonical chunk
+ * objects, so a door renders them without parsing text again. The end marker is not a piece:
+ * `done()` turning true says it went through, and nothing follows it.
+ */
+export interface ChunkTranslator extends StreamBookkeeping {
+	/** Feeds one upstream chunk; returns the pieces it completed (often none). */
+	push(chunk: Uint8Array): readonly StreamPiece[];
+	/** The upstream body ended: the pieces still held back (an unterminated last event's). */
+	end(): readonly StreamPiece[];
 }

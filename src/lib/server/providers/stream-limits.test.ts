@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { messagesDoor } from '../doors/messages';
-import { RenderedTranslator } from '../relay/render-stream';
+import { renderedStream } from '../relay/render-stream';
 import { anthropicAdaptor } from './anthropic';
 import { azureAdaptor } from './azure';
 import { geminiAdaptor } from './gemini';
@@ -65,10 +65,7 @@ const STREAM_PROTOCOLS: Record<string, Protocol> = {
 	},
 	'messages door over openai (rendered)': {
 		make: () =>
-			new RenderedTranslator(
-				openaiAdaptor.createStreamTranslator(options('chat')),
-				messagesDoor.createStreamRenderer({ publicModel: 'm', requestId: 'req_1', request: {} })
-			),
+			renderedStream(openaiAdaptor, options('chat'), messagesDoor.createStreamRenderer({ publicModel: 'm', requestId: 'req_1', request: {} })),
 		...openaiChunks
 	}
 };

@@ -1,8 +1,8 @@
 import type * as z from 'zod';
 import type { ChatRequest } from '../protocol/canonical';
-import type { ChannelTarget, Door, NormalizedUsage, StreamTranslator } from '../protocol/types';
+import type { ChannelTarget, ChunkTranslator, Door, NormalizedUsage, StreamTranslator } from '../protocol/types';
 
-export type { ChannelTarget, Door, NormalizedUsage, ProducedText, StreamTranslator } from '../protocol/types';
+export type { ChannelTarget, ChunkTranslator, Door, NormalizedUsage, ProducedText, StreamTranslator } from '../protocol/types';
 export { ZERO_USAGE } from '../protocol/types';
 
 export interface OutboundRequest {
@@ -94,6 +94,12 @@ export interface ProviderAdaptor {
 	buildRequest(input: BuildRequestInput): OutboundRequest;
 	finishResponse(door: Door, text: string, publicModel: string, maxTokens?: number): FinishedResponse;
 	createStreamTranslator(options: StreamOptions): StreamTranslator;
+	/**
+	 * For an adaptor that builds its converted stream's chunks itself: those chunks as objects,
+	 * which a door renders without parsing them again (its `createStreamTranslator` for the
+	 * chat door is then their chat SSE). Without it a rendered stream is read from that SSE.
+	 */
+	createChunkTranslator?(options: StreamOptions): ChunkTranslator;
 	/** Classifies a non-2xx answer from the upstream. */
 	classifyFailure(status: number, headers: Headers, text: string): UpstreamFailure;
 	/** A minimal request for a channel test (one token of output). */

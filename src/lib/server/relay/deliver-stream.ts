@@ -1,4 +1,4 @@
-import { RenderedTranslator } from './render-stream';
+import { renderedStream } from './render-stream';
 import { upstreamFailures } from '../observability/relay-metrics';
 import type { UpstreamFailure } from '../providers/types';
 import type { LiveAttempt, Outcome } from './attempt-outcome';
@@ -20,15 +20,15 @@ export async function deliverStream(call: Call, live: LiveAttempt, upstream: Res
 	}
 	const { req, input } = call;
 	const { adaptor, route } = live.target;
-	const upstreamTranslator = adaptor.createStreamTranslator({
+	const options = {
 		publicModel: req.model,
 		// A rendered stream needs the usage chunk for its own closing events.
 		clientWantsUsage: route.render || req.clientWantsUsage,
 		door: route.door,
 		maxTokens: call.maxTokens
-	});
-	const rendered = route.render && req.codec ? new RenderedTranslator(upstreamTranslator, req.codec.createStreamRenderer(call.renderContext())) : undefined;
-	const translator = rendered ?? upstreamTranslator;
+	};
+	const rendered = route.render && req.codec ? renderedStream(adaptor, options, req.codec.createStreamRenderer(call.renderContext())) : undefined;
+	const translator = rendered ?? adaptor.createStreamTranslator(options);
 	const codec = req.codec;
 	const errorEvent = rendered
 		? (err: RelayError) => rendered.errorEvent(doorErrorOf(err))

@@ -1,44 +1,120 @@
 import type { ChatChunk, ChatUsage } from '../protocol/canonical';
-import type { ProducedText, StreamTranslator } from '../protocol/types';
+import type { ChunkTranslator, ProducedText, StreamPiece, StreamState, StreamTranslator } from '../protocol/types';
+import type { ProviderAdaptor, StreamOptions } from '../providers/types';
 import { chatUsageOf } from '../providers/usage';
 import type { DoorError, StreamRenderer } from '../protocol/door';
 
+const NOTHING: readonly StreamPiece[] = Object.freeze([]);
+
 /**
- * An upstream translator's OpenAI chat SSE, re-rendered in another door's protocol. The inner
- * translator hands out complete events only; each is parsed once here and given to the door's
- * renderer, and the inner translator still decides commit, end, errors and usage.
+ * A converted stream's canonical chunks, rendered in another door's protocol: each chunk goes
+ * to the door's renderer as the object the translator built (comments and usage-only chunks
+ * have no place in the door's events), and the closing events follow the end marker. The
+ * source still decides commit, end, errors and usage.
  */
 export class RenderedTranslator implements StreamTranslator {
-	readonly #inner: StreamTranslator;
+	readonly #source: ChunkTranslator;
 	readonly #renderer: StreamRenderer;
-	readonly #decoder = new TextDecoder();
-	#pending = '';
 	#usage: ChatUsage | undefined;
 	#ended = false;
 
-	constructor(inner: StreamTranslator, renderer: StreamRenderer) {
-		this.#inner = inner;
+	constructor(source: ChunkTranslator, renderer: StreamRenderer) {
+		this.#source = source;
 		this.#renderer = renderer;
 	}
 
-	get state(): StreamTranslator['state'] {
-		return this.#inner.state;
+	get state(): StreamState {
+		return this.#source.state;
 	}
 
 	push(chunk: Uint8Array): string {
-		return this.#render(this.#inner.push(chunk), false);
+		return this.#render(this.#source.push(chunk));
 	}
 
 	end(): string {
-		return this.#render(this.#inner.end(), true);
+		return this.#render(this.#source.end());
+	}
+
+	rejection(): string | undefined {
+		return this.#source.rejection();
+	}
+
+	done(): boolean {
+		return this.#ended;
+	}
+
+	error(): string | undefined {
+		return this.#source.error();
+	}
+
+	usage() {
+		return this.#source.usage();
+	}
+
+	producedText(): ProducedText {
+		return this.#source.producedText();
+	}
+
+	outputText(): string {
+		return this.#source.outputText();
+	}
+
+	/** The door's in-band error event(s), closing what the renderer has open. */
+	errorEvent(err: DoorError): string {
+		return this.#renderer.error(err);
+	}
+
+	#render(pieces: readonly StreamPiece[]): string {
+		if (this.#ended) return '';
+		let text = '';
+		for (const piece of pieces) {
+			if (typeof piece === 'string') continue;
+			if (piece.usage) this.#usage = piece.usage;
+			if (Array.isArray(piece.choices) && piece.choices.length > 0) text += this.#renderer.push(piece);
+		}
+		if (this.#source.done()) {
+			this.#ended = true;
+			const usage = this.#source.usage();
+			text += this.#renderer.end(usage ? chatUsageOf(usage) : this.#usage);
+		}
+		return text;
+	}
+}
+
+/**
+ * The chunks of a translator that writes OpenAI chat SSE (an OpenAI-compatible upstream passed
+ * through as bytes), for a door that renders them: its complete events are parsed here, once
+ * each. The translator keeps the bookkeeping; the end marker ends the chunks.
+ */
+export class ChatSseChunks implements ChunkTranslator {
+	readonly #inner: StreamTranslator;
+	readonly #decoder = new TextDecoder();
+	#pending = '';
+	#done = false;
+
+	constructor(inner: StreamTranslator) {
+		this.#inner = inner;
+	}
+
+	get state(): StreamState {
+		return this.#inner.state;
+	}
+
+	push(chunk: Uint8Array): readonly StreamPiece[] {
+		return this.#read(this.#inner.push(chunk), false);
+	}
+
+	end(): readonly StreamPiece[] {
+		return this.#read(this.#inner.end(), true);
 	}
 
 	rejection(): string | undefined {
 		return this.#inner.rejection();
 	}
 
+	/** [DONE] was read from the inner translator's output. */
 	done(): boolean {
-		return this.#ended;
+		return this.#done;
 	}
 
 	error(): string | undefined {
@@ -57,14 +133,9 @@ export class RenderedTranslator implements StreamTranslator {
 		return this.#inner.outputText();
 	}
 
-	/** The door's in-band error event(s), closing what the renderer has open. */
-	errorEvent(err: DoorError): string {
-		return this.#renderer.error(err);
-	}
-
-	#render(out: Uint8Array | string, last: boolean): string {
+	#read(out: Uint8Array | string, last: boolean): readonly StreamPiece[] {
 		const pending = this.#pending + (typeof out === 'string' ? out : this.#decoder.decode(out, { stream: !last }));
-		let text = '';
+		let chunks: ChatChunk[] | undefined;
 		let start = 0;
 		// The next "\n\n" and "\r\n\r\n" at or after `start` (-1: none left), each searched for
 		// again only once passed, so a chunk of many events is read in one pass.
@@ -72,33 +143,37 @@ export class RenderedTranslator implements StreamTranslator {
 		let crlf = pending.indexOf('\r\n\r\n');
 		while (lf >= 0 || crlf >= 0) {
 			const boundary = crlf >= 0 && (lf < 0 || crlf < lf) ? { at: crlf, length: 4 } : { at: lf, length: 2 };
-			text += this.#event(pending.slice(start, boundary.at));
+			const chunk = this.#event(pending.slice(start, boundary.at));
+			if (chunk) (chunks ??= []).push(chunk);
 			start = boundary.at + boundary.length;
 			if (lf >= 0 && lf < start) lf = pending.indexOf('\n\n', start);
 			if (crlf >= 0 && crlf < start) crlf = pending.indexOf('\r\n\r\n', start);
 		}
 		this.#pending = pending.slice(start);
-		return text;
+		return chunks ?? NOTHING;
 	}
 
-	#event(event: string): string {
+	#event(event: string): ChatChunk | undefined {
 		let data = '';
 		for (const line of event.split(/\r?\n/)) {
 			if (line.startsWith('data:')) data += line.slice(line.startsWith('data: ') ? 6 : 5);
 		}
-		if (!data || this.#ended) return '';
+		if (!data || this.#done) return undefined;
 		if (data === '[DONE]') {
-			this.#ended = true;
-			const usage = this.#inner.usage();
-			return this.#renderer.end(usage ? chatUsageOf(usage) : this.#usage);
+			this.#done = true;
+			return undefined;
 		}
-		let chunk: ChatChunk;
 		try {
-			chunk = JSON.parse(data) as ChatChunk;
+			// The upstream's own chunk, passed through: what renderers read of it is OpenAI's chunk shape.
+			return JSON.parse(data) as ChatChunk;
 		} catch {
-			return '';
+			return undefined;
 		}
-		if (chunk.usage) this.#usage = chunk.usage;
-		return Array.isArray(chunk.choices) && chunk.choices.length > 0 ? this.#renderer.push(chunk) : '';
 	}
+}
+
+/** A converted stream for a door that renders it: the adaptor's chunks, else those read from its chat SSE. */
+export function renderedStream(adaptor: ProviderAdaptor, options: StreamOptions, renderer: StreamRenderer): RenderedTranslator {
+	const source = adaptor.createChunkTranslator ? adaptor.createChunkTranslator(options) : new ChatSseChunks(adaptor.createStreamTranslator(options));
+	return new RenderedTranslator(source, renderer);
 }

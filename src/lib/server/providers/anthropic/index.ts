@@ -4,7 +4,7 @@ import { classifyAnthropicFailure } from './errors';
 import { createAnthropicPassthroughTranslator } from './passthrough';
 import { buildAnthropicRequest } from './request';
 import { finishAnthropicResponse } from './response';
-import { createAnthropicStreamTranslator } from './stream';
+import { createAnthropicChunkTranslator, createAnthropicStreamTranslator } from './stream';
 
 export { anthropicConfig } from './config';
 export { UpstreamRequestError } from './errors';
@@ -22,6 +22,8 @@ export const anthropicAdaptor: ProviderAdaptor = {
 	finishResponse: finishAnthropicResponse,
 	createStreamTranslator: (options) =>
 		options.door === 'messages' ? createAnthropicPassthroughTranslator(options) : createAnthropicStreamTranslator(options),
+	// Rendered doors only: the messages door is passed through above.
+	createChunkTranslator: createAnthropicChunkTranslator,
 	classifyFailure: classifyAnthropicFailure,
 	// One shape serves both doors: it is a valid chat request and a valid Messages body.
 	testBody: (_door, model) => ({ model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] })

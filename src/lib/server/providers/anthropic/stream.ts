@@ -1,12 +1,13 @@
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
-import { EVENT_TOO_LARGE } from '../sse-framing';
-import { TextTally } from '../text-tally';
-import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import type { ChatChunk, ChunkDelta, FinishReason } from '../../protocol/canonical';
+import { ChatSseTranslator } from '../../protocol/chat-sse';
+import type { ChunkTranslator, StreamTranslator } from '../../protocol/types';
+import { createSseTranslator, type SseEventContext, type SseEventMapping } from '../kit/sse-translator';
+import type { StreamOptions } from '../types';
 import { chatUsageOf } from '../usage';
 import { finishReasonOf } from './finish';
 import { rec, str, type Json } from './guards';
 import { fromAnthropicName, JSON_TOOL_NAME } from './names';
-import { anthropicEvent, createEventReader, streamErrorMessage } from './sse';
+import { anthropicEvent, streamErrorMessage } from './sse';
 import { mergeStreamUsage, usageFromAnthropic } from './usage';
 
 /** What an open content block turns into. */
@@ -25,12 +26,16 @@ type Block =
  * message_delta, then on message_stop the usage chunk (when the client asked) and [DONE].
  * Tool-call indexes count tool_use blocks only, not Anthropic's block indexes.
  */
-export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
-	let state: StreamTranslator['state'] = 'waiting';
-	let rejection: string | undefined;
-	let error: string | undefined;
-	let done = false;
-	let usage: NormalizedUsage | undefined;
+export function createAnthropicChunkTranslator({ publicModel, clientWantsUsage }: StreamOptions): ChunkTranslator {
+	return createSseTranslator((ctx) => anthropicEvents(ctx, publicModel, clientWantsUsage));
+}
+
+/** The chat door's stream: the chunks as OpenAI chat SSE. */
+export function createAnthropicStreamTranslator(options: StreamOptions): StreamTranslator {
+	return new ChatSseTranslator(createAnthropicChunkTranslator(options));
+}
+
+function anthropicEvents(ctx: SseEventContext, publicModel: string, clientWantsUsage: boolean): SseEventMapping {
 	let id = '';
 	const created = Math.floor(Date.now() / 1000);
 	const blocks = new Map<number, Block>();
@@ -38,12 +43,9 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	let jsonTool = false;
 	let finished = false;
 	let stopReason: unknown;
-	const text = new TextTally();
-	let out: string[] = [];
 
 	const emit = (delta: ChunkDelta, finish: FinishReason | null = null) => {
-		const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index: 0, delta, finish_reason: finish }] };
-		out.push(sseData(chunk));
+		ctx.emit({ id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index: 0, delta, finish_reason: finish }] });
 	};
 	const finish = () => {
 		if (finished) return;
@@ -54,8 +56,8 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	function onStart(data: Json): void {
 		const message = rec(data.message);
 		id = str(message?.id) || `chatcmpl-${crypto.randomUUID()}`;
-		usage = usageFromAnthropic(message?.usage);
-		state = 'committed';
+		ctx.setUsage(usageFromAnthropic(message?.usage));
+		ctx.commit();
 		emit({ role: 'assistant', content: '' });
 	}
 
@@ -87,7 +89,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 				const ordinal = tools++;
 				blocks.set(index, { kind: 'tool', ordinal, sawArgs: false });
 				const clientName = fromAnthropicName(name);
-				text.add(clientName);
+				ctx.tally(clientName);
 				// The `{}` in content_block_start's input is not sent: the arguments follow as deltas.
 				emit({ tool_calls: [{ index: ordinal, id: str(block.id) ?? '', type: 'function', function: { name: clientName, arguments: '' } }] });
 				return;
@@ -98,12 +100,12 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 	}
 
 	function onText(value: string): void {
-		text.add(value);
+		ctx.tally(value);
 		emit({ content: value });
 	}
 
 	function onReasoning(value: string): void {
-		text.add(value);
+		ctx.tally(value);
 		emit({ reasoning_content: value });
 	}
 
@@ -131,7 +133,7 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 				if (!value) return;
 				if (block.kind === 'tool') {
 					block.sawArgs = true;
-					text.add(value);
+					ctx.tally(value);
 					emit({ tool_calls: [{ index: block.ordinal, function: { arguments: value } }] });
 				} else if (block.kind === 'json') {
 					block.sawArgs = true;
@@ -153,83 +155,54 @@ export function createAnthropicStreamTranslator({ publicModel, clientWantsUsage 
 
 	function onStop(): void {
 		finish();
+		const usage = ctx.usage;
 		if (clientWantsUsage && usage) {
 			const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [], usage: chatUsageOf(usage) };
-			out.push(sseData(chunk));
+			ctx.emit(chunk);
 		}
-		out.push(SSE_DONE);
-		done = true;
+		ctx.finish();
 	}
-
-	/** Refuses the stream before the commit, or reports an in-band error after it. */
-	function fail(message: string): void {
-		if (state === 'waiting') {
-			state = 'rejected';
-			rejection = message;
-		} else error ??= message;
-	}
-
-	const reader = createEventReader((event) => {
-		if (done || error !== undefined || state === 'rejected') return;
-		const parsed = anthropicEvent(event);
-		if (!parsed) {
-			if (state === 'waiting') fail('The upstream sent something other than an Anthropic event');
-			return;
-		}
-		const { type, data } = parsed;
-		if (type === 'error') return fail(streamErrorMessage(data));
-		if (state === 'waiting') {
-			if (type === 'message_start') onStart(data);
-			return; // a ping or an unknown event before the message: nothing to commit to yet
-		}
-		const index = typeof data.index === 'number' ? data.index : -1;
-		switch (type) {
-			case 'content_block_start':
-				if (!finished) onBlockStart(index, rec(data.content_block) ?? {});
-				return;
-			case 'content_block_delta':
-				if (!finished) onDelta(blocks.get(index), rec(data.delta) ?? {});
-				return;
-			case 'content_block_stop':
-				if (!finished) onBlockStop(blocks.get(index));
-				blocks.delete(index);
-				return;
-			case 'message_delta':
-				stopReason = rec(data.delta)?.stop_reason ?? stopReason;
-				usage = mergeStreamUsage(usage, data.usage);
-				finish();
-				return;
-			case 'message_stop':
-				onStop();
-				return;
-			default:
-				return; // ping, and event types Anthropic adds later
-		}
-	}, () => fail(EVENT_TOO_LARGE));
-
-	const drain = () => {
-		const text = out.join('');
-		out = [];
-		return text;
-	};
 
 	return {
-		get state() {
-			return state;
-		},
-		push(chunk) {
-			reader.push(chunk);
-			return drain();
-		},
-		end() {
-			reader.end();
-			return drain();
-		},
-		rejection: () => rejection,
-		done: () => done,
-		error: () => error,
-		usage: () => usage,
-		producedText: () => text.produced(),
-		outputText: () => text.text()
+		// Anthropic sends no comments (its keep-alive is a ping event); none is passed on.
+		dropComments: true,
+		// An event cut off at the body's end is not read: the stream ends unfinished.
+		unterminatedLastEvent: 'dropped',
+		event(data, name) {
+			const parsed = anthropicEvent(data, name);
+			if (!parsed) {
+				if (ctx.state === 'waiting') ctx.refuse('The upstream sent something other than an Anthropic event');
+				return;
+			}
+			const { type, data: event } = parsed;
+			if (type === 'error') return ctx.refuse(streamErrorMessage(event));
+			if (ctx.state === 'waiting') {
+				if (type === 'message_start') onStart(event);
+				return; // a ping or an unknown event before the message: nothing to commit to yet
+			}
+			const index = typeof event.index === 'number' ? event.index : -1;
+			switch (type) {
+				case 'content_block_start':
+					if (!finished) onBlockStart(index, rec(event.content_block) ?? {});
+					return;
+				case 'content_block_delta':
+					if (!finished) onDelta(blocks.get(index), rec(event.delta) ?? {});
+					return;
+				case 'content_block_stop':
+					if (!finished) onBlockStop(blocks.get(index));
+					blocks.delete(index);
+					return;
+				case 'message_delta':
+					stopReason = rec(event.delta)?.stop_reason ?? stopReason;
+					ctx.setUsage(mergeStreamUsage(ctx.usage, event.usage));
+					finish();
+					return;
+				case 'message_stop':
+					onStop();
+					return;
+				default:
+					return; // ping, and event types Anthropic adds later
+			}
+		}
 	};
 }

@@ -3,7 +3,7 @@ import { azureConfig } from './config';
 import { classifyAzureFailure } from './errors';
 import { buildAzureRequest } from './request';
 import { finishAzureResponse } from './response';
-import { createAzureStreamTranslator } from './stream';
+import { createAzureChunkTranslator } from './stream';
 
 export { azureConfig } from './config';
 
@@ -13,6 +13,6 @@ export const azureAdaptor = openAICompatible({
 	configSchema: azureConfig,
 	buildRequest: buildAzureRequest,
 	finishResponse: finishAzureResponse,
-	createStreamTranslator: createAzureStreamTranslator,
+	createChunkTranslator: createAzureChunkTranslator,
 	classifyFailure: classifyAzureFailure
 });

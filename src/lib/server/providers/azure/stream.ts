@@ -1,10 +1,10 @@
-import { SSE_DONE, sseData } from '../../protocol/canonical';
+import type { ChatChunk } from '../../protocol/canonical';
 import { isRecord } from '../../protocol/json';
+import type { ChunkTranslator } from '../../protocol/types';
+import { createSseTranslator } from '../kit/sse-translator';
 import { usageFromOpenAI } from '../openai/usage';
-import { EVENT_TOO_LARGE } from '../sse-framing';
-import { createSseReader, errorMessageOf, parseJsonObject, type SseItem } from '../sse-reader';
-import { TextTally } from '../text-tally';
-import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import { errorMessageOf, parseJsonObject } from '../sse-reader';
+import type { StreamOptions } from '../types';
 
 /**
  * Azure's OpenAI-shaped SSE, cleaned up event by event (docs/providers/azure.md, "Streaming"): the leading
@@ -14,71 +14,43 @@ import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types'
  * `content_filter` finish reasons and per-choice filter results pass through. Azure sends its
  * chunks in bursts (the filter buffers text), so parsing each one costs little.
  */
-export function createAzureStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
-	const reader = createSseReader();
-	const text = new TextTally();
-	let state: StreamTranslator['state'] = 'waiting';
-	let rejection: string | undefined;
-	let error: string | undefined;
-	let usage: NormalizedUsage | undefined;
-	let sawDone = false;
+export function createAzureChunkTranslator({ publicModel, clientWantsUsage }: StreamOptions): ChunkTranslator {
 	/** Choice indexes whose finish_reason went out: one finish per choice. */
 	const finished = new Set<unknown>();
+	return createSseTranslator((ctx) => ({
+		event(data) {
+			if (data === '[DONE]') {
+				if (ctx.state === 'waiting') return ctx.refuse('The upstream ended the stream without an answer');
+				return ctx.finish();
+			}
+			const chunk = parseJsonObject(data);
+			if (!chunk) return ctx.refuse('The upstream sent an event that is not a JSON object');
+			const failure = errorMessageOf(chunk);
+			if (failure !== undefined) return ctx.refuse(failure);
 
-	function refuse(message: string): string {
-		if (state === 'waiting') {
-			state = 'rejected';
-			rejection = message;
-		} else error ??= message;
-		return '';
-	}
-
-	function translate(item: SseItem): string {
-		if (sawDone || state === 'rejected' || error !== undefined) return '';
-		if (item.kind === 'too-large') return refuse(EVENT_TOO_LARGE);
-		if (item.kind === 'comment') return `: ${item.text}\n\n`;
-		if (item.data === '[DONE]') {
-			if (state === 'waiting') return refuse('The upstream ended the stream without an answer');
-			sawDone = true;
-			return SSE_DONE;
+			const hasUsage = isRecord(chunk.usage);
+			if (hasUsage) ctx.setUsage(usageFromOpenAI(chunk.usage));
+			const choices = Array.isArray(chunk.choices) ? keptChoices(chunk.choices, finished) : [];
+			if (choices.length === 0) {
+				// The usage chunk (choices: []), or a filter-only chunk / annotation with nothing for the client.
+				if (hasUsage && clientWantsUsage && ctx.state !== 'waiting') ctx.emit(asChunk({ ...chunk, model: publicModel, choices: [] }));
+				return;
+			}
+			ctx.commit();
+			for (const choice of choices) tally(choice.delta, ctx.tally);
+			const out: Record<string, unknown> = { ...chunk, model: publicModel, choices };
+			// The client did not ask for usage: the `usage: null` Azure adds because we did goes too.
+			if (!clientWantsUsage && out.usage === null) delete out.usage;
+			ctx.emit(asChunk(out));
 		}
-		const chunk = parseJsonObject(item.data);
-		if (!chunk) return refuse('The upstream sent an event that is not a JSON object');
-		const failure = errorMessageOf(chunk);
-		if (failure !== undefined) return refuse(failure);
-
-		const hasUsage = chunk.usage !== null && typeof chunk.usage === 'object';
-		if (hasUsage) usage = usageFromOpenAI(chunk.usage);
-		const choices = Array.isArray(chunk.choices) ? keptChoices(chunk.choices, finished) : [];
-		if (choices.length === 0) {
-			// The usage chunk (choices: []), or a filter-only chunk / annotation with nothing for the client.
-			if (!hasUsage || !clientWantsUsage || state === 'waiting') return '';
-			return sseData({ ...chunk, model: publicModel, choices: [] });
-		}
-		state = 'committed';
-		for (const choice of choices) tally(choice.delta, text);
-		const out: Record<string, unknown> = { ...chunk, model: publicModel, choices };
-		// The client did not ask for usage: the `usage: null` Azure adds because we did goes too.
-		if (!clientWantsUsage && out.usage === null) delete out.usage;
-		return sseData(out);
-	}
-
-	const run = (items: SseItem[]) => items.map(translate).join('');
-
-	return {
-		get state() {
-			return state;
-		},
-		push: (chunk) => run(reader.push(chunk)),
-		end: () => run(reader.end()),
-		rejection: () => rejection,
-		done: () => sawDone,
-		error: () => error,
-		usage: () => usage,
-		producedText: () => text.produced(),
-		outputText: () => text.text()
-	};
+	}));
 }
+
+/**
+ * Azure's own chunk, passed on with its extra fields (filter results): it is OpenAI's chunk
+ * shape, and what a door renderer reads of it (choices with a delta) was checked above.
+ */
+const asChunk = (chunk: Record<string, unknown>) => chunk as unknown as ChatChunk;
 
 type DeltaChoice = Record<string, unknown> & { delta: Record<string, unknown> };
 
@@ -102,17 +74,17 @@ function keptChoices(choices: unknown[], finished: Set<unknown>): DeltaChoice[] 
 }
 
 /** The text a delta adds (content, reasoning, refusal, tool names and arguments), for counting. */
-function tally(delta: Record<string, unknown>, text: TextTally): void {
+function tally(delta: Record<string, unknown>, add: (piece: string) => void): void {
 	for (const key of ['content', 'reasoning_content', 'refusal']) {
 		const value = delta[key];
-		if (typeof value === 'string') text.add(value);
+		if (typeof value === 'string') add(value);
 	}
 	if (!Array.isArray(delta.tool_calls)) return;
 	for (const call of delta.tool_calls) {
 		const fn = call !== null && typeof call === 'object' ? (call as Record<string, unknown>).function : undefined;
 		if (fn === null || typeof fn !== 'object') continue;
 		const { name, arguments: args } = fn as Record<string, unknown>;
-		if (typeof name === 'string') text.add(name);
-		if (typeof args === 'string') text.add(args);
+		if (typeof name === 'string') add(name);
+		if (typeof args === 'string') add(args);
 	}
 }

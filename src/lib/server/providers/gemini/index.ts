@@ -4,7 +4,7 @@ import { classifyGeminiFailure } from './errors';
 import { prepareGeminiRequest } from './prepare';
 import { buildGeminiRequest, geminiTestBody } from './request';
 import { finishGeminiResponse } from './response';
-import { createGeminiStreamTranslator } from './stream';
+import { createGeminiChunkTranslator, createGeminiStreamTranslator } from './stream';
 
 export { geminiConfig } from './config';
 
@@ -21,6 +21,7 @@ export const geminiAdaptor: ProviderAdaptor = {
 	buildRequest: buildGeminiRequest,
 	finishResponse: finishGeminiResponse,
 	createStreamTranslator: createGeminiStreamTranslator,
+	createChunkTranslator: createGeminiChunkTranslator,
 	classifyFailure: classifyGeminiFailure,
 	testBody: (_door, model) => geminiTestBody(model)
 };

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sseData, SSE_DONE, type ChatChunk, type ChunkDelta, type FinishReason } from '../../protocol/canonical';
-import { createBoundedParser, EVENT_TOO_LARGE } from '../sse-framing';
-import { TextTally } from '../text-tally';
-import type { NormalizedUsage, StreamOptions, StreamTranslator } from '../types';
+import type { ChatChunk, ChunkDelta, FinishReason } from '../../protocol/canonical';
+import { ChatSseTranslator } from '../../protocol/chat-sse';
+import type { ChunkTranslator, StreamTranslator } from '../../protocol/types';
+import { createSseTranslator } from '../kit/sse-translator';
+import type { StreamOptions } from '../types';
 import { chatUsageOf } from '../usage';
 import { blockReasonOf, callIdFactory, mapFinishReason, readParts, toolCallOf } from './candidates';
 import { arrayOr, isObject, numberOr, objectOr, stringOr, type Json } from './json';
@@ -19,147 +20,107 @@ import { usageFromGemini } from './usage';
  * out when the upstream body ends; a stream that ends without any finishReason is left
  * not-done, which the relay reports as cut short.
  */
-export function createGeminiStreamTranslator({ publicModel, clientWantsUsage }: StreamOptions): StreamTranslator {
-	let state: StreamTranslator['state'] = 'waiting';
-	let rejection: string | undefined;
-	let error: string | undefined;
-	let done = false;
-	let usage: NormalizedUsage | undefined;
-	let out = '';
-	const text = new TextTally();
+export function createGeminiChunkTranslator({ publicModel, clientWantsUsage }: StreamOptions): ChunkTranslator {
 	let id = '';
 	let created = 0;
 	let nextCallId: (n: number) => string = () => '';
 	let callsSoFar = 0;
 	const choices = new Map<number, { calls: number; producedText: boolean; finish?: FinishReason }>();
 
-	const decoder = new TextDecoder();
-	const parser = createBoundedParser({ onEvent: (event) => handle(event.data), onTooLarge: () => fail(EVENT_TOO_LARGE) });
-
-	function emit(index: number, delta: ChunkDelta, finish: FinishReason | null = null): void {
-		const chunk: ChatChunk = { id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index, delta, finish_reason: finish, logprobs: null }] };
-		out += sseData(chunk);
-	}
-
-	/** The choice's state; its first chunk (the role chunk) goes out when it is first seen. */
-	function choice(index: number) {
-		let c = choices.get(index);
-		if (!c) {
-			choices.set(index, (c = { calls: 0, producedText: false }));
-			emit(index, { role: 'assistant', content: '' });
+	return createSseTranslator((ctx) => {
+		function emit(index: number, delta: ChunkDelta, finish: FinishReason | null = null): void {
+			ctx.emit({ id, object: 'chat.completion.chunk', created, model: publicModel, choices: [{ index, delta, finish_reason: finish, logprobs: null }] });
 		}
-		return c;
-	}
 
-	function fail(message: string): void {
-		if (state === 'waiting') {
-			state = 'rejected';
-			rejection = message;
-		} else error ??= message;
-	}
-
-	function handle(data: string): void {
-		if (state === 'rejected' || error !== undefined || done) return;
-		let value: unknown;
-		try {
-			value = JSON.parse(data);
-		} catch {
-			return fail('The upstream sent an event that is not JSON');
+		/** The choice's state; its first chunk (the role chunk) goes out when it is first seen. */
+		function choice(index: number) {
+			let c = choices.get(index);
+			if (!c) {
+				choices.set(index, (c = { calls: 0, producedText: false }));
+				emit(index, { role: 'assistant', content: '' });
+			}
+			return c;
 		}
-		if (Array.isArray(value) && value.length === 1) value = value[0];
-		if (!isObject(value)) return fail('The upstream sent an unexpected event');
-		if ('error' in value) return fail(errorMessage(value.error));
-		if (state === 'waiting') commit(value);
-		if (value.usageMetadata !== undefined) usage = usageFromGemini(value.usageMetadata) ?? usage;
-		const candidates = arrayOr(value.candidates).filter(isObject);
-		if (candidates.length === 0 && blockReasonOf(value) !== undefined) {
-			choice(0).finish ??= 'content_filter';
-			return;
-		}
-		for (const [i, candidate] of candidates.entries()) {
-			const index = numberOr(candidate.index) ?? i;
-			candidateEvent(index, candidate);
-			if (error !== undefined) return;
-		}
-	}
 
-	function commit(first: Json): void {
-		state = 'committed';
-		const responseId = typeof first.responseId === 'string' && first.responseId ? first.responseId : undefined;
-		id = responseId ?? `chatcmpl-${randomUUID()}`;
-		created = Math.floor(Date.now() / 1000);
-		nextCallId = callIdFactory(responseId);
-		choice(0);
-	}
+		function commit(first: Json): void {
+			ctx.commit();
+			const responseId = typeof first.responseId === 'string' && first.responseId ? first.responseId : undefined;
+			id = responseId ?? `chatcmpl-${randomUUID()}`;
+			created = Math.floor(Date.now() / 1000);
+			nextCallId = callIdFactory(responseId);
+			choice(0);
+		}
 
-	function candidateEvent(index: number, candidate: Json): void {
-		const c = choice(index);
-		if (c.finish) return; // anything after the finish (empty text) is dropped
-		for (const part of readParts(candidate.content)) {
-			if (part.kind === 'call') {
-				const call = toolCallOf(part, nextCallId(callsSoFar++));
-				const k = c.calls++;
-				emit(index, { tool_calls: [{ index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' }, ...(call.extra_content ? { extra_content: call.extra_content } : {}) }] });
-				emit(index, { tool_calls: [{ index: k, function: { arguments: call.function.arguments } }] });
-				text.add(call.function.name);
-				text.add(call.function.arguments);
-			} else {
-				emit(index, part.kind === 'text' ? { content: part.text } : { reasoning_content: part.text });
-				if (part.kind === 'text') c.producedText = true;
-				text.add(part.text);
+		function candidateEvent(index: number, candidate: Json): void {
+			const c = choice(index);
+			if (c.finish) return; // anything after the finish (empty text) is dropped
+			for (const part of readParts(candidate.content)) {
+				if (part.kind === 'call') {
+					const call = toolCallOf(part, nextCallId(callsSoFar++));
+					const k = c.calls++;
+					emit(index, { tool_calls: [{ index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' }, ...(call.extra_content ? { extra_content: call.extra_content } : {}) }] });
+					emit(index, { tool_calls: [{ index: k, function: { arguments: call.function.arguments } }] });
+					ctx.tally(call.function.name);
+					ctx.tally(call.function.arguments);
+				} else {
+					emit(index, part.kind === 'text' ? { content: part.text } : { reasoning_content: part.text });
+					if (part.kind === 'text') c.producedText = true;
+					ctx.tally(part.text);
+				}
+			}
+			const reason = candidate.finishReason;
+			if (typeof reason === 'string' && reason && reason !== 'FINISH_REASON_UNSPECIFIED') {
+				const finish = mapFinishReason(reason, c.calls > 0, c.producedText, stringOr(candidate.finishMessage) || undefined);
+				if (typeof finish === 'object') ctx.refuse(finish.message);
+				else c.finish = finish;
 			}
 		}
-		const reason = candidate.finishReason;
-		if (typeof reason === 'string' && reason && reason !== 'FINISH_REASON_UNSPECIFIED') {
-			const finish = mapFinishReason(reason, c.calls > 0, c.producedText, stringOr(candidate.finishMessage) || undefined);
-			if (typeof finish === 'object') fail(finish.message);
-			else c.finish = finish;
-		}
-	}
 
-	/** Output since the last call (chunks are produced as events parse). */
-	function take(): string {
-		const result = out;
-		out = '';
-		return result;
-	}
+		return {
+			// Gemini sends no comments; none is passed on.
+			dropComments: true,
+			event(data) {
+				let value: unknown;
+				try {
+					value = JSON.parse(data);
+				} catch {
+					return ctx.refuse('The upstream sent an event that is not JSON');
+				}
+				if (Array.isArray(value) && value.length === 1) value = value[0];
+				if (!isObject(value)) return ctx.refuse('The upstream sent an unexpected event');
+				if ('error' in value) return ctx.refuse(errorMessage(value.error));
+				if (ctx.state === 'waiting') commit(value);
+				if (value.usageMetadata !== undefined) ctx.setUsage(usageFromGemini(value.usageMetadata) ?? ctx.usage);
+				const candidates = arrayOr(value.candidates).filter(isObject);
+				if (candidates.length === 0 && blockReasonOf(value) !== undefined) {
+					choice(0).finish ??= 'content_filter';
+					return;
+				}
+				for (const [i, candidate] of candidates.entries()) {
+					const index = numberOr(candidate.index) ?? i;
+					candidateEvent(index, candidate);
+					if (ctx.closed) return;
+				}
+			},
+			// No end marker: the finish chunks, the usage chunk and the end go out when the body ends.
+			end() {
+				if (ctx.state !== 'committed') return;
+				const finished = [...choices.entries()].sort(([a], [b]) => a - b);
+				if (!finished.some(([, c]) => c.finish)) return; // cut short: no finishReason ever came
+				for (const [index, c] of finished) emit(index, {}, c.finish ?? 'stop');
+				const usage = ctx.usage;
+				if (clientWantsUsage && usage) {
+					ctx.emit({ id, object: 'chat.completion.chunk', created, model: publicModel, choices: [], usage: chatUsageOf(usage) } satisfies ChatChunk);
+				}
+				ctx.finish();
+			}
+		};
+	});
+}
 
-	function finishStream(): void {
-		if (state !== 'committed' || error !== undefined || done) return;
-		const finished = [...choices.entries()].sort(([a], [b]) => a - b);
-		if (!finished.some(([, c]) => c.finish)) return; // cut short: no finishReason ever came
-		for (const [index, c] of finished) emit(index, {}, c.finish ?? 'stop');
-		if (clientWantsUsage && usage) {
-			out += sseData({ id, object: 'chat.completion.chunk', created, model: publicModel, choices: [], usage: chatUsageOf(usage) } satisfies ChatChunk);
-		}
-		out += SSE_DONE;
-		done = true;
-	}
-
-	return {
-		get state() {
-			return state;
-		},
-		push(chunk) {
-			parser.feed(decoder.decode(chunk, { stream: true }));
-			return state === 'rejected' ? '' : take();
-		},
-		end() {
-			const rest = decoder.decode();
-			if (rest) parser.feed(rest);
-			// An unterminated last event still counts (Gemini ends with EOF, not a marker); a
-			// blank line dispatches it, and is harmless after a complete one.
-			parser.feed('\n\n');
-			finishStream();
-			return state === 'rejected' ? '' : take();
-		},
-		rejection: () => rejection,
-		done: () => done,
-		error: () => error,
-		usage: () => usage,
-		producedText: () => text.produced(),
-		outputText: () => text.text()
-	};
+/** The chat door's stream: the chunks as OpenAI chat SSE. */
+export function createGeminiStreamTranslator(options: StreamOptions): StreamTranslator {
+	return new ChatSseTranslator(createGeminiChunkTranslator(options));
 }
 
 /** `{"error":{"code":503,"message":"…","status":"UNAVAILABLE"}}` → its message. */

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { ChatSseTranslator } from '../../protocol/chat-sse';
 import type { Door } from '../../protocol/types';
 import { classifyOpenAIFailure } from '../openai/errors';
 import { finishOpenAIResponse } from '../openai/response';
@@ -28,6 +29,8 @@ export interface OpenAICompatibleSpec {
 	buildRequest?: ProviderAdaptor['buildRequest'];
 	finishResponse?: ProviderAdaptor['finishResponse'];
 	createStreamTranslator?: ProviderAdaptor['createStreamTranslator'];
+	/** A stream the vendor's translator rebuilds chunk by chunk (the chat SSE is then written from it). */
+	createChunkTranslator?: ProviderAdaptor['createChunkTranslator'];
 	classifyFailure?: ProviderAdaptor['classifyFailure'];
 }
 
@@ -50,6 +53,7 @@ export function openAICompatible(spec: OpenAICompatibleSpec): ProviderAdaptor {
 	const doors = spec.doors ?? OPENAI_DOORS;
 	const serves = (door: Door) => doors.includes(door);
 	const alsoNative = spec.alsoNative;
+	const chunks = spec.createChunkTranslator;
 	return {
 		type: spec.type,
 		configSchema: spec.configSchema,
@@ -58,7 +62,8 @@ export function openAICompatible(spec: OpenAICompatibleSpec): ProviderAdaptor {
 		native: alsoNative ? (door, channel) => serves(door) || alsoNative(door, channel) : serves,
 		buildRequest: spec.buildRequest ?? kitRequest(spec),
 		finishResponse: spec.finishResponse ?? ((door, text, publicModel) => finishOpenAIResponse(door, text, publicModel)),
-		createStreamTranslator: spec.createStreamTranslator ?? createOpenAIStreamTranslator,
+		createStreamTranslator: spec.createStreamTranslator ?? (chunks ? (options) => new ChatSseTranslator(chunks(options)) : createOpenAIStreamTranslator),
+		...(chunks ? { createChunkTranslator: chunks } : {}),
 		classifyFailure: spec.classifyFailure ?? classifyOpenAIFailure,
 		testBody: openAITestBody
 	};

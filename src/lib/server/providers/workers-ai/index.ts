@@ -6,7 +6,7 @@ import { workersAiConfig, workersAiConfigOf } from './config';
 import { classifyWorkersAiFailure } from './errors';
 import { buildNativeRequest, compatBody, compatUrl } from './request';
 import { finishWorkersAiResponse } from './response';
-import { createWorkersAiStreamTranslator } from './stream';
+import { createWorkersAiChunkTranslator, createWorkersAiStreamTranslator } from './stream';
 import { imageInputOf } from './vision';
 
 export { workersAiConfig } from './config';
@@ -43,6 +43,8 @@ export const workersAiAdaptor: ProviderAdaptor = {
 	// The vision models take images as bytes only (docs/providers/workers-ai.md).
 	prepare: (body, fetchImage) => inlineRemoteImages(body, fetchImage),
 	buildRequest: (input) => (nativeChat(input.door, input.channel) ? buildNativeRequest(input) : compatMode.buildRequest(input)),
+	// Native streams are converted: their chunks go to a door's renderer as objects.
+	createChunkTranslator: createWorkersAiChunkTranslator,
 	testBody: (door, model) => (door === 'embeddings' ? { model, input: 'ping' } : { model, messages: [{ role: 'user', content: testContent(model) }], max_tokens: 1 })
 };
 
