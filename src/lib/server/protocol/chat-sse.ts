@@ -1,5 +1,6 @@
 import { sseData, SSE_DONE } from './canonical';
-import type { ChunkTranslator, ProducedText, StreamPiece, StreamState, StreamTranslator } from './types';
+import { TranslationOver } from './translation-over';
+import type { ChunkTranslator, StreamPiece, StreamTranslator } from './types';
 
 /** OpenAI chat SSE text for the pieces of one push: a chunk as its data event, a comment as it came. */
 export function chatSseOf(pieces: readonly StreamPiece[]): string {
@@ -13,53 +14,30 @@ export function chatSseOf(pieces: readonly StreamPiece[]): string {
  * chat door: each chunk as a data event, comments as they came, and [DONE] once the source
  * says its end marker went through. The source keeps all of the bookkeeping.
  */
-export class ChatSseTranslator implements StreamTranslator {
-	readonly #source: ChunkTranslator;
+export class ChatSseTranslator extends TranslationOver<string> implements StreamTranslator {
+	readonly #chunks: ChunkTranslator;
 	#doneSent = false;
 
 	constructor(source: ChunkTranslator) {
-		this.#source = source;
-	}
-
-	get state(): StreamState {
-		return this.#source.state;
+		super(source);
+		this.#chunks = source;
 	}
 
 	push(chunk: Uint8Array): string {
-		return this.#write(this.#source.push(chunk));
+		return this.#write(this.#chunks.push(chunk));
 	}
 
 	end(): string {
-		return this.#write(this.#source.end());
-	}
-
-	rejection(): string | undefined {
-		return this.#source.rejection();
+		return this.#write(this.#chunks.end());
 	}
 
 	done(): boolean {
-		return this.#source.done();
-	}
-
-	error(): string | undefined {
-		return this.#source.error();
-	}
-
-	usage() {
-		return this.#source.usage();
-	}
-
-	producedText(): ProducedText {
-		return this.#source.producedText();
-	}
-
-	outputText(): string {
-		return this.#source.outputText();
+		return this.#chunks.done();
 	}
 
 	#write(pieces: readonly StreamPiece[]): string {
 		const text = pieces.length === 0 ? '' : chatSseOf(pieces);
-		if (this.#doneSent || !this.#source.done()) return text;
+		if (this.#doneSent || !this.#chunks.done()) return text;
 		this.#doneSent = true;
 		return text + SSE_DONE;
 	}

@@ -1,5 +1,6 @@
 import type { ChatChunk, ChatUsage } from '../protocol/canonical';
-import type { ChunkTranslator, ProducedText, StreamPiece, StreamState, StreamTranslator } from '../protocol/types';
+import { TranslationOver } from '../protocol/translation-over';
+import type { ChunkTranslator, StreamPiece, StreamTranslator } from '../protocol/types';
 import type { ProviderAdaptor, StreamOptions } from '../providers/types';
 import { chatUsageOf } from '../providers/usage';
 import type { DoorError, StreamRenderer } from '../protocol/door';
@@ -12,51 +13,28 @@ const NOTHING: readonly StreamPiece[] = Object.freeze([]);
  * have no place in the door's events), and the closing events follow the end marker. The
  * source still decides commit, end, errors and usage.
  */
-export class RenderedTranslator implements StreamTranslator {
-	readonly #source: ChunkTranslator;
+export class RenderedTranslator extends TranslationOver<string> implements StreamTranslator {
+	readonly #chunks: ChunkTranslator;
 	readonly #renderer: StreamRenderer;
 	#usage: ChatUsage | undefined;
 	#ended = false;
 
 	constructor(source: ChunkTranslator, renderer: StreamRenderer) {
-		this.#source = source;
+		super(source);
+		this.#chunks = source;
 		this.#renderer = renderer;
 	}
 
-	get state(): StreamState {
-		return this.#source.state;
-	}
-
 	push(chunk: Uint8Array): string {
-		return this.#render(this.#source.push(chunk));
+		return this.#render(this.#chunks.push(chunk));
 	}
 
 	end(): string {
-		return this.#render(this.#source.end());
-	}
-
-	rejection(): string | undefined {
-		return this.#source.rejection();
+		return this.#render(this.#chunks.end());
 	}
 
 	done(): boolean {
 		return this.#ended;
-	}
-
-	error(): string | undefined {
-		return this.#source.error();
-	}
-
-	usage() {
-		return this.#source.usage();
-	}
-
-	producedText(): ProducedText {
-		return this.#source.producedText();
-	}
-
-	outputText(): string {
-		return this.#source.outputText();
 	}
 
 	/** The door's in-band error event(s), closing what the renderer has open. */
@@ -72,9 +50,9 @@ export class RenderedTranslator implements StreamTranslator {
 			if (piece.usage) this.#usage = piece.usage;
 			if (Array.isArray(piece.choices) && piece.choices.length > 0) text += this.#renderer.push(piece);
 		}
-		if (this.#source.done()) {
+		if (this.#chunks.done()) {
 			this.#ended = true;
-			const usage = this.#source.usage();
+			const usage = this.#chunks.usage();
 			text += this.#renderer.end(usage ? chatUsageOf(usage) : this.#usage);
 		}
 		return text;
@@ -86,18 +64,15 @@ export class RenderedTranslator implements StreamTranslator {
  * through as bytes), for a door that renders them: its complete events are parsed here, once
  * each. The translator keeps the bookkeeping; the end marker ends the chunks.
  */
-export class ChatSseChunks implements ChunkTranslator {
+export class ChatSseChunks extends TranslationOver<readonly StreamPiece[]> implements ChunkTranslator {
 	readonly #inner: StreamTranslator;
 	readonly #decoder = new TextDecoder();
 	#pending = '';
 	#done = false;
 
 	constructor(inner: StreamTranslator) {
+		super(inner);
 		this.#inner = inner;
-	}
-
-	get state(): StreamState {
-		return this.#inner.state;
 	}
 
 	push(chunk: Uint8Array): readonly StreamPiece[] {
@@ -108,29 +83,9 @@ export class ChatSseChunks implements ChunkTranslator {
 		return this.#read(this.#inner.end(), true);
 	}
 
-	rejection(): string | undefined {
-		return this.#inner.rejection();
-	}
-
 	/** [DONE] was read from the inner translator's output. */
 	done(): boolean {
 		return this.#done;
-	}
-
-	error(): string | undefined {
-		return this.#inner.error();
-	}
-
-	usage() {
-		return this.#inner.usage();
-	}
-
-	producedText(): ProducedText {
-		return this.#inner.producedText();
-	}
-
-	outputText(): string {
-		return this.#inner.outputText();
 	}
 
 	#read(out: Uint8Array | string, last: boolean): readonly StreamPiece[] {
