@@ -7,11 +7,11 @@ import { ledgerDeadLetters, ledgerFlushes } from '../../src/lib/server/observabi
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { proxyInFrontOf } from '../harness/tcp-proxy';
+import { ledgerEntry } from '../../src/lib/server/testing/ledger-entry';
 
 let db: TestDatabase;
 let ids: { user: number; key: number; channel: number };
 const log = createLogger('silent', { json: true });
-let serial = 0;
 
 beforeAll(async () => {
 	db = await freshDatabase({ migrated: true });
@@ -33,39 +33,7 @@ beforeEach(async () => {
 });
 
 function entry(over: Partial<LedgerEntry> = {}): LedgerEntry {
-	return {
-		requestId: `req_ledger_${serial++}`,
-		clientRequestId: null,
-		createdAt: new Date(),
-		userId: ids.user,
-		apiKeyId: ids.key,
-		channelId: ids.channel,
-		model: 'gpt-4o-mini',
-		upstreamModel: 'gpt-4o-mini',
-		door: 'chat',
-		stream: false,
-		promptTokens: 10,
-		completionTokens: 5,
-		cacheReadTokens: 0,
-		cacheWriteTokens: 0,
-		reasoningTokens: 0,
-		estimated: false,
-		usageClamped: false,
-		modelRatio: null,
-		completionRatio: null,
-		groupRatio: null,
-		cacheReadRatio: null,
-		cacheWriteRatio: null,
-		pricePerRequestUsd: null,
-		cost: 0,
-		status: 200,
-		latencyMs: 12,
-		firstTokenMs: 3,
-		attempts: 1,
-		error: null,
-		clientIp: '127.0.0.1',
-		...over
-	};
+	return ledgerEntry({ createdAt: new Date(), userId: ids.user, apiKeyId: ids.key, channelId: ids.channel, ...over });
 }
 
 async function failedFlushes(): Promise<number> {
