@@ -1,11 +1,10 @@
 import { codecFor } from '../doors/registry';
 import type { DoorCodec } from '../protocol/door';
-import { DoorInputError } from '../protocol/errors';
 import { assertModelAllowed } from './auth';
 import { readJsonBody, requireModel } from './body';
 import type { CallInput, CallRequest } from './call';
 import { relayContext } from './context';
-import { RelayError } from './errors';
+import { RelayError, rethrowAsClientError } from './errors';
 import { pathOf } from './routes';
 
 /**
@@ -57,8 +56,7 @@ function toCanonical(codec: DoorCodec, body: Record<string, unknown>): Record<st
 	try {
 		return codec.toCanonical(body) as Record<string, unknown>;
 	} catch (err) {
-		if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
-		throw err;
+		rethrowAsClientError(err);
 	}
 }
 

@@ -1,7 +1,4 @@
 import type { Ledger } from '../billing/ledger';
-
-/** What the relay needs of the ledger: how far behind it is, and to hand it a settled call. */
-export type LedgerSink = Pick<Ledger, 'full' | 'push' | 'depth'>;
 import { Wallet } from '../billing/wallet';
 import type { TrustedProxy } from '../http/client-ip';
 import type { Logger } from '../observability/logger';
@@ -11,6 +8,9 @@ import { KeyRateLimiter } from './rate-limit';
 import { UpstreamHostGuard } from './upstream-guard';
 import type { ImageFetcher } from '../providers/types';
 import { ImageFetchError } from '../protocol/errors';
+
+/** What the relay needs of the ledger: how far behind it is, and to hand it a settled call. */
+export type LedgerSink = Pick<Ledger, 'full' | 'push' | 'depth'>;
 
 /** The app-wide pieces the relay uses, set once at start. */
 export interface RelayContext {

@@ -1,5 +1,6 @@
 import { codecFor } from '../doors/registry';
 import type { DoorError } from '../protocol/door';
+import { DoorInputError } from '../protocol/errors';
 import type { Door } from '../providers/types';
 
 /** OpenAI's error body; every /v1 error leaves in this shape (docs/protocol.md, "Error shape"). */
@@ -66,4 +67,10 @@ export function errorResponse(err: RelayError, headers: Record<string, string>, 
 /** The in-band error event that ends a stream whose headers already went out (no [DONE] after it). */
 export function streamErrorEvent(err: RelayError): string {
 	return `data: ${JSON.stringify(err.body())}\n\n`;
+}
+
+/** A body its door refuses (DoorInputError) is the client's 400, in the door's shape; any other error goes on as it was. */
+export function rethrowAsClientError(err: unknown): never {
+	if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
+	throw err;
 }

@@ -7,11 +7,10 @@ import { authenticate, type Caller } from './auth';
 import { proxyCall } from './call';
 import { relayContext } from './context';
 import { corsHeaders, preflight } from './cors';
-import { RelayError, errorResponse } from './errors';
+import { RelayError, errorResponse, rethrowAsClientError } from './errors';
 import { matchRelayRoute, pathOf } from './routes';
 import { visibleModels } from './select';
 import { codecFor } from '../doors/registry';
-import { DoorInputError } from '../protocol/errors';
 import { assertModelAllowed } from './auth';
 import { readJsonBody, requireModel } from './body';
 import { estimatePromptTokensAsync } from './token-count';
@@ -116,8 +115,7 @@ async function countTokens(request: Request, caller: Caller, headers: Record<str
 	try {
 		return Response.json(await codec.countTokens(body.json, estimatePromptTokensAsync), { headers });
 	} catch (err) {
-		if (err instanceof DoorInputError) throw new RelayError(400, err.message, 'invalid_request', err.param);
-		throw err;
+		rethrowAsClientError(err);
 	}
 }
 
