@@ -1,0 +1,22 @@
+import * as z from 'zod';
+
+/** Where New-API's database is: what `import-newapi --from` and the console's form take. */
+export const newApiSourceUrl = z
+	.string()
+	.trim()
+	.min(1, "Enter New-API's database connection string.")
+	.max(2000, 'That connection string is too long.')
+	.regex(/^(mysql|mariadb|postgres|postgresql|sqlite):\/\//i, 'Use mysql://…, postgres://… or sqlite:///path/to/one-api.db.');
+
+/** One import run: the CLI's flags and the console's form, read by services/newapi-import.ts. */
+export const newApiImportRequest = z.object({
+	from: newApiSourceUrl,
+	/** Import into an Elygate that already has users besides root (matching usernames are skipped). */
+	merge: z.boolean().default(false),
+	/** Also import New-API's consumption logs, as history that never moves a balance. */
+	withLogs: z.boolean().default(false),
+	/** With withLogs: only the last N days (null = all of them). */
+	logDays: z.number().int().min(1, 'At least one day.').max(3650, 'At most ten years.').nullable().default(null)
+});
+
+export type NewApiImportRequest = z.input<typeof newApiImportRequest>;
