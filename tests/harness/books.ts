@@ -5,9 +5,10 @@ import { sample, scrapeMetrics } from './metrics';
 
 /**
  * Billing invariant 1, checked against the database: for every user
- *   sum(balance_changes.delta) - sum(request_logs.cost) == users.quota   (the 'initial' row included)
- *   users.used_quota == sum(cost) and users.request_count == count(logs);
- * for every key and channel, used quota and request count == their logs' sums; and the daily
+ *   sum(balance_changes.delta) - sum(request_logs.cost) == users.quota   (the opening 'initial' or 'import' row included)
+ *   users.used_quota - imported_used_quota == sum(cost) and request_count - imported_request_count == count(logs);
+ * for every key, used quota (less what was spent in New-API before an import) and request count
+ * == its logs' sums, for every channel likewise; and the daily
  * rollup sums to the same requests and cost as the logs. Mismatches are listed, not just counted.
  */
 export async function expectBooksBalance(sql: postgres.Sql): Promise<void> {
@@ -16,13 +17,14 @@ export async function expectBooksBalance(sql: postgres.Sql): Promise<void> {
 		from users u
 		left join (select user_id, sum(delta) as changes from balance_changes group by user_id) b on b.user_id = u.id
 		left join (select user_id, sum(cost) as cost, count(*) as n from request_logs group by user_id) l on l.user_id = u.id
-		where u.quota <> coalesce(b.changes, 0) - coalesce(l.cost, 0) or u.used_quota <> coalesce(l.cost, 0) or u.request_count <> coalesce(l.n, 0)
-			or not exists (select 1 from balance_changes i where i.user_id = u.id and i.reason = 'initial')`;
+		where u.quota <> coalesce(b.changes, 0) - coalesce(l.cost, 0) or u.used_quota - u.imported_used_quota <> coalesce(l.cost, 0)
+			or u.request_count - u.imported_request_count <> coalesce(l.n, 0)
+			or (select count(*) from balance_changes i where i.user_id = u.id and i.reason in ('initial', 'import')) <> 1`;
 	expect(users, 'users whose balance disagrees with their history').toEqual([]);
 	const keys = await sql`
 		select k.id, k.used_quota, k.request_count, coalesce(l.cost, 0) as cost, coalesce(l.n, 0) as n
 		from api_keys k left join (select api_key_id, sum(cost) as cost, count(*) as n from request_logs group by api_key_id) l on l.api_key_id = k.id
-		where k.used_quota <> coalesce(l.cost, 0) or k.request_count <> coalesce(l.n, 0)`;
+		where k.used_quota - k.imported_used_quota <> coalesce(l.cost, 0) or k.request_count <> coalesce(l.n, 0)`;
 	expect(keys, 'keys whose spend disagrees with their logs').toEqual([]);
 	const channels = await sql`
 		select c.id, c.used_quota, c.request_count, coalesce(l.cost, 0) as cost, coalesce(l.n, 0) as n

@@ -254,7 +254,7 @@ export const balanceHistoryView = z
 				delta: z.number().int(),
 				deltaUsd: z.number(),
 				balanceAfter: z.number().int().nullable(),
-				reason: z.enum(['initial', 'redeem', 'admin', 'refund', 'topup']),
+				reason: z.enum(['initial', 'redeem', 'admin', 'refund', 'topup', 'import']),
 				reference: z.string().nullable(),
 				note: z.string().nullable(),
 				createdAt: z.date()

@@ -12,6 +12,14 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
 	return Bun.password.verify(password, hash).catch(() => false);
 }
 
+/**
+ * A hash made by another system or with weaker settings (an account imported from New-API keeps
+ * its bcrypt hash until it signs in): verified as it is, then replaced by an argon2id hash.
+ */
+export function needsRehash(hash: string): boolean {
+	return !hash.startsWith(`$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.timeCost},`);
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /** Spends the same time as a real check, so unknown usernames cannot be told apart by timing. */

@@ -17,7 +17,7 @@ function user(over: Partial<UserState> = {}): UserState {
 }
 
 function key(over: Partial<KeyState> = {}): KeyState {
-	return { id: 7, userId: 1, name: 'k', status: 'active', expiresAt: null, allowedModels: null, ipAllowed: () => true, quotaLimit: null, usedQuota: 0, rpmLimit: null, tpmLimit: null, ...over };
+	return { id: 7, userId: 1, name: 'k', status: 'active', expiresAt: null, allowedModels: null, ipAllowed: () => true, quotaLimit: null, usedQuota: 0, rpmLimit: null, tpmLimit: null, group: null, ...over };
 }
 
 describe('cost', () => {

@@ -9,7 +9,7 @@ function user(over: Partial<UserState> = {}): UserState {
 }
 
 function key(over: Partial<KeyState> = {}): KeyState {
-	return { id: 7, userId: 1, name: 'k', status: 'active', expiresAt: null, allowedModels: null, ipAllowed: () => true, quotaLimit: 800, usedQuota: 0, rpmLimit: null, tpmLimit: null, ...over };
+	return { id: 7, userId: 1, name: 'k', status: 'active', expiresAt: null, allowedModels: null, ipAllowed: () => true, quotaLimit: 800, usedQuota: 0, rpmLimit: null, tpmLimit: null, group: null, ...over };
 }
 
 function snapshotOf(u: UserState, k: KeyState): Snapshot {

@@ -5,3 +5,4 @@ export * from './schema/channels';
 export * from './schema/billing';
 export * from './schema/logs';
 export * from './schema/admin';
+export * from './schema/imports';

@@ -8,6 +8,11 @@ export interface Caller {
 	user: UserState;
 }
 
+/** The group a call is routed and priced in: the key's own when it has one, else its owner's. */
+export function callerGroup(caller: Caller): string {
+	return caller.key.group ?? caller.user.group;
+}
+
 /** The API key from `Authorization: Bearer`, `x-api-key` (Anthropic style) or `api-key` (Azure style). */
 export function presentedKey(headers: Headers): string | undefined {
 	const auth = headers.get('authorization');

@@ -3,7 +3,7 @@ import { clientIp as resolveClientIp } from '../http/client-ip';
 import { acceptClientRequestId, newRequestId } from '../http/request-id';
 import { relayRequests, statusClass } from '../observability/relay-metrics';
 import { snapshot } from '../state/current';
-import { authenticate, type Caller } from './auth';
+import { authenticate, callerGroup, type Caller } from './auth';
 import { proxyCall } from './call';
 import { relayContext } from './context';
 import { corsHeaders, preflight } from './cors';
@@ -124,13 +124,13 @@ function modelObject(id: string, created: number) {
 }
 
 function listModels(caller: Caller, headers: Record<string, string>): Response {
-	const models = visibleModels(snapshot(), caller.user.group, caller.key.allowedModels);
+	const models = visibleModels(snapshot(), callerGroup(caller), caller.key.allowedModels);
 	const data = [...models].sort(([a], [b]) => a.localeCompare(b)).map(([id, created]) => modelObject(id, created));
 	return Response.json({ object: 'list', data }, { headers });
 }
 
 function oneModel(caller: Caller, id: string, headers: Record<string, string>): Response {
-	const created = visibleModels(snapshot(), caller.user.group, caller.key.allowedModels).get(id);
+	const created = visibleModels(snapshot(), callerGroup(caller), caller.key.allowedModels).get(id);
 	if (created === undefined) {
 		throw new RelayError(404, `The model ${id} does not exist or you do not have access to it.`, 'model_not_found', 'model');
 	}

@@ -1,3 +1,4 @@
+import { callerGroup } from './auth';
 import { outputBudgetOf, quoteFor, reservationOf } from '../billing/pricing';
 import { promptReserveTokens } from '../billing/prompt-reserve';
 import { formatUsd } from '../../money';
@@ -12,7 +13,7 @@ import { RelayError } from './errors';
  */
 export function reserve(input: CallInput, req: CallRequest): Hold {
 	const { caller, snap, door } = input;
-	const quote = quoteFor(snap, req.model, caller.user.group);
+	const quote = quoteFor(snap, req.model, callerGroup(caller));
 	if (!quote) {
 		throw new RelayError(403, `The model ${req.model} has no price set, so calls to it cannot be billed. An administrator must price it first.`, 'model_not_priced', 'model');
 	}

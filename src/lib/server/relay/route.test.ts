@@ -28,6 +28,14 @@ describe('route', () => {
 		expect((err as RelayError).code).toBe('model_not_found');
 	});
 
+	test("a key with its own group is routed in that group, not its owner's", async () => {
+		const channels = [channelState(1), channelState(2, { groups: new Set(['vip']) })];
+		const own = callInput(relayWorld({ channels }), chat);
+		expect(candidatesFor(own, await admit(own)).map((c) => c.id)).toEqual([1]);
+		const vip = callInput(relayWorld({ channels, key: { group: 'vip' } }), chat);
+		expect(candidatesFor(vip, await admit(vip)).map((c) => c.id)).toEqual([2]);
+	});
+
 	test('routeFor: native when the adaptor speaks the door, converted through chat for another door, none when unsupported', () => {
 		const messages = codecFor('messages');
 		expect(routeFor(openaiAdaptor, 'chat', channelState(1), undefined)).toEqual({ native: true, door: 'chat', render: false });

@@ -1,3 +1,4 @@
+import { callerGroup } from './auth';
 import { adaptorFor } from '../providers/registry';
 import type { Door, ProviderAdaptor } from '../providers/types';
 import type { DoorCodec } from '../protocol/door';
@@ -28,7 +29,7 @@ export function candidatesFor(input: CallInput, req: CallRequest): ChannelState[
 	const { health } = relayContext();
 	syncHealthSettings(input.snap.options);
 	const now = Date.now();
-	const candidates = candidateChannels(input.snap, input.caller.user.group, req.model, (c) => health.isCooling(c.id, now));
+	const candidates = candidateChannels(input.snap, callerGroup(input.caller), req.model, (c) => health.isCooling(c.id, now));
 	if (candidates.length === 0) {
 		throw new RelayError(404, `The model ${req.model} does not exist or you do not have access to it.`, 'model_not_found', 'model');
 	}

@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { LoginLimiter } from '../auth/login-limiter';
-import { hashPassword, verifyAgainstNothing, verifyPassword } from '../auth/password';
+import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from '../auth/password';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { balanceChanges, users, type UserRole } from '../db/schema';
@@ -100,7 +100,13 @@ export async function signIn(
 	if (!user || !valid) return { ok: false, reason: 'invalid' };
 	decision.ticket.succeeded();
 	if (user.status !== 'active') return { ok: false, reason: 'disabled' };
-	await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+	// The password is at hand only now: an imported bcrypt hash becomes argon2id on this sign-in.
+	// Conditional on the old hash, so a password changed meanwhile is never overwritten.
+	const rehashed = needsRehash(user.passwordHash) ? await hashPassword(input.password) : undefined;
+	await db
+		.update(users)
+		.set({ lastLoginAt: new Date(), ...(rehashed ? { passwordHash: sql`case when ${users.passwordHash} = ${user.passwordHash} then ${rehashed} else ${users.passwordHash} end` } : {}) })
+		.where(eq(users.id, user.id));
 	return { ok: true, userId: user.id };
 }
 

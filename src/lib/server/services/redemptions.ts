@@ -3,7 +3,7 @@ import { QUOTA_PER_USD, quotaToUsd } from '../../money';
 import { redeemInput, redemptionCreate, type RedemptionListQuery } from '../../schemas/billing';
 import type { Page } from '../../schemas/common';
 import type { LoginLimiter } from '../auth/login-limiter';
-import { REDEMPTION_CODE, generateRedemptionCode, hashRedemptionCode, redemptionCodePrefix } from '../auth/redemption-code-format';
+import { generateRedemptionCode, isRedemptionCodeShape, hashRedemptionCode, redemptionCodePrefix } from '../auth/redemption-code-format';
 import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { redemptionCodes, users, type RedemptionCode } from '../db/schema';
@@ -160,7 +160,7 @@ export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unkno
 	const decision = guard.limiter.begin(guard.ip, String(userId));
 	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
 	try {
-		if (!REDEMPTION_CODE.test(code)) throw invalidCode();
+		if (!isRedemptionCodeShape(code)) throw invalidCode();
 		const redeemed = await claimAndCredit(ctx.db, userId, hashRedemptionCode(code));
 		// A real code redeemed forgives no earlier guesses.
 		decision.ticket.release();

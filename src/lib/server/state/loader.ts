@@ -100,7 +100,8 @@ function toKey(row: ApiKey): KeyState {
 		quotaLimit: row.quotaLimit,
 		usedQuota: row.usedQuota,
 		rpmLimit: row.rpmLimit,
-		tpmLimit: row.tpmLimit
+		tpmLimit: row.tpmLimit,
+		group: row.group
 	};
 }
 

@@ -17,6 +17,8 @@ export interface KeyState {
 	usedQuota: number;
 	rpmLimit: number | null;
 	tpmLimit: number | null;
+	/** Routes and prices the key's calls in this group instead of the owner's (null = the owner's). */
+	group: string | null;
 }
 
 export interface UserState {

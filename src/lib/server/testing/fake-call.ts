@@ -77,6 +77,7 @@ export function relayWorld(over: WorldOptions = {}): RelayWorld {
 		usedQuota: 0,
 		rpmLimit: null,
 		tpmLimit: null,
+		group: null,
 		...over.key
 	};
 	const channels = over.channels ?? [channelState(1)];

@@ -44,7 +44,9 @@ export const balanceChangeReason = t.pgEnum('balance_change_reason', [
 	'redeem',
 	'admin',
 	'refund',
-	'topup'
+	'topup',
+	/** The opening balance of an account brought over from New-API (it stands in for 'initial'). */
+	'import'
 ]);
 
 /** Every balance change that is not a metered call (those are request_logs rows). */
@@ -69,12 +71,14 @@ export const balanceChanges = t.pgTable(
 	(tbl) => [
 		// Ids grow with time: a user's history newest first, paged by id.
 		t.index('balance_changes_user_idx').on(tbl.userId, tbl.id),
-		// A code or a paid order credits a balance at most once, and a refunded order is taken
-		// back at most once, whatever retries happen.
+		// A code or a paid order credits a balance at most once, a refunded order is taken back at
+		// most once, and an imported account's balance arrives once, whatever retries happen. The
+		// reason is compared as text: a migration cannot use an enum value it adds in the same
+		// transaction.
 		t
 			.uniqueIndex('balance_changes_credit_once')
 			.on(tbl.reason, tbl.reference)
-			.where(sql`${tbl.reason} in ('redeem', 'topup', 'refund') and ${tbl.reference} is not null`)
+			.where(sql`${tbl.reason}::text in ('redeem', 'topup', 'refund', 'import') and ${tbl.reference} is not null`)
 	]
 );
 

@@ -21,12 +21,16 @@ export const apiKeys = t.pgTable(
 		/** Spending cap for this key in quota units; null = only the owner's balance limits it. */
 		quotaLimit: quota('quota_limit'),
 		usedQuota: quota('used_quota').notNull().default(0),
+		/** The part of used_quota spent in New-API before an import (no request_logs row stands for it). */
+		importedUsedQuota: quota('imported_used_quota').notNull().default(0),
 		requestCount: t.bigint('request_count', { mode: 'number' }).notNull().default(0),
 		expiresAt: timestamptz('expires_at'),
 		/** Public model names this key may call; empty = every model of the owner's group. */
 		allowedModels: t.text('allowed_models').array().notNull().default([]),
 		/** IPs and CIDR ranges allowed to use the key; empty = any. */
 		allowedIps: t.text('allowed_ips').array().notNull().default([]),
+		/** Calls made with this key are routed and priced in this group instead of the owner's; null = the owner's. */
+		group: t.text('group'),
 		/** Requests and tokens per minute, per instance (null = unlimited). */
 		rpmLimit: t.integer('rpm_limit'),
 		tpmLimit: t.integer('tpm_limit'),

@@ -10,6 +10,8 @@ export const users = t.pgTable(
 	{
 		id: t.integer('id').primaryKey().generatedAlwaysAsIdentity(),
 		username: t.text('username').notNull(),
+		/** The name shown instead of the username where one is set (New-API accounts bring theirs). */
+		displayName: t.text('display_name'),
 		email: t.text('email'),
 		passwordHash: t.text('password_hash').notNull(),
 		role: userRole('role').notNull().default('user'),
@@ -24,6 +26,12 @@ export const users = t.pgTable(
 		 */
 		balanceVersion: t.bigint('balance_version', { mode: 'number' }).notNull().default(0),
 		requestCount: t.bigint('request_count', { mode: 'number' }).notNull().default(0),
+		/**
+		 * The part of used_quota and request_count spent before Elygate (brought by an import from
+		 * New-API): no request_logs row stands for it, so the books count it apart.
+		 */
+		importedUsedQuota: quota('imported_used_quota').notNull().default(0),
+		importedRequestCount: t.bigint('imported_request_count', { mode: 'number' }).notNull().default(0),
 		lastLoginAt: timestamptz('last_login_at'),
 		...timestamps,
 		deletedAt
