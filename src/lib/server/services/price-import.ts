@@ -31,7 +31,8 @@ function parse(input: unknown): NewApiImport {
 	}
 }
 
-async function writeImport(tx: DbLike, data: NewApiImport, source: string): Promise<void> {
+/** Writes imported prices and group ratios, replacing what New-API prices (also used by the database import). */
+export async function writePriceImport(tx: DbLike, data: NewApiImport, source: string): Promise<void> {
 	for (const part of chunks(data.prices)) {
 		await tx
 			.insert(modelPrices)
@@ -68,7 +69,7 @@ export async function importNewApiPrices(ctx: ServiceContext, actor: Actor, inpu
 	const data = parse(input);
 	const source = `new-api import (${new Date().toISOString().slice(0, 10)})`;
 	return withChanges(ctx.db, async (tx) => {
-		await writeImport(tx, data, source);
+		await writePriceImport(tx, data, source);
 		const outcome = { prices: data.prices.length, groups: data.groups.length };
 		await writeAudit(tx, actor, {
 			action: 'price.import',

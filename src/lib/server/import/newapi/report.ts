@@ -41,7 +41,7 @@ export interface ImportReport {
 	skipped: SkippedRow[];
 	notes: ImportNote[];
 	/** What is read for the record but carried over only through the balances it produced. */
-	history: { topUps: number; topUpsUsd: number; pendingTopUps: number; abilities: number };
+	history: { topUps: number; /** What the successful top-ups paid, in the currency of New-API's payment settings. */ topUpsPaid: number; pendingTopUps: number; abilities: number };
 }
 
 export const emptyCounts = (): ImportCounts => ({ users: 0, apiKeys: 0, channels: 0, channelKeys: 0, redemptionCodes: 0, prices: 0, groups: 0, logs: 0 });
