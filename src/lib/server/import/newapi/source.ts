@@ -2,8 +2,11 @@
  * A New-API database, read-only, whichever engine it lives on. New-API (GORM) runs on MySQL or
  * MariaDB, PostgreSQL or SQLite with the same table and column names; each driver here opens
  * its engine read-only where the engine allows it and hands rows back as plain objects keyed
- * by column name. Values keep the driver's types (numbers, bigint strings, 0/1 for booleans,
- * Buffers for some MySQL text): the row schemas in rows.ts coerce them.
+ * by column name. Values keep the engine's types, evened out where that costs nothing:
+ * integers are numbers while exact and decimal strings beyond 2^53 (all three engines);
+ * booleans are true/false on PostgreSQL and 0/1 elsewhere; GORM's float64 is a number except
+ * on PostgreSQL (`decimal`: a string); json columns are their text; times (deleted_at) are
+ * Dates; text is never a Buffer. The row schemas in rows.ts coerce them.
  */
 
 export type SourceDialect = 'mysql' | 'postgres' | 'sqlite';
