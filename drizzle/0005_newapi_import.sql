@@ -29,12 +29,10 @@ CREATE TABLE "imported_rows" (
 	CONSTRAINT "imported_rows_source_kind_source_id_pk" PRIMARY KEY("source","kind","source_id")
 );
 --> statement-breakpoint
-DROP INDEX "balance_changes_credit_once";--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "display_name" text;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "imported_used_quota" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "imported_request_count" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD COLUMN "imported_used_quota" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD COLUMN "group" text;--> statement-breakpoint
 CREATE INDEX "imported_logs_user_idx" ON "imported_logs" USING btree ("user_id","created_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "imported_logs_time_brin" ON "imported_logs" USING brin ("created_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "balance_changes_credit_once" ON "balance_changes" USING btree ("reason","reference") WHERE "balance_changes"."reason"::text in ('redeem', 'topup', 'refund', 'import') and "balance_changes"."reference" is not null;
+CREATE INDEX "imported_logs_time_brin" ON "imported_logs" USING brin ("created_at");

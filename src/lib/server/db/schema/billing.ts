@@ -71,14 +71,13 @@ export const balanceChanges = t.pgTable(
 	(tbl) => [
 		// Ids grow with time: a user's history newest first, paged by id.
 		t.index('balance_changes_user_idx').on(tbl.userId, tbl.id),
-		// A code or a paid order credits a balance at most once, a refunded order is taken back at
-		// most once, and an imported account's balance arrives once, whatever retries happen. The
-		// reason is compared as text: a migration cannot use an enum value it adds in the same
-		// transaction.
+		// A code or a paid order credits a balance at most once, and a refunded order is taken
+		// back at most once, whatever retries happen. (An imported account's opening balance is
+		// kept to once by imported_rows' key, written in the same transaction.)
 		t
 			.uniqueIndex('balance_changes_credit_once')
 			.on(tbl.reason, tbl.reference)
-			.where(sql`${tbl.reason}::text in ('redeem', 'topup', 'refund', 'import') and ${tbl.reference} is not null`)
+			.where(sql`${tbl.reason} in ('redeem', 'topup', 'refund') and ${tbl.reference} is not null`)
 	]
 );
 
