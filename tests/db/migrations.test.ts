@@ -16,6 +16,8 @@ const TABLES = [
 	'channels',
 	'groups',
 	'idempotency_keys',
+	'imported_logs',
+	'imported_rows',
 	'ledger_dead_letters',
 	'management_tokens',
 	'model_prices',
