@@ -26,7 +26,7 @@ const channelHealth: NonNullable<ServiceContext['channelHealth']> = (id) => rela
  */
 export function pageContext(event: Pick<RequestEvent, 'locals' | 'url'>, level: PageLevel): PageContext {
 	const user = level === 'user' ? requireUser(event) : requireAdmin(event);
-	if (level === 'root' && user.role !== 'root') error(403, 'Only root can manage tokens and read the audit log here.');
+	if (level === 'root' && user.role !== 'root') error(403, 'Only root can open this page.');
 	const { db, secrets } = services();
 	return { user, actor: { kind: 'user', id: user.id, role: user.role }, svc: { db, secrets, channelHealth } };
 }
