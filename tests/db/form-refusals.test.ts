@@ -32,6 +32,19 @@ describe("a service's refusal on a page", () => {
 		expect(await db.sql`select id from management_tokens`).toHaveLength(0);
 	});
 
+	test('a refusal that names no field is shown as the alert above the form', async () => {
+		const web = new WebClient(server.url);
+		await register(web, 'ada');
+		await db.sql`update users set role = 'admin' where username = 'ada'`;
+		expect((await signIn(web, 'ada', 'correct horse 1')).status).toBe(303);
+		// Admins read the settings; only root changes them, which the service itself refuses.
+		const res = await web.postForm('/admin/settings', { siteName: 'Renamed' });
+		const html = await res.text();
+		expect(res.status, html.slice(0, 300)).toBe(403);
+		expect(html).toMatch(/role="alert"[^>]*>Only root may do this\.</);
+		expect(await db.sql`select value from options where key = 'site.name'`).toHaveLength(0);
+	});
+
 	test("a user's key form does the same for the user's own pages", async () => {
 		const web = new WebClient(server.url);
 		await register(web, 'dora');

@@ -1,5 +1,6 @@
 import { fail } from '@sveltejs/kit';
 import { message, setError, type SuperValidated } from 'sveltekit-superforms';
+import type { Notice } from '../../components/admin-settings/notice';
 import { ServiceError } from '../services/errors';
 
 type AnyForm = SuperValidated<Record<string, unknown>, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -14,7 +15,8 @@ export function refusal<F extends AnyForm>(form: F, err: unknown, fields: Record
 	const target = err.field ? (fields[err.field] ?? (err.field in form.data ? err.field : undefined)) : undefined;
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	if (target) return setError(form, target as any, err.detail, { status: err.status as 400 });
-	return message(form, err.message as never, { status: err.status as 400 });
+	// Admin pages render their message as a Notice, so a refusal is one too (a bare string showed as an empty alert).
+	return message(form, { kind: 'error', text: err.message } satisfies Notice as never, { status: err.status as 400 });
 }
 
 /** For plain (non-superforms) actions such as confirmed deletes: the refusal as `fail` data. */

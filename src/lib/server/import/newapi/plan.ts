@@ -120,7 +120,7 @@ class Planner {
 
 	run(): ImportPlan {
 		if (this.target.nativeUsers > 0 && !this.merge) {
-			throw new ImportRefusedError(`Elygate already has ${this.target.nativeUsers} account(s) besides root; run the import with --merge to add New-API's accounts next to them (usernames that exist are skipped).`);
+			throw new ImportRefusedError(`Elygate already has ${this.target.nativeUsers} account(s) besides root; import with merge (--merge, or "Merge into this gateway" in the console) to add New-API's accounts next to them (usernames that exist are skipped).`);
 		}
 		this.prices();
 		for (const u of this.data.users) this.user(u);
