@@ -4,8 +4,8 @@
  * read-only transaction the server enforces).
  */
 import mysql from 'mysql2/promise';
-import { SourceError, type NewApiSource, type NewApiTable, type PageRequest, type SourceRow } from './source';
-import { checkedTable, hostPort, maskedUrl, openFailure, readFailure, selectAll, selectPage, type Dialect, type Query } from './source-sql';
+import { SourceError, type SourceRow } from './source';
+import { SqlSource, hostPort, maskedUrl, openFailure, readFailure, type Dialect } from './source-sql';
 
 const DEFAULT_PORT = 3306;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -44,36 +44,20 @@ export async function openMysqlSource(url: URL): Promise<MysqlSource> {
 	return new MysqlSource(conn, maskedUrl(url), where);
 }
 
-export class MysqlSource implements NewApiSource {
+export class MysqlSource extends SqlSource {
 	readonly dialect = 'mysql';
+	protected readonly syntax = dialect;
+	protected readonly tablesQuery = 'select table_name as name from information_schema.tables where table_schema = database()';
+	protected readonly columnsQuery = 'select column_name as name from information_schema.columns where table_schema = database() and table_name = ?';
 
 	constructor(
 		private readonly conn: mysql.Connection,
-		readonly label: string,
+		label: string,
 		private readonly where: string
-	) {}
-
-	async tables(): Promise<Set<string>> {
-		const rows = await this.rows('information_schema', { text: 'select table_name as name from information_schema.tables where table_schema = database()', params: [] });
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
+	) {
+		super(label);
 	}
 
-	async columns(table: NewApiTable): Promise<Set<string>> {
-		checkedTable(table);
-		const text = 'select column_name as name from information_schema.columns where table_schema = database() and table_name = ?';
-		const rows = await this.rows(table, { text, params: [] }, [table]);
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
-	}
-
-	async readAll(table: NewApiTable, columns: readonly string[], orderBy?: string): Promise<SourceRow[]> {
-		return this.rows(table, selectAll(dialect, table, columns, orderBy));
-	}
-
-	async readPage(table: NewApiTable, columns: readonly string[], page: PageRequest): Promise<SourceRow[]> {
-		return this.rows(table, selectPage(dialect, table, columns, page));
-	}
-
-	/** One statement on this source's own connection, as the session allows it: the tests prove a write is refused. */
 	async run(statement: string): Promise<unknown> {
 		const [result] = await this.conn.query(statement);
 		return result;
@@ -83,12 +67,12 @@ export class MysqlSource implements NewApiSource {
 		await this.conn.end().catch(() => this.conn.destroy());
 	}
 
-	private async rows(table: string, query: Query, extra: readonly string[] = []): Promise<SourceRow[]> {
+	protected async query(what: string, text: string, params: ReadonlyArray<string | number>): Promise<SourceRow[]> {
 		try {
-			const [rows] = await this.conn.query<mysql.RowDataPacket[]>(query.text, [...extra, ...query.params]);
+			const [rows] = await this.conn.query<mysql.RowDataPacket[]>(text, [...params]);
 			return rows.map(plainRow);
 		} catch (err) {
-			throw readFailure(err, this.where, table);
+			throw readFailure(err, this.where, what);
 		}
 	}
 }

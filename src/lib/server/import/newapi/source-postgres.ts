@@ -5,8 +5,8 @@
  * (`public`, or the first of its search_path).
  */
 import postgres from 'postgres';
-import type { NewApiSource, NewApiTable, PageRequest, SourceRow } from './source';
-import { checkedTable, hostPort, integerValue, maskedUrl, openFailure, readFailure, selectAll, selectPage, type Dialect, type Query } from './source-sql';
+import type { SourceRow } from './source';
+import { SqlSource, hostPort, integerValue, maskedUrl, openFailure, readFailure, type Dialect } from './source-sql';
 
 const DEFAULT_PORT = 5432;
 const CONNECT_TIMEOUT_S = 5;
@@ -41,36 +41,20 @@ export async function openPostgresSource(url: URL): Promise<PostgresSource> {
 	return new PostgresSource(sql, maskedUrl(url), where);
 }
 
-export class PostgresSource implements NewApiSource {
+export class PostgresSource extends SqlSource {
 	readonly dialect = 'postgres';
+	protected readonly syntax = dialect;
+	protected readonly tablesQuery = 'select table_name as name from information_schema.tables where table_schema = current_schema()';
+	protected readonly columnsQuery = 'select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = $1';
 
 	constructor(
 		private readonly sql: SourceSql,
-		readonly label: string,
+		label: string,
 		private readonly where: string
-	) {}
-
-	async tables(): Promise<Set<string>> {
-		const rows = await this.rows('information_schema', { text: 'select table_name as name from information_schema.tables where table_schema = current_schema()', params: [] });
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
+	) {
+		super(label);
 	}
 
-	async columns(table: NewApiTable): Promise<Set<string>> {
-		checkedTable(table);
-		const text = 'select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = $1';
-		const rows = await this.rows(table, { text, params: [] }, [table]);
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
-	}
-
-	async readAll(table: NewApiTable, columns: readonly string[], orderBy?: string): Promise<SourceRow[]> {
-		return this.rows(table, selectAll(dialect, table, columns, orderBy));
-	}
-
-	async readPage(table: NewApiTable, columns: readonly string[], page: PageRequest): Promise<SourceRow[]> {
-		return this.rows(table, selectPage(dialect, table, columns, page));
-	}
-
-	/** One statement on this source's own connection, as the server allows it: the tests prove a write is refused. */
 	async run(statement: string): Promise<unknown> {
 		return this.sql.unsafe(statement);
 	}
@@ -79,13 +63,13 @@ export class PostgresSource implements NewApiSource {
 		await this.sql.end({ timeout: 5 });
 	}
 
-	private async rows(table: string, query: Query, extra: readonly string[] = []): Promise<SourceRow[]> {
+	protected async query(what: string, text: string, params: ReadonlyArray<string | number>): Promise<SourceRow[]> {
 		try {
-			const rows = await this.sql.unsafe(query.text, [...extra, ...query.params]);
+			const rows = await this.sql.unsafe(text, [...params]);
 			// The client's result is an array with extra members (count, columns): hand back plain rows.
 			return rows.map((r) => ({ ...r }));
 		} catch (err) {
-			throw readFailure(err, this.where, table);
+			throw readFailure(err, this.where, what);
 		}
 	}
 }

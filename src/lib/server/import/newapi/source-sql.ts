@@ -3,7 +3,7 @@
  * dialect only quotes and numbers its parameters differently), masking the URL for the label,
  * and turning a driver's failure into a one-line SourceError.
  */
-import { NEWAPI_TABLES, SourceError, type NewApiTable, type PageRequest } from './source';
+import { NEWAPI_TABLES, SourceError, type NewApiSource, type NewApiTable, type PageRequest, type SourceDialect, type SourceRow } from './source';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -123,3 +123,45 @@ export function readFailure(err: unknown, where: string, table: string): SourceE
 export function hostPort(url: URL, defaultPort: number): string {
 	return `${url.hostname || 'localhost'}:${url.port || defaultPort}`;
 }
+
+/**
+ * The reading every driver does the same way; a driver says how its engine lists tables and
+ * columns and runs one query, turning its failures into SourceErrors.
+ */
+export abstract class SqlSource implements NewApiSource {
+	abstract readonly dialect: SourceDialect;
+	/** How the engine quotes names and numbers parameters. */
+	protected abstract readonly syntax: Dialect;
+	/** The tables of the database, as rows with a `name`. */
+	protected abstract readonly tablesQuery: string;
+	/** The columns of the table given as the one parameter, as rows with a `name`. */
+	protected abstract readonly columnsQuery: string;
+
+	constructor(readonly label: string) {}
+
+	/** One read; `what` names it in an error (a table, or the catalogue). */
+	protected abstract query(what: string, text: string, params: ReadonlyArray<string | number>): Promise<SourceRow[]>;
+	/** One statement on the source's own connection, as the engine allows it: the tests prove a write is refused. */
+	abstract run(statement: string): Promise<unknown>;
+	abstract close(): Promise<void>;
+
+	async tables(): Promise<Set<string>> {
+		return names(await this.query('the table list', this.tablesQuery, []));
+	}
+
+	async columns(table: NewApiTable): Promise<Set<string>> {
+		return names(await this.query(checkedTable(table), this.columnsQuery, [table]));
+	}
+
+	async readAll(table: NewApiTable, columns: readonly string[], orderBy?: string): Promise<SourceRow[]> {
+		const q = selectAll(this.syntax, table, columns, orderBy);
+		return this.query(table, q.text, q.params);
+	}
+
+	async readPage(table: NewApiTable, columns: readonly string[], page: PageRequest): Promise<SourceRow[]> {
+		const q = selectPage(this.syntax, table, columns, page);
+		return this.query(table, q.text, q.params);
+	}
+}
+
+const names = (rows: SourceRow[]) => new Set(rows.map((r) => String(r.name).toLowerCase()));

@@ -6,8 +6,8 @@
  */
 import { Database, type SQLQueryBindings } from 'bun:sqlite';
 import { existsSync, statSync } from 'node:fs';
-import type { NewApiSource, NewApiTable, PageRequest, SourceRow } from './source';
-import { checkedTable, integerValue, openFailure, readFailure, selectAll, selectPage, type Dialect, type Query } from './source-sql';
+import type { SourceRow } from './source';
+import { SqlSource, integerValue, openFailure, readFailure, type Dialect } from './source-sql';
 import { SourceError } from './source';
 
 /**
@@ -36,34 +36,19 @@ export function openSqliteSource(path: string): SqliteSource {
 	return new SqliteSource(db, path);
 }
 
-export class SqliteSource implements NewApiSource {
+export class SqliteSource extends SqlSource {
 	readonly dialect = 'sqlite';
+	protected readonly syntax = dialect;
+	protected readonly tablesQuery = "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\'";
+	protected readonly columnsQuery = 'select name from pragma_table_info(?)';
 
 	constructor(
 		private readonly db: Database,
-		readonly label: string
-	) {}
-
-	async tables(): Promise<Set<string>> {
-		const rows = this.rows('sqlite_master', { text: "select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\'", params: [] });
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
+		label: string
+	) {
+		super(label);
 	}
 
-	async columns(table: NewApiTable): Promise<Set<string>> {
-		checkedTable(table);
-		const rows = this.rows(table, { text: 'select name from pragma_table_info(?)', params: [] }, [table]);
-		return new Set(rows.map((r) => String(r.name).toLowerCase()));
-	}
-
-	async readAll(table: NewApiTable, columns: readonly string[], orderBy?: string): Promise<SourceRow[]> {
-		return this.rows(table, selectAll(dialect, table, columns, orderBy));
-	}
-
-	async readPage(table: NewApiTable, columns: readonly string[], page: PageRequest): Promise<SourceRow[]> {
-		return this.rows(table, selectPage(dialect, table, columns, page));
-	}
-
-	/** One statement on this source's own connection, as the read-only handle allows it: the tests prove a write is refused. */
 	async run(statement: string): Promise<unknown> {
 		return this.db.run(statement);
 	}
@@ -72,14 +57,14 @@ export class SqliteSource implements NewApiSource {
 		this.db.close();
 	}
 
-	private rows(table: string, query: Query, extra: readonly string[] = []): SourceRow[] {
+	protected async query(what: string, text: string, params: ReadonlyArray<string | number>): Promise<SourceRow[]> {
 		try {
-			const statement = this.db.query<Record<string, unknown>, SQLQueryBindings[]>(query.text);
-			const rows = statement.all(...extra, ...query.params);
+			const statement = this.db.query<Record<string, unknown>, SQLQueryBindings[]>(text);
+			const rows = statement.all(...params);
 			const dated = new Set(statement.columnNames.filter((_, i) => /^(datetime|timestamp|date)\b/i.test(statement.declaredTypes[i] ?? '')));
 			return rows.map((row) => plainRow(row, dated));
 		} catch (err) {
-			throw readFailure(err, this.label, table);
+			throw readFailure(err, this.label, what);
 		}
 	}
 }
