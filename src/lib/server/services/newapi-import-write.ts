@@ -1,5 +1,6 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { DbLike } from '../db';
+import { inChunks } from '../db/chunks';
 import { apiKeys, balanceChanges, channelKeys, channels, importedLogs, importedRows, redemptionCodes, users } from '../db/schema';
 import type { ImportPlan, TargetState } from '../import/newapi/plan';
 import type { NewApiLog } from '../import/newapi/rows';
@@ -10,14 +11,9 @@ import { writePriceImport } from './price-import';
 /** The `source` of imported_rows and the prefix of the balance rows' references. */
 export const SOURCE = 'newapi';
 
-// Keeps each statement well under PostgreSQL's 65,535 bound parameters.
+// Account and key rows have up to 14 columns: 500 a statement.
 const CHUNK = 500;
-
-function chunks<T>(items: readonly T[]): T[][] {
-	const out: T[][] = [];
-	for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-	return out;
-}
+const chunks = <T>(items: readonly T[]) => inChunks(items, CHUNK);
 
 async function remember(tx: DbLike, kind: string, pairs: Array<[string, number | null]>): Promise<void> {
 	for (const part of chunks(pairs)) {

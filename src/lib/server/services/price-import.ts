@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { NewApiImportError, parseNewApiOptions, type NewApiImport } from '../billing/newapi-import';
 import type { DbLike } from '../db';
+import { inChunks } from '../db/chunks';
 import { groups, modelPrices } from '../db/schema';
 import { requireAdmin, type Actor } from './actor';
 import { writeAudit } from './audit';
@@ -13,14 +14,9 @@ export interface ImportOutcome {
 	groups: number;
 }
 
-// Keeps each statement well under PostgreSQL's 65,535 bound parameters.
+// Price and group rows are narrow: a thousand a statement.
 const CHUNK = 1000;
-
-function chunks<T>(items: T[]): T[][] {
-	const out: T[][] = [];
-	for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-	return out;
-}
+const chunks = <T>(items: readonly T[]) => inChunks(items, CHUNK);
 
 function parse(input: unknown): NewApiImport {
 	try {
