@@ -7,7 +7,7 @@ import { runQuietly, type Output } from './quiet-run';
 // import.meta.url, not import.meta.dir: vitest's module runner only provides the former.
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(projectRoot, 'build', '.stamp');
-const SOURCES = ['src', 'static', 'drizzle', 'scripts/build.ts', 'package.json', 'bun.lock', 'svelte.config.js', 'vite.config.ts'];
+const SOURCES = ['src', 'static', 'drizzle', 'messages', 'project.inlang/settings.json', 'scripts/build.ts', 'package.json', 'bun.lock', 'svelte.config.js', 'vite.config.ts'];
 
 function newestMtime(path: string): number {
 	if (!existsSync(path)) return 0;

@@ -32,6 +32,8 @@ if (suite === 'all' && selectsBrowserTests(extra, browserTests, projectRoot)) {
 	}
 }
 
+// Unit tests import the compiled catalogues; the build compiles them too, this covers a fresh checkout.
+await import('./i18n-compile');
 await ensureBuilt();
 const reportDir = mkdtempSync(join(tmpdir(), 'elygate-vitest-'));
 const report = join(reportDir, 'report.json');

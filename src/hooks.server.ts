@@ -1,6 +1,5 @@
 import { type Handle, type HandleServerError, type ServerInit, error, redirect } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
-import { THEME_COOKIE, themeOf } from '$lib/theme';
 import { startApp } from '$lib/server/app/lifecycle';
 import { currentPhase } from '$lib/server/app/phase';
 import { services } from '$lib/server/app/services';
@@ -10,14 +9,18 @@ import { clientIp } from '$lib/server/http/client-ip';
 import { checkOrigin } from '$lib/server/http/origin-check';
 import { newRequestId } from '$lib/server/http/request-id';
 import { SECURITY_HEADERS } from '$lib/server/http/security-headers';
+import { localeAndTheme } from '$lib/server/i18n/handle';
+import { localizeZod } from '$lib/i18n/zod';
+import { m } from '$lib/paraglide/messages';
 import { deleteSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
 import { logger, serializeError } from '$lib/server/observability/logger';
 import { validateSessionToken } from '$lib/server/services/sessions';
 
 export const init: ServerInit = startApp;
+localizeZod();
 
 /** Paths a visitor may open without a session. */
-const PUBLIC = [/^\/login$/, /^\/theme$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
+const PUBLIC = [/^\/login$/, /^\/theme$/, /^\/locale$/, /^\/register$/, /^\/setup$/, /^\/metrics$/, /^\/v1(\/|$)/];
 const SESSIONLESS = [/^\/api\/(health|ready)$/, /^\/metrics$/, /^\/v1(\/|$)/];
 
 /** While draining, only the health and readiness probes are answered (readiness says 503). */
@@ -47,7 +50,7 @@ const originCheck: Handle = async ({ event, resolve }) => {
 	const verdict = checkOrigin(event.request, event.url);
 	if (!verdict.allowed) {
 		logger().warn({ path: event.url.pathname, reason: verdict.reason, ip: event.locals.clientIp }, 'cross-site request refused');
-		const message = 'Cross-site form submissions are not allowed.';
+		const message = m.error_cross_site();
 		return event.url.pathname.startsWith('/api/')
 			? Response.json({ error: { message, code: 'cross_site_request' } }, { status: 403 })
 			: new Response(message, { status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -81,24 +84,17 @@ const accessGate: Handle = async ({ event, resolve }) => {
 	if (path.startsWith('/api/') || PUBLIC.some((p) => p.test(path))) return resolve(event);
 	if (!event.locals.user) redirect(303, loginUrl(event.url));
 	if ((path === '/admin' || path.startsWith('/admin/')) && !isAdmin(event.locals.user)) {
-		error(403, 'This page is for administrators.');
+		error(403, m.error_admin_only());
 	}
 	return resolve(event);
 };
 
-/** The viewer's theme choice (a cookie, so pages render in it without a flash or JavaScript). */
-const theme: Handle = async ({ event, resolve }) => {
-	const chosen = themeOf(event.cookies.get(THEME_COOKIE));
-	if (chosen === 'system') return resolve(event);
-	return resolve(event, { transformPageChunk: ({ html }) => html.replace('<html lang="en">', `<html lang="en" class="${chosen}">`) });
-};
-
-export const handle = sequence(draining, requestContext, originCheck, session, accessGate, theme);
+export const handle = sequence(draining, requestContext, localeAndTheme, originCheck, session, accessGate);
 
 export const handleError: HandleServerError = ({ error: err, event, status }) => {
 	if (status !== 404) logger().error({ err: serializeError(err), path: event.url.pathname, requestId: event.locals.requestId }, 'unhandled error');
 	return {
-		message: status === 404 ? 'Not found.' : 'Something went wrong on our side.',
+		message: status === 404 ? m.error_not_found() : m.error_internal(),
 		requestId: event.locals.requestId
 	};
 };

@@ -5,6 +5,7 @@ import type { DbLike } from '../db';
 import { isUniqueViolation } from '../db/errors';
 import { balanceChanges, users, type UserRole } from '../db/schema';
 import { withChanges } from './notify';
+import { m } from '../../paraglide/messages';
 import { invalidateUserSessions } from './sessions';
 
 export interface NewAccount {
@@ -22,8 +23,6 @@ export interface NewAccount {
 
 export type FieldFailure = { ok: false; field: 'username' | 'email'; message: string };
 
-export const USERNAME_TAKEN = 'This username is taken.';
-export const EMAIL_TAKEN = 'An account with this email address already exists.';
 
 /** Inserts an account; a taken username or email is an answer, not an exception. */
 export async function createAccount(db: DbLike, account: NewAccount): Promise<{ ok: true; userId: number } | FieldFailure> {
@@ -58,21 +57,21 @@ export async function createAccount(db: DbLike, account: NewAccount): Promise<{ 
 }
 
 export function takenField(err: unknown): FieldFailure | undefined {
-	if (isUniqueViolation(err, 'users_username_unique')) return { ok: false, field: 'username', message: USERNAME_TAKEN };
-	if (isUniqueViolation(err, 'users_email_unique')) return { ok: false, field: 'email', message: EMAIL_TAKEN };
+	if (isUniqueViolation(err, 'users_username_unique')) return { ok: false, field: 'username', message: m.auth_username_taken() };
+	if (isUniqueViolation(err, 'users_email_unique')) return { ok: false, field: 'email', message: m.auth_email_taken() };
 	return undefined;
 }
 
 export function findLiveUser(db: DbLike, username: string) {
 	return db
-		.select({ id: users.id, passwordHash: users.passwordHash, status: users.status })
+		.select({ id: users.id, passwordHash: users.passwordHash, status: users.status, locale: users.locale })
 		.from(users)
 		.where(and(sql`lower(${users.username}) = lower(${username})`, isNull(users.deletedAt)))
 		.then((rows) => rows[0]);
 }
 
 export type SignInResult =
-	| { ok: true; userId: number }
+	| { ok: true; userId: number; locale: string | null }
 	| { ok: false; reason: 'invalid' | 'disabled' }
 	| { ok: false; reason: 'rate_limited'; retryAfterMs: number };
 
@@ -107,7 +106,7 @@ export async function signIn(
 		.update(users)
 		.set({ lastLoginAt: new Date(), ...(rehashed ? { passwordHash: sql`case when ${users.passwordHash} = ${user.passwordHash} then ${rehashed} else ${users.passwordHash} end` } : {}) })
 		.where(eq(users.id, user.id));
-	return { ok: true, userId: user.id };
+	return { ok: true, userId: user.id, locale: user.locale };
 }
 
 /** Sets a new password and ends every session of the account. False when no such user. */

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import type { Locale } from '../../paraglide/runtime';
 
 export type ServiceErrorCode =
 	| 'invalid_request'
@@ -26,29 +27,57 @@ const STATUS: Record<ServiceErrorCode, number> = {
 };
 
 /**
- * A refusal the caller can show as is: the API sends `message` as JSON, a form shows `detail`
- * beside `field` (the message without the "field: " the API puts first, see `fieldError`).
+ * Text in every console language: a catalogue message bound to its inputs. Called without a
+ * locale it speaks the page's language; the API always asks for English (docs/i18n.md).
+ */
+export type Localized = (options?: { locale?: Locale }) => string;
+
+/** Binds a catalogue message to its inputs: `say(m.key_not_found, { id })`. */
+export function say<I>(message: (inputs: I, options?: { locale?: Locale }) => string, inputs: I): Localized {
+	return (options) => message(inputs, options);
+}
+
+const inEnglish = (text: string | Localized) => (typeof text === 'string' ? text : text({ locale: 'en' }));
+const inPageLanguage = (text: string | Localized) => (typeof text === 'string' ? text : text());
+
+/**
+ * A refusal the caller can show as is: the API sends `message` (English) as JSON, a page shows
+ * `localizedMessage()`, or `localizedDetail()` beside `field` (the message without the
+ * "field: " the API puts first, see `fieldError`).
  */
 export class ServiceError extends Error {
 	override name = 'ServiceError';
 	readonly status: number;
 	readonly detail: string;
+	readonly #text: string | Localized;
+	readonly #detailText: string | Localized;
 
 	constructor(
 		readonly code: ServiceErrorCode,
-		message: string,
+		message: string | Localized,
 		readonly field?: string,
-		detail?: string
+		detail?: string | Localized
 	) {
-		super(message);
+		super(inEnglish(message));
 		this.status = STATUS[code];
-		this.detail = detail ?? message;
+		this.#text = message;
+		this.#detailText = detail ?? message;
+		this.detail = inEnglish(this.#detailText);
+	}
+
+	localizedMessage(): string {
+		return inPageLanguage(this.#text);
+	}
+
+	localizedDetail(): string {
+		return inPageLanguage(this.#detailText);
 	}
 }
 
 /** A refusal of one input field: the API reads "field: detail", a form shows `detail` beside the field. */
-export function fieldError(code: ServiceErrorCode, field: string, detail: string): ServiceError {
-	return new ServiceError(code, `${field}: ${detail}`, field, detail);
+export function fieldError(code: ServiceErrorCode, field: string, detail: string | Localized): ServiceError {
+	const message = typeof detail === 'string' ? `${field}: ${detail}` : (o?: { locale?: Locale }) => `${field}: ${detail(o)}`;
+	return new ServiceError(code, message, field, detail);
 }
 
 /** Parses service input, turning the first zod issue into a ServiceError naming its field. */
@@ -70,7 +99,7 @@ export function issuePath(issue: z.core.$ZodIssue | undefined, prefix: readonly 
 /** Too many failed attempts; the caller may try again after `retryAfterMs`. */
 export class RateLimitedError extends ServiceError {
 	constructor(
-		message: string,
+		message: string | Localized,
 		readonly retryAfterMs: number
 	) {
 		super('rate_limited', message);

@@ -14,14 +14,14 @@ export function refusal<F extends AnyForm>(form: F, err: unknown, fields: Record
 	if (!(err instanceof ServiceError)) throw err;
 	const target = err.field ? (fields[err.field] ?? (err.field in form.data ? err.field : undefined)) : undefined;
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	if (target) return setError(form, target as any, err.detail, { status: err.status as 400 });
+	if (target) return setError(form, target as any, err.localizedDetail(), { status: err.status as 400 });
 	// Admin pages render their message as a Notice, so a refusal is one too (a bare string showed as an empty alert).
-	return message(form, { kind: 'error', text: err.message } satisfies Notice as never, { status: err.status as 400 });
+	return message(form, { kind: 'error', text: err.localizedMessage() } satisfies Notice as never, { status: err.status as 400 });
 }
 
 /** For plain (non-superforms) actions such as confirmed deletes: the refusal as `fail` data. */
 export function plainRefusal(err: unknown) {
 	if (!(err instanceof ServiceError)) throw err;
-	return fail(err.status, { error: err.message });
+	return fail(err.status, { error: err.localizedMessage() });
 }
 

@@ -8,7 +8,9 @@ import { signIn } from '$lib/server/services/accounts';
 import { registrationState } from '$lib/server/services/registration';
 import { createSession } from '$lib/server/services/sessions';
 import { setSessionCookie } from '$lib/server/http/session-cookie';
+import { reconcileLocaleAtSignIn } from '$lib/server/i18n/preference';
 import { loginSchema } from '$lib/schemas/auth';
+import { m } from '$lib/paraglide/messages';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
@@ -31,14 +33,12 @@ export const actions: Actions = {
 		if (!result.ok) {
 			if (result.reason === 'rate_limited') {
 				const minutes = Math.max(1, Math.ceil(result.retryAfterMs / 60_000));
-				return message(form, `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
-					status: 429
-				});
+				return message(form, m.auth_rate_limited({ minutes }), { status: 429 });
 			}
 			if (result.reason === 'disabled') {
-				return message(form, 'This account is disabled. Contact your administrator.', { status: 403 });
+				return message(form, m.auth_account_disabled(), { status: 403 });
 			}
-			return message(form, 'Incorrect username or password.', { status: 400 });
+			return message(form, m.auth_invalid_credentials(), { status: 400 });
 		}
 
 		const token = generateSessionToken();
@@ -47,6 +47,7 @@ export const actions: Actions = {
 			userAgent: request.headers.get('user-agent')
 		});
 		setSessionCookie(cookies, token, session.expiresAt, url);
+		await reconcileLocaleAtSignIn(db, cookies, url, { id: result.userId, locale: result.locale });
 		redirect(303, safeNext(url.searchParams.get('next')));
 	}
 };

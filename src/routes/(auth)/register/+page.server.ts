@@ -8,12 +8,14 @@ import { createAccount } from '$lib/server/services/accounts';
 import { registrationState } from '$lib/server/services/registration';
 import { createSession } from '$lib/server/services/sessions';
 import { setSessionCookie } from '$lib/server/http/session-cookie';
+import { reconcileLocaleAtSignIn } from '$lib/server/i18n/preference';
 import { registerSchema } from '$lib/schemas/auth';
+import { m } from '$lib/paraglide/messages';
 import type { Actions, PageServerLoad } from './$types';
 
 const CLOSED = {
-	closed: 'Registration is closed. Ask an administrator for an account.',
-	'not-set-up': 'Elygate is not set up yet: registration opens once the owner has created the root account.'
+	closed: m.auth_registration_closed,
+	'not-set-up': m.auth_registration_not_set_up
 } as const;
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -29,7 +31,7 @@ export const actions: Actions = {
 		form.data.confirm = '';
 		const { db } = services();
 		const state = await registrationState(db);
-		if (state !== 'open') return message(form, CLOSED[state], { status: 403 });
+		if (state !== 'open') return message(form, CLOSED[state](), { status: 403 });
 		if (!form.valid) return fail(400, { form });
 
 		const initialQuota = await getOption(db, 'billing.signup_quota');
@@ -43,6 +45,7 @@ export const actions: Actions = {
 			userAgent: request.headers.get('user-agent')
 		});
 		setSessionCookie(cookies, token, session.expiresAt, url);
+		await reconcileLocaleAtSignIn(db, cookies, url, { id: created.userId, locale: null });
 		redirect(303, '/');
 	}
 };

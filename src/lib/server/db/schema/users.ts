@@ -32,6 +32,8 @@ export const users = t.pgTable(
 		 */
 		importedUsedQuota: quota('imported_used_quota').notNull().default(0),
 		importedRequestCount: t.bigint('imported_request_count', { mode: 'number' }).notNull().default(0),
+		/** The console language the user chose (docs/i18n.md); null follows the browser. */
+		locale: t.text('locale'),
 		lastLoginAt: timestamptz('last_login_at'),
 		...timestamps,
 		deletedAt
