@@ -27,6 +27,7 @@ const TABLES = [
 	'request_logs',
 	'sessions',
 	'usage_daily',
+	'usage_hourly',
 	'users'
 ];
 

@@ -106,7 +106,7 @@ export function encodeBatch(batch: readonly LedgerEntry[]): string[] {
 /**
  * The flush statement: the batch travels column by column and is unnested into rows.
  * Data-modifying CTEs run exactly once, inside the statement's single transaction, and every
- * delta (balances, spend, counts, the daily rollup) is computed from the rows *actually
+ * delta (balances, spend, counts, the daily and hourly rollups) is computed from the rows *actually
  * inserted*. It answers with the current balance of every user and key in the batch, charged
  * now or by an earlier attempt whose commit was never acknowledged, and sends them to every
  * instance with NOTIFY (delivered at commit; chunks of 100 stay far below NOTIFY's 8 kB limit).
@@ -154,6 +154,18 @@ export const FLUSH_SQL = `
 			cache_read_tokens = u.cache_read_tokens + excluded.cache_read_tokens, cost = u.cost + excluded.cost
 		returning 1
 	),
+	per_hour as (
+		insert into usage_hourly as h (hour, user_id, channel_id, model, requests, failures,
+			prompt_tokens, completion_tokens, cache_read_tokens, cost)
+		select date_trunc('hour', created_at at time zone 'UTC') at time zone 'UTC', user_id, coalesce(channel_id, 0), model,
+			count(*), count(*) filter (where status <> 200), sum(prompt_tokens), sum(completion_tokens), sum(cache_read_tokens), sum(cost)
+		from inserted group by 1, 2, 3, 4
+		on conflict (hour, user_id, channel_id, model) do update set
+			requests = h.requests + excluded.requests, failures = h.failures + excluded.failures,
+			prompt_tokens = h.prompt_tokens + excluded.prompt_tokens, completion_tokens = h.completion_tokens + excluded.completion_tokens,
+			cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens, cost = h.cost + excluded.cost
+		returning 1
+	),
 	user_balances as (
 		select id, quota, used_quota, balance_version from per_user
 		union all
@@ -176,7 +188,7 @@ export const FLUSH_SQL = `
 		from (select *, (row_number() over (order by id) - 1) / 100 as chunk from key_spend) k group by chunk
 	)
 	select (select count(*)::int from inserted) as inserted,
-		(select count(*)::int from per_channel) + (select count(*)::int from per_day) + (select count(*)::int from notified) as touched,
+		(select count(*)::int from per_channel) + (select count(*)::int from per_day) + (select count(*)::int from per_hour) + (select count(*)::int from notified) as touched,
 		(select json_agg(json_build_array(id, quota, used_quota, balance_version)) from user_balances) as users,
 		(select json_agg(json_build_array(id, used_quota)) from key_spend) as keys`;
 

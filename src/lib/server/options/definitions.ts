@@ -67,6 +67,11 @@ export const optionDefinitions = {
 			.refine((tiers) => tiers.every((t) => t.get >= t.pay), 'A tier gives at least what is paid (get >= pay).'),
 		default: [] as Array<{ pay: number; get: number }>
 	},
+	/**
+	 * What "today" and the days of the console's charts are: the viewer's own days (their
+	 * browser's time zone) or UTC days for everyone, as the usage API counts them.
+	 */
+	'console.day_zone': { schema: z.enum(['viewer', 'utc']), default: 'viewer' as 'viewer' | 'utc' },
 	/** Request log rows older than this many days are deleted (daily usage totals are kept); 0 = keep forever. */
 	'logs.retention_days': { schema: z.number().int().min(0).max(36_500), default: 0 }
 } as const;

@@ -7,6 +7,7 @@ import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import { ServiceError, parseInput } from './errors';
 import { getOption } from './options-store';
+import { USAGE_HOURLY_DAYS } from './usage';
 
 export interface PruneSettings {
 	/** Rows per DELETE: small enough that each statement is short and its locks brief. */
@@ -81,6 +82,16 @@ export async function runRetention(ctx: ServiceContext, actor: Actor, input: unk
 	return result;
 }
 
+/**
+ * Deletes hourly usage older than the console shows (USAGE_HOURLY_DAYS); the daily totals and
+ * the usage API keep everything. Run hourly, so each run removes about an hour of rows.
+ */
+export async function pruneUsageHourly(db: Db, now = Date.now()): Promise<number> {
+	const cutoff = new Date(now - USAGE_HOURLY_DAYS * DAY_MS).toISOString();
+	const result = await db.$client`delete from usage_hourly where hour < ${cutoff}::timestamptz`;
+	return result.count;
+}
+
 export interface RetentionJobSettings {
 	db: Db;
 	log: Logger;
@@ -88,15 +99,16 @@ export interface RetentionJobSettings {
 	intervalMs?: number;
 }
 
-/** Prunes shortly after start, then hourly; the timers never keep the process alive. */
+/** Prunes logs and old hourly usage shortly after start, then hourly; the timers never keep the process alive. */
 export function startRetentionJob({ db, log, firstDelayMs = 30_000, intervalMs = 3_600_000 }: RetentionJobSettings): { stop(): Promise<void> } {
 	const abort = new AbortController();
 	let running: Promise<void> | undefined;
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const tick = () => {
 		running = pruneRequestLogs(db, { signal: abort.signal })
-			.then((outcome) => {
+			.then(async (outcome) => {
 				if (outcome.deleted > 0) log.info({ deleted: outcome.deleted, retentionDays: outcome.retentionDays }, 'deleted old request logs');
+				if (!abort.signal.aborted) await pruneUsageHourly(db);
 			})
 			.catch((err: unknown) => log.error({ err }, 'request log retention failed'))
 			.finally(() => {

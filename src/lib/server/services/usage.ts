@@ -1,8 +1,9 @@
-import { and, asc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { quotaToUsd } from '../../money';
 import { usageQuery, type UsageGroup } from '../../schemas/reports';
-import { usageDaily } from '../db/schema';
+import { usageDaily, usageHourly } from '../db/schema';
+import { dayBounds, daysAreUtcDays, daysFrom } from '../../time-zone';
 import { canRead, type Actor } from './actor';
 import type { ServiceContext } from './context';
 import { ServiceError, fieldError, parseInput } from './errors';
@@ -36,6 +37,8 @@ export interface UsageReport {
 const DAY_MS = 86_400_000;
 export const USAGE_DEFAULT_DAYS = 30;
 export const USAGE_MAX_DAYS = 400;
+/** How far back hourly usage is kept: the console's longest view (90 days) and a margin. */
+export const USAGE_HOURLY_DAYS = 120;
 
 /** Where each grouping lives, and its name in the answer. */
 const GROUP_COLUMNS: Record<UsageGroup, { field: 'day' | 'model' | 'channelId' | 'userId' | 'keyId'; column: AnyPgColumn }> = {
@@ -111,6 +114,85 @@ export async function getUsage(ctx: ServiceContext, actor: Actor, input: unknown
 		...range,
 		groupBy,
 		rows: grouped.map((row) => withUsd(row as UsageRow)),
+		totals: withUsd(totals ?? { requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cost: 0 })
+	};
+}
+
+/** What the console's dashboards ask for: days as a zone lives them. */
+export interface ZonedUsageInput {
+	/** An IANA zone, validated by the caller (src/lib/time-zone.ts). */
+	zone: string;
+	/** First and last day in that zone, inclusive. */
+	from: string;
+	to: string;
+	groupBy: Array<'day' | 'model' | 'channel' | 'user'>;
+}
+
+const HOURLY_SUMS = {
+	requests: sumOf(usageHourly.requests),
+	failures: sumOf(usageHourly.failures),
+	promptTokens: sumOf(usageHourly.promptTokens),
+	completionTokens: sumOf(usageHourly.completionTokens),
+	cacheReadTokens: sumOf(usageHourly.cacheReadTokens),
+	cost: sumOf(usageHourly.cost)
+};
+
+/**
+ * Usage by the days of `zone` (the console's "today" and charts). Where those days are UTC
+ * days this is `getUsage`, from the daily rollup; otherwise it reads the hourly rollup, each
+ * hour counted in the day it begins in (exact for every zone whose offset is whole hours; a
+ * day in India begins at 00:30 here). Same permissions as `getUsage`: a user sees only their
+ * own usage and no channels.
+ */
+export async function getZonedUsage(ctx: ServiceContext, actor: Actor, input: ZonedUsageInput): Promise<UsageReport> {
+	const { zone, from, to } = input;
+	const groupBy = [...new Set(input.groupBy)];
+	if (daysAreUtcDays(zone, from, to)) return getUsage(ctx, actor, { from, to, groupBy: groupBy.join(',') || 'day' });
+	let userId: number | undefined;
+	if (!canRead(actor)) {
+		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
+		if (groupBy.includes('channel')) throw fieldError('forbidden', 'groupBy', 'channels are internal to the gateway.');
+		userId = actor.id;
+	}
+	const days = daysFrom(from, to);
+	if (days.length < 1 || days.length > USAGE_HOURLY_DAYS) throw fieldError('invalid_request', 'from', `at most ${USAGE_HOURLY_DAYS} days at a time.`);
+	// An hour belongs to the day its start falls in: bounds rounded up to whole hours.
+	const bounds = dayBounds(zone, from, to).map((t) => new Date(Math.ceil(t / 3_600_000) * 3_600_000));
+	const thresholds = sql.join(
+		bounds.map((b) => sql`${b.toISOString()}::timestamptz`),
+		sql`, `
+	);
+	const dayIndex = sql<number>`width_bucket(${usageHourly.hour}, array[${thresholds}])`.mapWith(Number);
+	const where = and(
+		userId !== undefined ? eq(usageHourly.userId, userId) : undefined,
+		gte(usageHourly.hour, bounds[0]!),
+		lt(usageHourly.hour, bounds.at(-1)!)
+	);
+	const columns = {
+		...(groupBy.includes('day') ? { dayIndex } : {}),
+		...(groupBy.includes('model') ? { model: usageHourly.model } : {}),
+		...(groupBy.includes('channel') ? { channelId: usageHourly.channelId } : {}),
+		...(groupBy.includes('user') ? { userId: usageHourly.userId } : {})
+	};
+	// By position: the day expression carries parameters, and a repeated one would not match.
+	const positions = Object.keys(columns).map((_, i) => sql.raw(String(i + 1)));
+	const [grouped, [totals]] = await Promise.all([
+		ctx.db
+			.select({ ...columns, ...HOURLY_SUMS })
+			.from(usageHourly)
+			.where(where)
+			.groupBy(...positions)
+			.orderBy(...positions),
+		ctx.db.select(HOURLY_SUMS).from(usageHourly).where(where)
+	]);
+	const withUsd = <T extends { cost: number }>(row: T) => ({ ...row, costUsd: quotaToUsd(row.cost) });
+	return {
+		from,
+		to,
+		groupBy,
+		rows: grouped.map(({ dayIndex: index, ...row }: { dayIndex?: number } & Omit<UsageRow, 'costUsd'>) =>
+			withUsd(index === undefined ? row : { ...row, day: days[index - 1] })
+		),
 		totals: withUsd(totals ?? { requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cost: 0 })
 	};
 }

@@ -90,6 +90,28 @@ export const usageDaily = t.pgTable(
 );
 
 /**
+ * Hourly totals per (user, channel, model), kept by the ledger beside `usage_daily`, so the
+ * console can count days as the viewer lives them (a day in Shanghai begins at 16:00 UTC).
+ * `hour` is the start of a UTC hour. Rows older than the console shows are pruned.
+ */
+export const usageHourly = t.pgTable(
+	'usage_hourly',
+	{
+		hour: timestamptz('hour').notNull(),
+		userId: t.integer('user_id').notNull(),
+		channelId: t.integer('channel_id').notNull().default(0),
+		model: t.text('model').notNull(),
+		requests: t.bigint('requests', { mode: 'number' }).notNull().default(0),
+		failures: t.bigint('failures', { mode: 'number' }).notNull().default(0),
+		promptTokens: t.bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+		completionTokens: t.bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+		cacheReadTokens: t.bigint('cache_read_tokens', { mode: 'number' }).notNull().default(0),
+		cost: quota('cost').notNull().default(0)
+	},
+	(tbl) => [t.primaryKey({ columns: [tbl.hour, tbl.userId, tbl.channelId, tbl.model] }), t.index('usage_hourly_user_hour_idx').on(tbl.userId, tbl.hour)]
+);
+
+/**
  * Settled calls the database refused to record (a data error that retrying cannot cure), kept
  * whole so nothing is lost and an administrator can see why. The rest of their batch was
  * written; these charged nothing and are not in request_logs. Written by the ledger only.
@@ -112,4 +134,5 @@ export const ledgerDeadLetters = t.pgTable('ledger_dead_letters', {
 export type RequestLog = typeof requestLogs.$inferSelect;
 export type NewRequestLog = typeof requestLogs.$inferInsert;
 export type UsageDay = typeof usageDaily.$inferSelect;
+export type UsageHour = typeof usageHourly.$inferSelect;
 export type LedgerDeadLetter = typeof ledgerDeadLetters.$inferSelect;
