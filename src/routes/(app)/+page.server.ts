@@ -1,32 +1,32 @@
+import { setupChecklist } from '$lib/server/admin/checklist';
 import { listLogs } from '$lib/server/services/logs';
-import { getUsage } from '$lib/server/services/usage';
+import { paymentOffer } from '$lib/server/services/payments';
+import { getZonedUsage } from '$lib/server/services/usage';
 import { snapshot } from '$lib/server/state/store';
+import { dayZone } from '$lib/server/ui/day-zone';
 import { pageContext } from '$lib/server/ui/page-context';
+import { usageWindows } from '$lib/components/dashboard/windows';
+import { addDays, dayIn } from '$lib/time-zone';
 import type { PageServerLoad } from './$types';
-
-const DAY_MS = 86_400_000;
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export const load: PageServerLoad = async (event) => {
 	const { user, actor, svc } = pageContext(event, 'user');
-	const now = Date.now();
-	const today = isoDay(now);
-	// The rollup counts UTC days: "today" and the windows end with the current UTC day.
-	const [day, week, month, failures] = await Promise.all([
-		getUsage(svc, actor, { from: today, to: today }),
-		getUsage(svc, actor, { from: isoDay(now - 6 * DAY_MS), to: today }),
-		getUsage(svc, actor, { from: isoDay(now - 29 * DAY_MS), to: today, groupBy: 'day,model' }),
-		listLogs(svc, actor, { status: 'error', limit: 5 })
+	const isAdmin = user.role === 'admin' || user.role === 'root';
+	// "Today" is the viewer's day (or UTC, as root chose); the windows end with it.
+	const zone = dayZone(event.cookies);
+	const today = dayIn(zone.zone, Date.now());
+	const [month, failures, checklist] = await Promise.all([
+		getZonedUsage(svc, actor, { zone: zone.zone, from: addDays(today, -29), to: today, groupBy: ['day', 'model'], userId: user.id }),
+		listLogs(svc, actor, { status: 'error', limit: 5 }),
+		isAdmin ? paymentOffer(svc).then((offer) => setupChecklist(svc.db, { options: snapshot().options, paymentsEnabled: offer.enabled, viewerId: user.id })) : null
 	]);
 	// The snapshot's balance includes calls settled since the session was read.
 	const balance = snapshot().users.get(user.id)?.quota ?? user.quota;
 	return {
 		balance,
-		windows: [
-			{ label: 'Today', from: day.from, to: day.to, totals: day.totals },
-			{ label: 'Last 7 days', from: week.from, to: week.to, totals: week.totals },
-			{ label: 'Last 30 days', from: month.from, to: month.to, totals: month.totals }
-		],
+		dayZone: zone,
+		checklist,
+		windows: usageWindows(month.rows, today),
 		daily: { from: month.from, to: month.to, rows: month.rows.map((r) => ({ day: r.day ?? '', model: r.model ?? '', cost: r.cost })) },
 		failures: failures.items.map((f) => ({ requestId: f.requestId, createdAt: f.createdAt, model: f.model, status: f.status, error: f.error, keyName: f.keyName }))
 	};

@@ -126,6 +126,8 @@ export interface ZonedUsageInput {
 	from: string;
 	to: string;
 	groupBy: Array<'day' | 'model' | 'channel' | 'user'>;
+	/** One user's usage (administrators; everyone else always gets their own). */
+	userId?: number;
 }
 
 const HOURLY_SUMS = {
@@ -147,8 +149,8 @@ const HOURLY_SUMS = {
 export async function getZonedUsage(ctx: ServiceContext, actor: Actor, input: ZonedUsageInput): Promise<UsageReport> {
 	const { zone, from, to } = input;
 	const groupBy = [...new Set(input.groupBy)];
-	if (daysAreUtcDays(zone, from, to)) return getUsage(ctx, actor, { from, to, groupBy: groupBy.join(',') || 'day' });
-	let userId: number | undefined;
+	if (daysAreUtcDays(zone, from, to)) return getUsage(ctx, actor, { from, to, groupBy: groupBy.join(',') || 'day', userId: input.userId });
+	let userId = input.userId;
 	if (!canRead(actor)) {
 		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
 		if (groupBy.includes('channel')) throw fieldError('forbidden', 'groupBy', 'channels are internal to the gateway.');
