@@ -1,3 +1,5 @@
+import { m } from '../../paraglide/messages';
+import { formatNumber } from '../../i18n/format';
 import type { UsageRow } from '../services/usage';
 
 export const OVERVIEW_METRICS = ['requests', 'spend', 'tokens', 'errors'] as const;
@@ -21,13 +23,6 @@ export interface Breakdown {
 }
 
 const MAX_SERIES = 6;
-const DAY_MS = 86_400_000;
-
-export function daysBetween(from: string, to: string): string[] {
-	const out: string[] = [];
-	for (let t = Date.parse(from); t <= Date.parse(to); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
-	return out;
-}
 
 /**
  * Groups a day × dimension usage report into at most six series (the largest by spend, then
@@ -52,7 +47,7 @@ export function breakdown(rows: UsageRow[], days: string[], keyOf: (row: UsageRo
 		series.push(
 			rest.reduce((o, t) => ({ ...o, requests: o.requests + t.requests, failures: o.failures + t.failures, tokens: o.tokens + t.tokens, cost: o.cost + t.cost }), {
 				key: '__other',
-				label: `${rest.length} other${rest.length === 1 ? '' : 's'}`,
+				label: m.overview_series_others({ count: formatNumber(rest.length) }),
 				requests: 0,
 				failures: 0,
 				tokens: 0,

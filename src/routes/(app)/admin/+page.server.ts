@@ -1,17 +1,19 @@
 import { services } from '$lib/server/app/services';
 import { systemInfo } from '$lib/server/admin/system-info';
-import { OVERVIEW_METRICS, breakdown, daysBetween, type OverviewMetric } from '$lib/server/admin/overview';
+import { OVERVIEW_METRICS, breakdown, type OverviewMetric } from '$lib/server/admin/overview';
 import { relayContextIfConfigured } from '$lib/server/relay/context';
 import { activeCalls } from '$lib/server/relay/inflight';
 import { listChannels } from '$lib/server/services/channels';
-import { getUsage } from '$lib/server/services/usage';
+import { getZonedUsage } from '$lib/server/services/usage';
 import { getUser } from '$lib/server/services/users';
 import { ELYGATE_VERSION } from '$lib/version';
+import { dayZone } from '$lib/server/ui/day-zone';
 import { pageContext } from '$lib/server/ui/page-context';
+import { m } from '$lib/paraglide/messages';
+import { addDays, dayIn, daysFrom } from '$lib/time-zone';
 import type { PageServerLoad } from './$types';
 
 const RANGES = [7, 30, 90] as const;
-const DAY_MS = 86_400_000;
 const TOP_USERS = 10;
 
 export const load: PageServerLoad = async (event) => {
@@ -20,13 +22,16 @@ export const load: PageServerLoad = async (event) => {
 	const days = (RANGES as readonly number[]).includes(asked) ? asked : 7;
 	const askedMetric = event.url.searchParams.get('metric');
 	const metric: OverviewMetric = OVERVIEW_METRICS.includes(askedMetric as OverviewMetric) ? (askedMetric as OverviewMetric) : 'requests';
-	const to = new Date().toISOString().slice(0, 10);
-	const from = new Date(Date.parse(to) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+	// The period ends with the viewer's today (or UTC's, as root chose).
+	const zone = dayZone(event.cookies);
+	const to = dayIn(zone.zone, Date.now());
+	const from = addDays(to, 1 - days);
+	const usage = (groupBy: Array<'day' | 'model' | 'channel' | 'user'>) => getZonedUsage(svc, actor, { zone: zone.zone, from, to, groupBy });
 
 	const [byModel, byChannel, byUser, channels, info] = await Promise.all([
-		getUsage(svc, actor, { from, to, groupBy: 'day,model' }),
-		getUsage(svc, actor, { from, to, groupBy: 'day,channel' }),
-		getUsage(svc, actor, { from, to, groupBy: 'user' }),
+		usage(['day', 'model']),
+		usage(['day', 'channel']),
+		usage(['user']),
 		listChannels(svc, actor, { page: 1, perPage: 200 }),
 		systemInfo(services().database)
 	]);
@@ -35,8 +40,8 @@ export const load: PageServerLoad = async (event) => {
 		.filter((r) => r.userId !== undefined)
 		.sort((a, b) => b.cost - a.cost || b.requests - a.requests)
 		.slice(0, TOP_USERS);
-	const names = await Promise.all(top.map((r) => getUser(svc, actor, r.userId!).then((u) => u.username, () => `User #${r.userId}`)));
-	const dayList = daysBetween(from, to);
+	const names = await Promise.all(top.map((r) => getUser(svc, actor, r.userId!).then((u) => u.username, () => m.overview_user_gone({ id: String(r.userId) }))));
+	const dayList = daysFrom(from, to);
 	const relay = relayContextIfConfigured();
 
 	return {
@@ -45,13 +50,14 @@ export const load: PageServerLoad = async (event) => {
 		metric,
 		from,
 		to,
+		dayZone: zone,
 		totals: byModel.totals,
-		models: breakdown(byModel.rows, dayList, (r) => r.model ?? '', (k) => k || '(unknown)', metric),
+		models: breakdown(byModel.rows, dayList, (r) => r.model ?? '', (k) => k || m.overview_unknown_model(), metric),
 		channels: breakdown(
 			byChannel.rows,
 			dayList,
 			(r) => String(r.channelId ?? ''),
-			(k) => channelNames.get(k) ?? (k ? `Channel #${k} (deleted)` : 'No channel'),
+			(k) => channelNames.get(k) ?? (k && k !== '0' ? m.overview_channel_deleted({ id: k }) : m.overview_no_channel()),
 			metric
 		),
 		topUsers: top.map((r, i) => ({ id: r.userId!, username: names[i]!, requests: r.requests, failures: r.failures, cost: r.cost, tokens: r.promptTokens + r.completionTokens })),
