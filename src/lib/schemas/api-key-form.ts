@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { QUOTA_PER_USD } from '../money';
+import { m } from '../paraglide/messages';
 import { apiKeyFields, type ApiKeyUpdate } from './api-keys';
 import { modelName } from './common';
 
@@ -14,25 +15,25 @@ const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 export const apiKeyForm = z.object({
 	name: apiKeyFields.shape.name,
 	limitUsd: z
-		.number('Enter an amount in US dollars, e.g. 5 or 12.50.')
-		.min(0, 'The limit cannot be negative.')
-		.max(10_000_000, 'The limit is at most USD 10,000,000.')
+		.number({ error: () => m.keys_v_limit_number() })
+		.min(0, { error: () => m.keys_v_limit_negative() })
+		.max(10_000_000, { error: () => m.keys_v_limit_max() })
 		.nullable()
 		.default(null),
 	expiresAt: z
 		.string()
 		.trim()
-		.refine((v) => v === '' || (LOCAL_DATETIME.test(v) && !Number.isNaN(Date.parse(`${v}Z`))), 'Pick a date and time.')
+		.refine((v) => v === '' || (LOCAL_DATETIME.test(v) && !Number.isNaN(Date.parse(`${v}Z`))), { error: () => m.keys_v_expires() })
 		.default(''),
 	/** Minutes west of UTC (`Date#getTimezoneOffset`), set by the page's script; 0 = UTC without JavaScript. */
 	tzOffset: z.number().int().min(-900).max(900).default(0),
-	allowedModels: z.array(modelName).max(2000, 'Pick at most 2,000 models.').default([]),
-	allowedIps: z.string().max(64_000, 'That list is too long.').default(''),
+	allowedModels: z.array(modelName).max(2000, { error: () => m.keys_v_models_max() }).default([]),
+	allowedIps: z.string().max(64_000, { error: () => m.keys_v_ips_long() }).default(''),
 	rpmLimit: z
-		.number('Enter a whole number of requests per minute.')
-		.int('Enter a whole number of requests per minute.')
-		.min(1, 'Allow at least 1 request per minute, or leave it empty.')
-		.max(1_000_000, 'At most 1,000,000 requests per minute.')
+		.number({ error: () => m.keys_v_rpm_whole() })
+		.int({ error: () => m.keys_v_rpm_whole() })
+		.min(1, { error: () => m.keys_v_rpm_min() })
+		.max(1_000_000, { error: () => m.keys_v_rpm_max() })
 		.nullable()
 		.default(null)
 });

@@ -1,8 +1,13 @@
 import * as z from 'zod';
+import { m } from '../paraglide/messages';
 import { modelName, quotaAmount } from './common';
 
 export const apiKeyFields = z.object({
-	name: z.string().trim().min(1, 'Give the key a name.').max(100, 'Names are at most 100 characters.'),
+	name: z
+		.string()
+		.trim()
+		.min(1, { error: () => m.keys_v_name_empty() })
+		.max(100, { error: () => m.keys_v_name_long() }),
 	/** Spending cap in quota units; null = limited by the balance only. */
 	quotaLimit: quotaAmount.nullable().default(null),
 	expiresAt: z.coerce.date().nullable().default(null),

@@ -1,22 +1,27 @@
 import * as z from 'zod';
+import { m } from '../paraglide/messages';
 
 /** A public model name: what clients send as `model`. */
 export const modelName = z
 	.string()
 	.trim()
-	.min(1, 'Model names cannot be empty.')
-	.max(200, 'Model names are at most 200 characters.')
-	.regex(/^[^\s]+$/, 'Model names cannot contain spaces.');
+	.min(1, { error: () => m.keys_v_model_empty() })
+	.max(200, { error: () => m.keys_v_model_long() })
+	.regex(/^[^\s]+$/, { error: () => m.keys_v_model_spaces() });
 
 export const groupName = z
 	.string()
 	.trim()
-	.min(1, 'Group names cannot be empty.')
-	.max(64, 'Group names are at most 64 characters.')
-	.regex(/^[A-Za-z0-9_.-]+$/, 'Use letters, digits, dots, dashes and underscores.');
+	.min(1, { error: () => m.settings_v_group_empty() })
+	.max(64, { error: () => m.settings_v_group_long() })
+	.regex(/^[A-Za-z0-9_.-]+$/, { error: () => m.settings_v_group_chars() });
 
 /** Quota units (500,000 = 1 USD), as a non-negative safe integer. */
-export const quotaAmount = z.number().int('Use whole quota units.').min(0).max(Number.MAX_SAFE_INTEGER);
+export const quotaAmount = z
+	.number()
+	.int({ error: () => m.keys_v_quota_whole() })
+	.min(0)
+	.max(Number.MAX_SAFE_INTEGER);
 
 export const pageQuery = z.object({
 	page: z.coerce.number().int().min(1).default(1),

@@ -8,11 +8,15 @@ import { parseAllowListEntry } from '../security/ip-allowlist';
 import { actingUserId, canRead, requireAdmin, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError, notFound, parseInput } from './errors';
+import { m } from '../../paraglide/messages';
+import { ServiceError, fieldError, parseInput, say } from './errors';
 import { getOption } from './options-store';
 import { withChanges } from './notify';
 
 export type ApiKeyView = Omit<ApiKey, 'keyHash' | 'deletedAt'>;
+
+/** "API key not found" (the API's words), in the page's language on a page. */
+const keyNotFound = () => new ServiceError('not_found', say(m.keys_not_found, {}));
 
 const view = ({ keyHash: _hash, deletedAt: _deleted, ...rest }: ApiKey): ApiKeyView => rest;
 
@@ -20,7 +24,7 @@ const view = ({ keyHash: _hash, deletedAt: _deleted, ...rest }: ApiKey): ApiKeyV
 function normalizeIps(entries: string[]): string[] {
 	return entries.map((entry) => {
 		const parsed = parseAllowListEntry(entry);
-		if (!parsed.ok) throw fieldError('invalid_request', 'allowedIps', parsed.message);
+		if (!parsed.ok) throw fieldError('invalid_request', 'allowedIps', say(m.keys_ip_invalid, { entry: entry.trim() }));
 		return parsed.normalized;
 	});
 }
@@ -40,7 +44,7 @@ async function assertCanManage(db: DbLike, actor: Actor, ownerId: number): Promi
 async function assertCanRead(db: DbLike, actor: Actor, ownerId: number): Promise<void> {
 	if (actingUserId(actor) === ownerId) return;
 	// Someone else's key is simply not there for a plain user: its existence is not theirs to learn.
-	if (!canRead(actor)) throw notFound('API key');
+	if (!canRead(actor)) throw keyNotFound();
 	if ((await ownerRole(db, ownerId)) !== 'user') requireRoot(actor);
 }
 
@@ -52,7 +56,7 @@ async function ownerRole(db: DbLike, ownerId: number): Promise<UserRole> {
 
 async function liveKey(db: DbLike, id: number): Promise<ApiKey> {
 	const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), isNull(apiKeys.deletedAt)));
-	if (!row) throw notFound('API key');
+	if (!row) throw keyNotFound();
 	return row;
 }
 
@@ -65,7 +69,7 @@ export async function createApiKey(ctx: ServiceContext, actor: Actor, input: unk
 	const [owner] = await ctx.db.select({ id: users.id }).from(users).where(and(eq(users.id, ownerId), isNull(users.deletedAt)));
 	if (!owner) throw fieldError('invalid_request', 'userId', 'no such user');
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
-		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
+		throw fieldError('invalid_request', 'expiresAt', say(m.keys_expiry_past, {}));
 	}
 	const key = generateApiKey();
 	const { userId: _userId, ...given } = data;
@@ -100,7 +104,7 @@ export async function updateApiKey(ctx: ServiceContext, actor: Actor, id: number
 			})
 			.where(eq(apiKeys.id, id))
 			.returning();
-		if (!row) throw notFound('API key');
+		if (!row) throw keyNotFound();
 		await writeAudit(tx, actor, { action: 'api_key.update', targetType: 'api_key', targetId: id, before: view(before), after: view(row) });
 		return { result: view(row), changes: [{ kind: 'key', id }] };
 	});

@@ -6,10 +6,11 @@ import { visibleModels } from '$lib/server/relay/select';
 import type { Actor } from '$lib/server/services/actor';
 import { deleteApiKey, getApiKey, updateApiKey, type ApiKeyView } from '$lib/server/services/api-keys';
 import type { ServiceContext } from '$lib/server/services/context';
-import { ServiceError } from '$lib/server/services/errors';
+import { ServiceError, say } from '$lib/server/services/errors';
 import { snapshot } from '$lib/server/state/store';
 import { pageContext } from '$lib/server/ui/page-context';
 import { formFieldOf, type ApiKeyForm } from '$lib/schemas/api-key-form';
+import { m } from '$lib/paraglide/messages';
 
 /** Models the user's group can call, for the allow-list picker. */
 export function pickableModels(group: string): string[] {
@@ -21,8 +22,8 @@ export function refuse(form: SuperValidated<ApiKeyForm>, err: unknown) {
 	if (!(err instanceof ServiceError)) throw err;
 	const field = formFieldOf(err.field);
 	const status = err.status === 404 || err.status === 403 ? err.status : 400;
-	if (field) return setError(form, field === 'allowedModels' ? 'allowedModels._errors' : field, err.detail, { status });
-	return message(form, { error: err.detail }, { status });
+	if (field) return setError(form, field === 'allowedModels' ? 'allowedModels._errors' : field, err.localizedDetail(), { status });
+	return message(form, { error: err.localizedDetail() }, { status });
 }
 
 /** Page loads turn "not yours" and "gone" into the matching error page. */
@@ -30,7 +31,7 @@ export async function orErrorPage<T>(work: Promise<T>): Promise<T> {
 	try {
 		return await work;
 	} catch (err) {
-		if (err instanceof ServiceError && (err.status === 403 || err.status === 404)) error(err.status, err.message);
+		if (err instanceof ServiceError && (err.status === 403 || err.status === 404)) error(err.status, err.localizedMessage());
 		throw err;
 	}
 }
@@ -43,7 +44,7 @@ const keyAction = z.object({ id: z.coerce.number().int().positive().max(2_147_48
  */
 export async function ownKey(svc: ServiceContext, actor: Actor, userId: number, id: number): Promise<ApiKeyView> {
 	const key = await getApiKey(svc, actor, id);
-	if (key.userId !== userId) throw new ServiceError('not_found', 'API key not found');
+	if (key.userId !== userId) throw new ServiceError('not_found', say(m.keys_not_found, {}));
 	return key;
 }
 
@@ -51,13 +52,13 @@ export async function ownKey(svc: ServiceContext, actor: Actor, userId: number, 
 export async function toggleKey(event: RequestEvent) {
 	const { user, svc, actor } = pageContext(event, 'user');
 	const form = await superValidate(event.request, zod4(keyAction));
-	if (!form.valid || !form.data.enabled) return fail(400, { notice: 'That key could not be changed.' });
+	if (!form.valid || !form.data.enabled) return fail(400, { notice: m.keys_toggle_refused() });
 	try {
 		await ownKey(svc, actor, user.id, form.data.id);
 		const key = await updateApiKey(svc, actor, form.data.id, { enabled: form.data.enabled === 'true' });
-		return { notice: `“${key.name}” is ${key.status === 'active' ? 'enabled' : 'disabled'}.` };
+		return { notice: key.status === 'active' ? m.keys_enabled_notice({ name: key.name }) : m.keys_disabled_notice({ name: key.name }) };
 	} catch (err) {
-		if (err instanceof ServiceError) return fail(err.status, { notice: err.detail });
+		if (err instanceof ServiceError) return fail(err.status, { notice: err.localizedDetail() });
 		throw err;
 	}
 }
@@ -66,13 +67,13 @@ export async function toggleKey(event: RequestEvent) {
 export async function removeKey(event: RequestEvent): Promise<{ notice: string } | ActionFailure<{ notice: string }>> {
 	const { user, svc, actor } = pageContext(event, 'user');
 	const form = await superValidate(event.request, zod4(keyAction));
-	if (!form.valid) return fail(400, { notice: 'That key could not be deleted.' });
+	if (!form.valid) return fail(400, { notice: m.keys_delete_refused() });
 	try {
 		const key = await ownKey(svc, actor, user.id, form.data.id);
 		await deleteApiKey(svc, actor, form.data.id);
-		return { notice: `“${key.name}” is deleted; it no longer works.` };
+		return { notice: m.keys_deleted_notice({ name: key.name }) };
 	} catch (err) {
-		if (err instanceof ServiceError) return fail(err.status, { notice: err.detail });
+		if (err instanceof ServiceError) return fail(err.status, { notice: err.localizedDetail() });
 		throw err;
 	}
 }

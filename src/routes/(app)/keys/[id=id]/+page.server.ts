@@ -4,6 +4,7 @@ import { zod4 } from 'sveltekit-superforms/adapters';
 import { updateApiKey } from '$lib/server/services/api-keys';
 import { apiKeyForm, fromKey, toKeyInput } from '$lib/schemas/api-key-form';
 import { pageContext } from '$lib/server/ui/page-context';
+import { m } from '$lib/paraglide/messages';
 import type { Actions, PageServerLoad } from './$types';
 import { orErrorPage, ownKey, pickableModels, refuse, removeKey, toggleKey } from '../keys.server';
 
@@ -23,7 +24,7 @@ export const actions: Actions = {
 			const id = Number(event.params.id);
 			await ownKey(svc, actor, user.id, id);
 			await updateApiKey(svc, actor, id, toKeyInput(form.data));
-			return message(form, { saved: 'Changes saved. They apply to the next call made with this key.' });
+			return message(form, { saved: m.keys_saved() });
 		} catch (err) {
 			return refuse(form, err);
 		}
