@@ -36,7 +36,15 @@ export const ALLOWED_TEXT: ReadonlySet<string> = new Set([
 	'SQLite',
 	'MySQL',
 	'PostgreSQL',
-	'New-API'
+	'New-API',
+	// Browsers and systems, named on the account page's list of sessions.
+	'Edge',
+	'Firefox',
+	'Chrome',
+	'Safari',
+	'Windows',
+	'Android',
+	'Linux'
 ]);
 
 /** Elements whose text is code or data, shown as is (a key, a command, a model id). */

@@ -4,7 +4,8 @@ import { hashPassword, verifyPassword } from '../auth/password';
 import { sessions, users } from '../db/schema';
 import { actingUserId, type Actor } from './actor';
 import type { ServiceContext } from './context';
-import { ServiceError, notFound, parseInput } from './errors';
+import { m } from '../../paraglide/messages';
+import { ServiceError, notFound, parseInput, say } from './errors';
 import { invalidateUserSessions } from './sessions';
 
 function ownId(actor: Actor): number {
@@ -26,10 +27,10 @@ export async function changePassword(ctx: ServiceContext, actor: Actor, input: u
 		.where(and(eq(users.id, userId), isNull(users.deletedAt)));
 	if (!user) throw notFound('User');
 	if (!(await verifyPassword(data.currentPassword, user.passwordHash))) {
-		throw new ServiceError('invalid_request', 'That is not your current password.', 'currentPassword');
+		throw new ServiceError('invalid_request', say(m.account_wrong_password, {}), 'currentPassword');
 	}
 	if (data.currentPassword === data.newPassword) {
-		throw new ServiceError('invalid_request', 'Choose a password different from the current one.', 'newPassword');
+		throw new ServiceError('invalid_request', say(m.account_same_password, {}), 'newPassword');
 	}
 	const passwordHash = await hashPassword(data.newPassword);
 	await ctx.db.transaction(async (tx) => {
