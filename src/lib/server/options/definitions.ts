@@ -1,13 +1,21 @@
 import * as z from 'zod';
+import { m } from '../../paraglide/messages';
 
 /** Every global option: its schema and default. Stored as jsonb under the same key. */
 const seconds = (max: number) => z.number().int().min(1).max(max);
 
 export const optionDefinitions = {
 	/** The name the console shows in titles and the header. */
-	'site.name': { schema: z.string().trim().min(1, 'Give the site a name.').max(60, 'At most 60 characters.'), default: 'Elygate' },
+	'site.name': {
+		schema: z
+			.string()
+			.trim()
+			.min(1, { error: () => m.settings_v_site_name() })
+			.max(60, { error: () => m.settings_v_site_name_long() }),
+		default: 'Elygate'
+	},
 	/** A notice for every signed-in user (maintenance, price changes); empty = none. */
-	'site.notice': { schema: z.string().trim().max(1000, 'At most 1,000 characters.'), default: '' },
+	'site.notice': { schema: z.string().trim().max(1000, { error: () => m.settings_v_notice_long() }), default: '' },
 	'registration.enabled': { schema: z.boolean(), default: true },
 	/** Origins allowed to call /v1 from a browser ("*" = any; API keys are not ambient credentials). */
 	'relay.cors_origins': { schema: z.array(z.string().min(1).max(200)).max(100), default: ['*'] },
@@ -45,7 +53,7 @@ export const optionDefinitions = {
 	/** Serve models with no row in the price table, free of charge (otherwise they are refused). */
 	'billing.allow_unpriced_models': { schema: z.boolean(), default: false },
 	/** The group self-registered users join. */
-	'accounts.signup_group': { schema: z.string().trim().min(1, 'Name a group.').max(64), default: 'default' },
+	'accounts.signup_group': { schema: z.string().trim().min(1, { error: () => m.settings_v_signup_group() }).max(64), default: 'default' },
 	/** Requests per minute given to new API keys that set no limit of their own; 0 = no limit. */
 	'keys.default_rpm_limit': { schema: z.number().int().min(0).max(1_000_000), default: 0 },
 	/** Tokens per minute given to new API keys that set no limit of their own; 0 = no limit. */

@@ -4,7 +4,8 @@ import { optionDefinitions, type OptionKey, type Options } from '../options/defi
 import { requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError } from './errors';
+import { m } from '../../paraglide/messages';
+import { ServiceError, fieldError, say } from './errors';
 import { withChanges } from './notify';
 import { loadOptions, setOption } from './options-store';
 
@@ -29,7 +30,7 @@ export async function patchOptions(ctx: ServiceContext, actor: Actor, patch: unk
 	return withChanges(ctx.db, async (tx) => {
 		const group = entries.find(([key]) => key === 'accounts.signup_group')?.[1];
 		if (typeof group === 'string' && (await tx.select({ name: groups.name }).from(groups).where(eq(groups.name, group))).length === 0) {
-			throw fieldError('invalid_request', 'accounts.signup_group', `there is no group "${group}"`);
+			throw fieldError('invalid_request', 'accounts.signup_group', say(m.settings_no_such_group, { group }));
 		}
 		const before = await loadOptions(tx);
 		for (const [key, value] of entries) await setOption(tx, key, value as never);

@@ -11,6 +11,8 @@ import { listGroups } from '$lib/server/services/groups';
 import { refusal } from '$lib/server/ui/admin-forms';
 import type { Notice } from '$lib/components/admin-settings/notice';
 import { pageContext } from '$lib/server/ui/page-context';
+import { m } from '$lib/paraglide/messages';
+import { formatNumber } from '$lib/i18n/format';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Form field -> option. Each field is validated by its option's own schema. */
@@ -33,7 +35,8 @@ const DIRECT = {
 	retentionDays: 'logs.retention_days',
 	signupGroup: 'accounts.signup_group',
 	defaultRpm: 'keys.default_rpm_limit',
-	defaultTpm: 'keys.default_tpm_limit'
+	defaultTpm: 'keys.default_tpm_limit',
+	dayZone: 'console.day_zone'
 } as const satisfies Record<string, OptionKey>;
 
 /** Lists are typed one entry a line. */
@@ -65,8 +68,13 @@ const settingsForm = z.object({
 	signupGroup: d('accounts.signup_group'),
 	defaultRpm: d('keys.default_rpm_limit'),
 	defaultTpm: d('keys.default_tpm_limit'),
+	dayZone: d('console.day_zone'),
 	/** The signup balance in USD; stored as quota units. */
-	signupUsd: z.number().min(0, 'The starting balance cannot be negative.').max(1e15 / QUOTA_PER_USD).default(0),
+	signupUsd: z
+		.number()
+		.min(0, { error: () => m.settings_v_signup_negative() })
+		.max(1e15 / QUOTA_PER_USD)
+		.default(0),
 	corsOrigins: z.string().max(20_000).default(''),
 	imageAllowHosts: z.string().max(30_000).default('')
 });
@@ -117,16 +125,18 @@ export const actions: Actions = {
 		const ctx = svc;
 		try {
 			const patch = patchOf(form.data, await getOptions(ctx, actor));
-			if (Object.keys(patch).length === 0) return message(form, { kind: 'ok', text: 'Nothing changed.' } satisfies Notice);
+			const changed = Object.keys(patch).length;
+			if (changed === 0) return message(form, { kind: 'ok', text: m.settings_nothing_changed() } satisfies Notice);
 			const saved = await patchOptions(ctx, actor, patch);
 			form.data = formValues(saved);
-			return message(form, { kind: 'ok', text: `Saved ${Object.keys(patch).length} setting${Object.keys(patch).length === 1 ? '' : 's'}. They apply at once.` } satisfies Notice);
+			const text = changed === 1 ? m.settings_saved_one() : m.settings_saved_many({ count: formatNumber(changed) });
+			return message(form, { kind: 'ok', text } satisfies Notice);
 		} catch (err) {
 			// Keys inside a list ("relay.cors_origins.3") point at the list's field.
 			if (err instanceof ServiceError && err.field) {
 				const field = err.field;
 				const key = Object.keys(FIELD_OF).find((k) => field === k || field.startsWith(`${k}.`));
-				if (key) return setError(form, FIELD_OF[key] as never, err.detail);
+				if (key) return setError(form, FIELD_OF[key] as never, err.localizedDetail());
 			}
 			return refusal(form, err);
 		}

@@ -7,6 +7,7 @@ import { importFromNewApi } from '$lib/server/services/newapi-import';
 import { ServiceError } from '$lib/server/services/errors';
 import { pageContext } from '$lib/server/ui/page-context';
 import { importSummary, type ImportNotice } from '$lib/components/admin-settings/import-notice';
+import { m } from '$lib/paraglide/messages';
 import type { Actions, PageServerLoad } from './$types';
 
 const FORM_ID = 'newapi-import';
@@ -40,19 +41,19 @@ async function run(event: RequestEvent, dryRun: boolean) {
 	try {
 		const report = await importFromNewApi(svc, actor, request, { dryRun: dryRun || unconfirmed });
 		if (unconfirmed) {
-			form.message = { kind: 'error', text: 'Nothing was imported: read this preview, then confirm.', report };
-			return setError(withoutSecrets(form), 'confirmed', 'Tick this box to import.');
+			form.message = { kind: 'error', text: m.settings_import_unconfirmed(), report };
+			return setError(withoutSecrets(form), 'confirmed', m.settings_import_tick());
 		}
 		const text = dryRun
-			? `Preview of ${report.source}: nothing has been changed yet.`
-			: `Imported from ${report.source}: ${importSummary(report.imported)}.`;
+			? m.settings_import_previewed({ source: report.source })
+			: m.settings_import_imported({ source: report.source, summary: importSummary(report.imported) });
 		return message(withoutSecrets(form), { kind: 'ok', text, report } satisfies ImportNotice);
 	} catch (err) {
 		// The importer changes nothing when it refuses; its message names the row or the field.
 		if (!(err instanceof ServiceError)) throw err;
 		const status = err.status as 400;
-		if (err.field && err.field in form.data) return setError(withoutSecrets(form), err.field as keyof ImportForm['data'], err.detail, { status });
-		return message(withoutSecrets(form), { kind: 'error', text: err.message } satisfies ImportNotice, { status });
+		if (err.field && err.field in form.data) return setError(withoutSecrets(form), err.field as keyof ImportForm['data'], err.localizedDetail(), { status });
+		return message(withoutSecrets(form), { kind: 'error', text: err.localizedMessage() } satisfies ImportNotice, { status });
 	}
 }
 
