@@ -3,6 +3,7 @@ import { modelName } from '../../../schemas/common';
 import { adaptorFor } from '../../providers/registry';
 import { SERVED_TYPES, elygateBaseUrl, newApiTypeName } from './channel-types';
 import { BadRowError, type NewApiChannel } from './rows';
+import { m as msg } from '../../../paraglide/messages';
 
 export interface PlannedChannelKey {
 	secret: string;
@@ -69,12 +70,12 @@ function statusOf(status: number, reason: string | undefined): Pick<PlannedChann
 function configFor(type: string, other: string, notes: string[]): Record<string, unknown> | { skip: string } {
 	const value = other.trim();
 	if (type === 'azure') {
-		if (!value) notes.push('no api-version in `other`; using 2024-10-21');
+		if (!value) notes.push(msg.settings_import_n_azure_version());
 		return value ? { apiVersion: value } : {};
 	}
 	if (type === 'gemini') return value === 'v1' || value === 'v1beta' ? { apiVersion: value } : {};
 	if (type === 'workers-ai') {
-		if (!/^[0-9a-f]{32}$/i.test(value)) return { skip: 'a Cloudflare channel needs its account id (32 hex digits) in `other`, and this one has none' };
+		if (!/^[0-9a-f]{32}$/i.test(value)) return { skip: msg.settings_import_r_cloudflare_account() };
 		return { accountId: value };
 	}
 	return {};
@@ -86,10 +87,10 @@ const clampPriority = (p: number) => Math.max(-1000, Math.min(1000, p));
 /** One New-API channel as an Elygate channel, or why it is skipped. Pure. */
 export function planChannel(c: NewApiChannel): ChannelOutcome {
 	const mapping = SERVED_TYPES.get(c.type);
-	if (!mapping) return { kind: 'skip', reason: `New-API channel type ${c.type} (${newApiTypeName(c.type)}) is not one Elygate serves` };
+	if (!mapping) return { kind: 'skip', reason: msg.settings_import_r_channel_type({ type: String(c.type), name: newApiTypeName(c.type) }) };
 	const notes: string[] = [];
 	const baseUrl = elygateBaseUrl(mapping, c.base_url ?? null);
-	if (!baseUrl) return { kind: 'skip', reason: `a ${mapping.name} channel needs a base URL, and this one has none` };
+	if (!baseUrl) return { kind: 'skip', reason: msg.settings_import_r_no_base_url({ type: mapping.name }) };
 	try {
 		const url = new URL(baseUrl);
 		if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
@@ -97,7 +98,7 @@ export function planChannel(c: NewApiChannel): ChannelOutcome {
 		throw new BadRowError('channels', c.id, `base_url "${c.base_url}" is not an http(s) URL`, c.name);
 	}
 	const models = list(c.models);
-	if (!models.length) return { kind: 'skip', reason: 'it lists no models' };
+	if (!models.length) return { kind: 'skip', reason: msg.settings_import_r_no_models() };
 	for (const m of models) {
 		const ok = modelName.safeParse(m);
 		if (!ok.success) throw new BadRowError('channels', c.id, `model "${m}": ${ok.error.issues[0]?.message}`, c.name);
@@ -112,7 +113,7 @@ export function planChannel(c: NewApiChannel): ChannelOutcome {
 			}
 			// New-API ignores a mapping for a model the channel does not list; so do we, saying so.
 			if (models.includes(from)) modelMapping[from] = to;
-			else notes.push(`model_mapping for "${from}", which the channel does not list, is left out`);
+			else notes.push(msg.settings_import_n_mapping_unlisted({ model: from }));
 		}
 	}
 	const config = configFor(mapping.type, c.other ?? '', notes);
@@ -122,8 +123,8 @@ export function planChannel(c: NewApiChannel): ChannelOutcome {
 	if (!checked.success) throw new BadRowError('channels', c.id, `other "${c.other}": ${checked.error.issues[0]?.message}`, c.name);
 
 	const secrets = c.key.trim().startsWith('[') ? undefined : c.key.split('\n').map((k) => k.trim()).filter(Boolean);
-	if (!secrets) return { kind: 'skip', reason: 'its key is a JSON list (service-account credentials), which this type does not take' };
-	if (!secrets.length) return { kind: 'skip', reason: 'it has no key' };
+	if (!secrets) return { kind: 'skip', reason: msg.settings_import_r_json_key() };
+	if (!secrets.length) return { kind: 'skip', reason: msg.settings_import_r_no_key() };
 	const info = parseChannelInfo(c.channel_info);
 	const keys = secrets.map((secret, i): PlannedChannelKey => {
 		const keyStatus = info.multi_key_status_list?.[String(i)] ?? 1;
@@ -133,9 +134,9 @@ export function planChannel(c: NewApiChannel): ChannelOutcome {
 	const otherInfo = jsonObject(c.other_info);
 	const reason = typeof otherInfo?.status_reason === 'string' ? otherInfo.status_reason : undefined;
 	const priority = c.priority ?? 0;
-	if (clampPriority(priority) !== priority) notes.push(`priority ${priority} is outside ±1000; imported as ${clampPriority(priority)}`);
+	if (clampPriority(priority) !== priority) notes.push(msg.settings_import_n_priority({ priority: String(priority), clamped: String(clampPriority(priority)) }));
 	for (const [column, value] of [['param_override', c.param_override], ['header_override', c.header_override], ['status_code_mapping', c.status_code_mapping]] as const) {
-		if (value?.trim() && value.trim() !== '{}') notes.push(`${column} is not carried over`);
+		if (value?.trim() && value.trim() !== '{}') notes.push(msg.settings_import_n_not_carried({ column }));
 	}
 	return {
 		kind: 'import',

@@ -8,6 +8,8 @@ import { planChannel, type PlannedChannel } from './plan-channel';
 import type { NewApiData } from './read';
 import { emptyCounts, type ImportCounts, type ImportNote, type SkippedRow } from './report';
 import { BadRowError, ImportRefusedError, type NewApiRedemption, type NewApiToken, type NewApiUser } from './rows';
+// What the report says is read by people in the console's language (English for the command).
+import { m as msg } from '../../../paraglide/messages';
 
 /** What the import needs to know of Elygate's side, read in the transaction that writes. */
 export interface TargetState {
@@ -120,7 +122,7 @@ class Planner {
 
 	run(): ImportPlan {
 		if (this.target.nativeUsers > 0 && !this.merge) {
-			throw new ImportRefusedError(`Elygate already has ${this.target.nativeUsers} account(s) besides root; import with merge (--merge, or "Merge into this gateway" in the console) to add New-API's accounts next to them (usernames that exist are skipped).`);
+			throw new ImportRefusedError(msg.settings_import_r_merge_needed({ count: String(this.target.nativeUsers) }));
 		}
 		this.prices();
 		for (const u of this.data.users) this.user(u);
@@ -151,7 +153,7 @@ class Planner {
 		if (!this.groupNames.has(parsed.data)) {
 			this.groupNames.add(parsed.data);
 			this.plan.groups.push({ name: parsed.data, ratio: 1 });
-			this.note({ table, id, name, message: `group "${parsed.data}" has no GroupRatio entry; it is created with ratio 1` });
+			this.note({ table, id, name, message: msg.settings_import_n_group_created({ group: parsed.data }) });
 		}
 		return parsed.data;
 	}
@@ -209,7 +211,7 @@ class Planner {
 			if (!obj || typeof obj !== 'object' || Array.isArray(obj)) continue;
 			const kept = Object.entries(obj).filter(([model]) => priced.has(model));
 			const dropped = Object.keys(obj).length - kept.length;
-			if (dropped) this.note({ table: 'options', id: key, message: `${dropped} entr${dropped === 1 ? 'y' : 'ies'} for models without a ModelRatio or ModelPrice left out` });
+			if (dropped) this.note({ table: 'options', id: key, message: dropped === 1 ? msg.settings_import_n_entry_dropped() : msg.settings_import_n_entries_dropped({ count: String(dropped) }) });
 			input[key] = Object.fromEntries(kept);
 		}
 	}
@@ -222,11 +224,11 @@ class Planner {
 			this.plan.already.users += 1;
 			return;
 		}
-		if (u.deleted_at) return this.skip({ table: 'users', id: u.id, name, reason: 'deleted in New-API' });
+		if (u.deleted_at) return this.skip({ table: 'users', id: u.id, name, reason: msg.settings_import_r_deleted() });
 		const username = u.username.trim();
 		if (!username || username.length > 64 || /[\s\p{Cc}]/u.test(username)) throw new BadRowError('users', u.id, 'the username is empty, longer than 64 characters or contains spaces', name);
 		if (this.takenNames.has(username.toLowerCase())) {
-			return this.skip({ table: 'users', id: u.id, name, reason: 'an Elygate account has this username (its keys are skipped too)' });
+			return this.skip({ table: 'users', id: u.id, name, reason: msg.settings_import_r_username_taken() });
 		}
 		for (const [field, value] of [['quota', u.quota], ['used_quota', u.used_quota], ['request_count', u.request_count]] as const) {
 			if (value < 0) throw new BadRowError('users', u.id, `${field} is negative (${value})`, name);
@@ -234,27 +236,27 @@ class Planner {
 		let role = NEWAPI_ROLES[u.role];
 		if (!role) {
 			role = 'user';
-			this.note({ table: 'users', id: u.id, name, message: `New-API role ${u.role} is not one we know; imported as a user` });
+			this.note({ table: 'users', id: u.id, name, message: msg.settings_import_n_role_unknown({ role: String(u.role) }) });
 		}
 		if (role === 'root') {
 			if (this.rootTaken) {
 				role = 'admin';
-				this.note({ table: 'users', id: u.id, name, message: 'a second root is not imported as root: this account is an admin' });
+				this.note({ table: 'users', id: u.id, name, message: msg.settings_import_n_second_root() });
 			}
 			this.rootTaken = true;
 		}
 		let email: string | null = u.email?.trim() || null;
 		if (email && this.takenEmails.has(email.toLowerCase())) {
-			this.note({ table: 'users', id: u.id, name, message: `e-mail ${email} belongs to another account; imported without an e-mail` });
+			this.note({ table: 'users', id: u.id, name, message: msg.settings_import_n_email_taken({ email }) });
 			email = null;
 		}
 		if (email) this.takenEmails.add(email.toLowerCase());
 		let passwordHash = u.password;
 		if (!BCRYPT.test(passwordHash)) {
 			passwordHash = NO_PASSWORD;
-			this.note({ table: 'users', id: u.id, name, message: 'no password in New-API (it signed in through a provider); set one with `bun run elygate reset-password`' });
+			this.note({ table: 'users', id: u.id, name, message: msg.settings_import_n_no_password() });
 		}
-		if (u.status !== 1 && u.status !== 2) this.note({ table: 'users', id: u.id, name, message: `status ${u.status} is not one we know; imported disabled` });
+		if (u.status !== 1 && u.status !== 2) this.note({ table: 'users', id: u.id, name, message: msg.settings_import_n_status_unknown({ status: String(u.status) }) });
 		this.takenNames.add(username.toLowerCase());
 		this.users.add(u.id);
 		this.plan.users.push({
@@ -279,13 +281,13 @@ class Planner {
 			this.plan.already.apiKeys += 1;
 			return;
 		}
-		if (t.deleted_at) return this.skip({ table: 'tokens', id: t.id, name, reason: 'deleted in New-API' });
-		if (!this.users.has(t.user_id)) return this.skip({ table: 'tokens', id: t.id, name, reason: `its owner (New-API user #${t.user_id}) is not imported` });
+		if (t.deleted_at) return this.skip({ table: 'tokens', id: t.id, name, reason: msg.settings_import_r_deleted() });
+		if (!this.users.has(t.user_id)) return this.skip({ table: 'tokens', id: t.id, name, reason: msg.settings_import_r_owner_skipped({ id: String(t.user_id) }) });
 		const secret = t.key.trim();
 		if (!/^[A-Za-z0-9_-]{8,128}$/.test(secret)) throw new BadRowError('tokens', t.id, 'the key is not 8 to 128 letters and digits', name);
 		const full = `sk-${secret}`;
 		const keyHash = hashApiKey(full);
-		if (this.target.keyHashes.has(keyHash)) return this.skip({ table: 'tokens', id: t.id, name, reason: 'an Elygate key with the same secret exists' });
+		if (this.target.keyHashes.has(keyHash)) return this.skip({ table: 'tokens', id: t.id, name, reason: msg.settings_import_r_key_exists() });
 		if (t.used_quota < 0) throw new BadRowError('tokens', t.id, `used_quota is negative (${t.used_quota})`, name);
 
 		let status: 'active' | 'disabled' = t.status === 1 || t.status === 3 || t.status === 4 ? 'active' : 'disabled';
@@ -294,7 +296,7 @@ class Planner {
 		// quota say now: such a key stays refused here too.
 		if (t.status === 3 && (expiresAt === null || expiresAt.getTime() > this.now)) status = 'disabled';
 		if (t.status === 4 && (t.unlimited_quota || t.remain_quota > 0)) status = 'disabled';
-		if (t.status > 4 || t.status < 1) this.note({ table: 'tokens', id: t.id, name, message: `status ${t.status} is not one we know; imported disabled` });
+		if (t.status > 4 || t.status < 1) this.note({ table: 'tokens', id: t.id, name, message: msg.settings_import_n_status_unknown({ status: String(t.status) }) });
 
 		let allowedModels: string[] = [];
 		if (t.model_limits_enabled) {
@@ -305,7 +307,7 @@ class Planner {
 			}
 			if (!allowedModels.length) {
 				status = 'disabled';
-				this.note({ table: 'tokens', id: t.id, name, message: 'model limits are on with no model listed, so New-API allowed no call: imported disabled' });
+				this.note({ table: 'tokens', id: t.id, name, message: msg.settings_import_n_no_models_allowed() });
 			}
 		}
 		const allowedIps = (t.allow_ips ?? '')
@@ -319,7 +321,7 @@ class Planner {
 			});
 		let group: string | null = null;
 		const rawGroup = (t.group ?? '').trim();
-		if (rawGroup === 'auto') this.note({ table: 'tokens', id: t.id, name, message: 'the "auto" group is not carried over: the key uses its owner\'s group' });
+		if (rawGroup === 'auto') this.note({ table: 'tokens', id: t.id, name, message: msg.settings_import_n_auto_group() });
 		else if (rawGroup) group = this.group('tokens', t.id, name, rawGroup);
 
 		this.plan.keys.push({
@@ -358,12 +360,12 @@ class Planner {
 			this.plan.already.redemptionCodes += 1;
 			return;
 		}
-		if (r.deleted_at) return this.skip({ table: 'redemptions', id: r.id, name, reason: 'deleted in New-API' });
+		if (r.deleted_at) return this.skip({ table: 'redemptions', id: r.id, name, reason: msg.settings_import_r_deleted() });
 		const code = r.key.trim().toLowerCase();
-		if (!NEWAPI_REDEMPTION_CODE.test(code)) return this.skip({ table: 'redemptions', id: r.id, name, reason: 'the code is not 32 hexadecimal digits as New-API makes them' });
+		if (!NEWAPI_REDEMPTION_CODE.test(code)) return this.skip({ table: 'redemptions', id: r.id, name, reason: msg.settings_import_r_code_shape() });
 		if (r.quota < 0) throw new BadRowError('redemptions', r.id, `quota is negative (${r.quota})`, name);
 		const codeHash = hashRedemptionCode(code);
-		if (this.target.codeHashes.has(codeHash)) return this.skip({ table: 'redemptions', id: r.id, name, reason: 'an Elygate code with the same secret exists' });
+		if (this.target.codeHashes.has(codeHash)) return this.skip({ table: 'redemptions', id: r.id, name, reason: msg.settings_import_r_code_exists() });
 		const status = r.status === 3 ? 'used' : r.status === 1 ? 'unused' : 'disabled';
 		const known = (id: number | undefined) => (id && this.users.has(id) ? id : null);
 		this.plan.codes.push({
