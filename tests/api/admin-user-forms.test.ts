@@ -103,12 +103,12 @@ describe('creating a user from the console', () => {
 			expect(html).toMatch(/id="[^"]+-role-error"[^>]*role="alert"[^>]*>Only root may do this\./);
 		}
 		expect(await db.sql`select count(*)::int as n from users`).toEqual(before);
-		expect(await db.sql`select 1 from audit_log where action = 'user.create' and actor_id = ${ids.ada}`).toHaveLength(0);
+		expect(await db.sql`select 1 from audit_log where action = 'user.create' and actor_id = ${ids.ada!}`).toHaveLength(0);
 
 		const ok = await ada.postForm('/admin/users/new', newUser('made-by-ada', 'user'));
 		expect(ok.status).toBe(303);
 		expect((await userRow('made-by-ada'))?.role).toBe('user');
-		expect(await db.sql`select 1 from audit_log where action = 'user.create' and actor_id = ${ids.ada}`).toHaveLength(1);
+		expect(await db.sql`select 1 from audit_log where action = 'user.create' and actor_id = ${ids.ada!}`).toHaveLength(1);
 	});
 
 	test('a plain user may neither open nor post the form', async () => {
@@ -149,7 +149,7 @@ describe('bulk enable and disable', () => {
 		expect(html).toContain('your own account, which you cannot disable');
 		const statuses = Object.fromEntries((await db.sql`select username, status from users where username in ('root', 'bea', 'ada', 'carl', 'dina')`).map((r) => [r.username, r.status]));
 		expect(statuses).toEqual({ root: 'active', bea: 'active', ada: 'active', carl: 'disabled', dina: 'disabled' });
-		const audit = await db.sql`select target_id, before->>'status' as was, after->>'status' as now from audit_log where action = 'user.update' and actor_id = ${ids.ada} order by target_id::int`;
+		const audit = await db.sql`select target_id, before->>'status' as was, after->>'status' as now from audit_log where action = 'user.update' and actor_id = ${ids.ada!} order by target_id::int`;
 		expect(audit).toEqual([ids.carl, ids.dina].map((id) => ({ target_id: String(id), was: 'active', now: 'disabled' })));
 		// Disabling signed carl out.
 		expect((await carl.get('/')).status).toBe(303);
