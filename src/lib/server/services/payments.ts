@@ -1,6 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import * as z from 'zod';
 import { QUOTA_PER_USD, quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { checkoutInput, paymentSecretsInput, type PaymentListQuery } from '../../schemas/payments';
 import type { Page } from '../../schemas/common';
 import type { DbLike } from '../db';
@@ -13,7 +14,7 @@ import { actingUserId, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput, say } from './errors';
 import { withChanges } from './notify';
 import { loadOptions } from './options-store';
 
@@ -114,7 +115,7 @@ export async function setPaymentSecrets(ctx: ServiceContext, actor: Actor, input
 				await tx.delete(options).where(eq(options.key, key));
 				continue;
 			}
-			if (value.includes('…')) throw fieldError('invalid_request', field, 'paste the whole secret, not its masked form');
+			if (value.includes('…')) throw fieldError('invalid_request', field, say(m.payments_secret_masked, {}));
 			const stored = { sealed: ctx.secrets.encrypt(value), hint: maskSecret(value) };
 			await tx
 				.insert(options)

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { QUOTA_PER_USD, quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { redeemInput, redemptionCreate, type RedemptionListQuery } from '../../schemas/billing';
 import type { Page } from '../../schemas/common';
 import type { LoginLimiter } from '../auth/login-limiter';
@@ -11,7 +12,7 @@ import { actingUserId, requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { RateLimitedError, ServiceError, fieldError, notFound, parseInput } from './errors';
+import { RateLimitedError, ServiceError, fieldError, parseInput, say } from './errors';
 import { withChanges } from './notify';
 
 export type RedemptionView = Omit<RedemptionCode, 'codeHash'> & {
@@ -39,7 +40,7 @@ export async function createRedemptionCodes(ctx: ServiceContext, actor: Actor, i
 	const data = parseInput(redemptionCreate, input);
 	const expiresAt = data.expiresAt === null ? null : new Date(data.expiresAt);
 	if (expiresAt && expiresAt.getTime() <= Date.now()) {
-		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
+		throw fieldError('invalid_request', 'expiresAt', say(m.redemptions_expiry_future, {}));
 	}
 	const quota = Math.round(data.amountUsd * QUOTA_PER_USD);
 	const byHash = new Map<string, string>();
@@ -66,13 +67,14 @@ export async function createRedemptionCodes(ctx: ServiceContext, actor: Actor, i
 	});
 }
 
-type ListFilters = Pick<RedemptionListQuery, 'status' | 'name'>;
+type ListFilters = Pick<RedemptionListQuery, 'status' | 'name' | 'redeemedBy'>;
 
 function filtersOf(query: ListFilters): SQL | undefined {
 	const name = query.name?.trim();
 	return and(
 		query.status ? eq(redemptionCodes.status, query.status) : undefined,
-		name ? ilike(redemptionCodes.name, `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined
+		name ? ilike(redemptionCodes.name, `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+		query.redeemedBy ? eq(redemptionCodes.redeemedBy, query.redeemedBy) : undefined
 	);
 }
 
@@ -116,15 +118,15 @@ export async function disableRedemptionCode(ctx: ServiceContext, actor: Actor, i
 	return ctx.db.transaction(async (tx) => {
 		// The row lock orders this against a redemption of the same code: one of them wins.
 		const [before] = await tx.select().from(redemptionCodes).where(eq(redemptionCodes.id, id)).for('update');
-		if (!before) throw notFound('Redemption code');
-		if (before.status === 'used') throw new ServiceError('conflict', 'This code was already redeemed; disabling it would change nothing.');
+		if (!before) throw new ServiceError('not_found', say(m.redemptions_not_found, {}));
+		if (before.status === 'used') throw new ServiceError('conflict', say(m.redemptions_already_used, {}));
 		if (before.status === 'disabled') return view(before, null);
 		const [row] = await tx
 			.update(redemptionCodes)
 			.set({ status: 'disabled', updatedAt: new Date() })
 			.where(eq(redemptionCodes.id, id))
 			.returning();
-		if (!row) throw notFound('Redemption code');
+		if (!row) throw new ServiceError('not_found', say(m.redemptions_not_found, {}));
 		await writeAudit(tx, actor, { action: 'redemption.disable', targetType: 'redemption', targetId: id, before: view(before, null), after: view(row, null) });
 		return view(row, null);
 	});
