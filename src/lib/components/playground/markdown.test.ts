@@ -1,10 +1,11 @@
+import type { WindowLike } from 'dompurify';
 import { JSDOM } from 'jsdom';
 import { describe, expect, test } from 'vitest';
 import { COPY_ATTRIBUTE, createMarkdownRenderer, createSanitizer, safeUrl } from './markdown';
 
 const { window } = new JSDOM('<!doctype html><html><body></body></html>');
-const render = createMarkdownRenderer(window as unknown as Window);
-const sanitize = createSanitizer(window as unknown as Window);
+const render = createMarkdownRenderer(window as unknown as WindowLike);
+const sanitize = createSanitizer(window as unknown as WindowLike);
 const labels = { copyCode: 'Copy code' };
 
 /** The rendered reply as a DOM fragment, to assert on elements rather than on strings. */

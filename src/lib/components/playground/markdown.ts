@@ -1,4 +1,4 @@
-import createDOMPurify, { type Config } from 'dompurify';
+import createDOMPurify, { type Config, type WindowLike } from 'dompurify';
 import { Marked, type Tokens } from 'marked';
 
 /**
@@ -104,8 +104,8 @@ function markedFor(labels: MarkdownLabels): Marked {
  * and attributes survive, and every link left opens in a new tab with
  * `rel="noopener noreferrer"` and an http(s) or mailto address, or loses its address.
  */
-export function createSanitizer(win: Window | typeof globalThis): (html: string) => string {
-	const purify = createDOMPurify(win as Window);
+export function createSanitizer(win: WindowLike): (html: string) => string {
+	const purify = createDOMPurify(win);
 	purify.addHook('afterSanitizeAttributes', (node) => {
 		if (node.nodeName === 'A') {
 			const url = safeUrl(node.getAttribute('href'));
@@ -119,12 +119,12 @@ export function createSanitizer(win: Window | typeof globalThis): (html: string)
 }
 
 /** A Markdown renderer bound to a window: marked with the rules above, then the sanitizer. */
-export function createMarkdownRenderer(win: Window | typeof globalThis): RenderMarkdown {
+export function createMarkdownRenderer(win: WindowLike): RenderMarkdown {
 	const sanitize = createSanitizer(win);
 	const parsers = new Map<string, Marked>();
 	return (source, labels) => {
 		let marked = parsers.get(labels.copyCode);
 		if (!marked) parsers.set(labels.copyCode, (marked = markedFor(labels)));
-		return sanitize(marked.parse(source, { async: false }));
+		return sanitize(marked.parse(source, { async: false })).trim();
 	};
 }
