@@ -98,6 +98,8 @@ describe('Markdown in a reply', () => {
 		expect(box.querySelector('pre code')?.textContent).toBe(code);
 		expect(box.querySelector('pre code')?.className).toBe('language-ts');
 		expect(box.querySelector('pre b')).toBeNull();
+		// It may scroll sideways, so the keyboard can reach it.
+		expect(box.querySelector('pre')?.getAttribute('tabindex')).toBe('0');
 		expect(box.querySelector('.md-code-lang')?.textContent).toBe('ts');
 		const button = box.querySelector(`button[${COPY_ATTRIBUTE}]`);
 		expect(button?.textContent).toBe('Copy code');

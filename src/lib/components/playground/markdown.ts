@@ -107,6 +107,8 @@ function markedFor(labels: MarkdownLabels): Marked {
 export function createSanitizer(win: WindowLike): (html: string) => string {
 	const purify = createDOMPurify(win);
 	purify.addHook('afterSanitizeAttributes', (node) => {
+		// Code and tables scroll sideways inside the reply: reachable by keyboard too.
+		if (node.nodeName === 'PRE' || node.nodeName === 'TABLE') node.setAttribute('tabindex', '0');
 		if (node.nodeName === 'A') {
 			const url = safeUrl(node.getAttribute('href'));
 			if (url) node.setAttribute('href', url);
