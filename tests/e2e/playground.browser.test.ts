@@ -114,6 +114,13 @@ test('a Markdown reply is rendered; a <script> or onerror in it neither runs nor
 	const { context, page } = await signedIn(browser, server.url, 'pat', 'pat-password-1');
 	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
 	const seen = watch(page);
+	const violations: string[] = [];
+	page.on('console', (message) => {
+		if (/content security policy/i.test(message.text())) violations.push(message.text());
+	});
+	await page.addInitScript(() => {
+		document.addEventListener('securitypolicyviolation', (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+	});
 	await open(page);
 	expect(await page.title()).toBe('Playground · Elygate');
 
@@ -154,6 +161,8 @@ test('a Markdown reply is rendered; a <script> or onerror in it neither runs nor
 	expect(await reply.getByTestId('reply-cost').textContent()).toMatch(/^Cost \$/);
 	expect(seen.costRequests).toHaveLength(1);
 	expect(seen.notFound).toEqual([]);
+	// Rendering and sanitizing ran under the page's CSP (script-src 'self', no eval) without a violation.
+	expect(violations).toEqual([]);
 	await expectAccessible(page);
 	await screenshots(page, 'playground-markdown');
 
@@ -202,6 +211,14 @@ test('temperature and max tokens are checked beside their fields, then sent to t
 	await maxTokens.fill('');
 	await ask(page, 'Defaults now');
 	expect('temperature' in chatBodies().at(-1)!).toBe(false);
+
+	// Signed out meanwhile (here: every session of pat ended): the reply says so, nothing is sent.
+	const sent2 = chatBodies().length;
+	await db.sql`delete from sessions where user_id = ${pat.id}`;
+	await page.getByLabel('Message').fill('Still there?');
+	await page.getByRole('button', { name: 'Send' }).click();
+	await expect.poll(async () => (await page.getByTestId('reply-failure').last().textContent())?.trim()).toBe('You were signed out. Sign in again to go on.');
+	expect(chatBodies()).toHaveLength(sent2);
 	await context.close();
 });
 

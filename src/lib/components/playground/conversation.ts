@@ -9,7 +9,7 @@ import * as z from 'zod';
 
 /** Why a reply stopped short: kept as data, so it is shown in whatever language the page is in. */
 export const failureSchema = z.object({
-	kind: z.enum(['stopped', 'connection', 'http', 'stream', 'invalid']),
+	kind: z.enum(['stopped', 'connection', 'session', 'http', 'stream', 'invalid']),
 	status: z.number().int().optional(),
 	/** The relay's error code (insufficient_quota, model_not_found …), when it gave one. */
 	code: z.string().max(100).optional(),
