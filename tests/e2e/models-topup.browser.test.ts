@@ -37,6 +37,8 @@ async function signedInAs(locale: 'en' | 'zh-CN'): Promise<{ context: BrowserCon
 
 /** At 1280 and 390 px, light and dark: no sideways scrolling, and (once per width) axe clean. */
 async function fitsEverywhere(page: Page): Promise<void> {
+	// Colours would otherwise be measured half-way through the theme's transition.
+	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
 	for (const viewport of [DESKTOP, PHONE]) {
 		await page.setViewportSize(viewport);
 		for (const colorScheme of ['light', 'dark'] as const) {
