@@ -39,15 +39,19 @@ export const redemptionListQuery = pageQuery.extend({
 	redeemedBy: z.coerce.number().int().min(1).optional().meta({ description: 'The id of the user who redeemed the code.' })
 });
 
+const codeText = z
+	.string()
+	.trim()
+	.min(1, { error: () => m.topup_v_enter_code() })
+	.max(200, { error: () => m.topup_v_not_a_code() });
+
 export const redeemInput = z.object({
 	// Codes are lower-case base32; people retype them, so case and surrounding spaces do not matter.
-	code: z
-		.string()
-		.trim()
-		.min(1, 'Enter a code.')
-		.max(200, 'That is not a code.')
-		.transform((c) => c.toLowerCase())
+	code: codeText.transform((c) => c.toLowerCase())
 });
+
+/** The top-up page's redeem form: the same rule, the code kept as typed (the service lower-cases it). */
+export const redeemCodeForm = z.object({ code: codeText });
 
 export const balanceAdjustment = z.object({
 	delta: z

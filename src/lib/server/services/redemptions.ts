@@ -151,16 +151,16 @@ export interface Redeemed {
  */
 export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unknown, guard: RedeemGuard): Promise<Redeemed> {
 	const userId = actingUserId(actor);
-	if (userId === null) throw new ServiceError('forbidden', 'Redeem codes signed in as the user who gets the credit; a management token has no balance.');
+	if (userId === null) throw new ServiceError('forbidden', say(m.topup_err_redeem_token, {}));
 	// Admins mint codes; were they to redeem them, they would be paying themselves. Balances of
 	// administrators change only by root's hand, as their roles do.
 	if (actor.kind === 'user' && actor.role === 'admin') {
-		throw new ServiceError('forbidden', "Administrators cannot redeem codes: their balances are changed by root's adjustments.");
+		throw new ServiceError('forbidden', say(m.topup_err_admin_redeem, {}));
 	}
 	const { code } = parseInput(redeemInput, input);
 	// Counted before the code is looked up, so concurrent guesses cannot all get through.
 	const decision = guard.limiter.begin(guard.ip, String(userId));
-	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
+	if (!decision.allowed) throw new RateLimitedError(say(m.topup_err_redeem_limited, {}), decision.retryAfterMs);
 	try {
 		if (!isRedemptionCodeShape(code)) throw invalidCode();
 		const redeemed = await claimAndCredit(ctx.db, userId, hashRedemptionCode(code));
@@ -173,7 +173,7 @@ export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unkno
 	}
 }
 
-const invalidCode = () => new ServiceError('code_invalid', 'There is no such code. Check it and try again.', 'code');
+const invalidCode = () => new ServiceError('code_invalid', say(m.topup_err_code_invalid, {}), 'code');
 
 async function claimAndCredit(db: DbLike, userId: number, codeHash: string): Promise<Redeemed> {
 	try {
@@ -204,7 +204,7 @@ async function claimAndCredit(db: DbLike, userId: number, codeHash: string): Pro
 	}
 }
 
-const usedCode = () => new ServiceError('code_used', 'This code has already been redeemed.', 'code');
+const usedCode = () => new ServiceError('code_used', say(m.topup_err_code_used, {}), 'code');
 
 async function whyNotRedeemable(db: DbLike, codeHash: string): Promise<ServiceError> {
 	const [row] = await db
@@ -213,6 +213,6 @@ async function whyNotRedeemable(db: DbLike, codeHash: string): Promise<ServiceEr
 		.where(eq(redemptionCodes.codeHash, codeHash));
 	if (!row) return invalidCode();
 	if (row.status === 'used') return usedCode();
-	if (row.status === 'disabled') return new ServiceError('code_disabled', 'This code has been disabled.', 'code');
-	return new ServiceError('code_expired', 'This code has expired.', 'code');
+	if (row.status === 'disabled') return new ServiceError('code_disabled', say(m.topup_err_code_disabled, {}), 'code');
+	return new ServiceError('code_expired', say(m.topup_err_code_expired, {}), 'code');
 }
