@@ -69,6 +69,8 @@ const CSV_COLUMNS: Record<keyof LogItem, 'everyone' | 'admin'> = {
 	firstTokenMs: 'everyone',
 	attempts: 'admin',
 	error: 'everyone',
+	errorCode: 'everyone',
+	repeatCount: 'everyone',
 	clientIp: 'everyone'
 };
 const CSV_KEYS = Object.keys(CSV_COLUMNS) as Array<keyof LogItem>;
@@ -181,6 +183,8 @@ async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise
 			latencyMs: r.latencyMs,
 			firstTokenMs: r.firstTokenMs,
 			error: admin ? r.error : errorForUser(r.error),
+			errorCode: r.errorCode,
+			repeatCount: r.repeatCount,
 			clientIp: r.clientIp
 		};
 		if (admin) {
