@@ -8,6 +8,7 @@ const base: ChannelFormData = {
 	baseUrl: 'https://res.openai.azure.com',
 	keys: 'k',
 	models: 'gpt-4o',
+	tags: '',
 	modelMapping: '',
 	groups: ['default'],
 	priority: 0,
