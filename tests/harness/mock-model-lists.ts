@@ -8,7 +8,7 @@ import { sendJson, startHttpMock, type HttpMock } from './mock-http';
  * - `GET /anthropic/v1/models`: `anthropic`, two per page;
  * - `GET /gemini/v1beta/models`: `gemini`, two per page (`models/` prefixed);
  * - `GET /user/balance`: DeepSeek's balance (`balance`);
- * - `POST /v1/chat/completions`: "pong".
+ * - `POST …/chat/completions`: "pong" (DeepSeek's root has no /v1).
  */
 export interface MockModelLists extends HttpMock {
 	openai: string[];
@@ -54,7 +54,7 @@ export async function startMockModelLists(): Promise<MockModelLists> {
 		if (req.method === 'GET' && url.pathname === '/user/balance') {
 			return sendJson(res, 200, { is_available: true, balance_infos: [{ currency: state.balance.currency, total_balance: state.balance.total, granted_balance: '0.00', topped_up_balance: state.balance.total }] });
 		}
-		if (req.method === 'POST' && url.pathname === '/v1/chat/completions') {
+		if (req.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
 			const model = (req.body as { model?: string }).model ?? 'gpt-4o';
 			return sendJson(res, 200, {
 				id: 'chatcmpl-mock',
