@@ -146,6 +146,7 @@ export async function checkChannelBalance(ctx: ServiceContext, actor: Actor, id:
 	const channel = await loadTestableChannel(ctx, id);
 	const provider = balanceProviderOf(channel.row.type, channel.row.baseUrl);
 	if (!provider) return { ok: false, available: false, balance: null, checkedAt: null, error: say(m.channels_balance_unavailable, {}) };
+	await checkBaseUrlHost(channel.row.baseUrl);
 	const key = keyToTest(channel);
 	let balance: Balance | undefined;
 	let error: Localized | null = null;
