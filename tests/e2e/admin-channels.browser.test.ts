@@ -43,6 +43,8 @@ async function createChannel(body: Record<string, unknown>): Promise<number> {
 	return res.body.id as number;
 }
 
+const NO_TRANSITIONS = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+
 async function noSidewaysScroll(page: Page, label: string): Promise<void> {
 	const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
 	expect(scrollWidth, `${label}: ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
@@ -221,6 +223,8 @@ describe('the list', () => {
 			const { context, page } = language === 'en' ? await signedIn(browser, server.url, 'root', ROOT_PASSWORD) : await inChinese();
 			for (const path of ['/admin/channels', '/admin/channels/new', `/admin/channels/${id}`]) {
 				await page.goto(`${server.url}${path}`);
+				// Colours would otherwise be caught half-way when the scheme switches back for axe.
+				await page.addStyleTag({ content: NO_TRANSITIONS });
 				for (const width of [390, 1280]) {
 					await page.setViewportSize({ width, height: 900 });
 					for (const scheme of ['light', 'dark'] as const) {
@@ -234,6 +238,7 @@ describe('the list', () => {
 			}
 			// A row's menu open on a phone stays inside the card.
 			await page.goto(`${server.url}/admin/channels`);
+			await page.addStyleTag({ content: NO_TRANSITIONS });
 			await page.setViewportSize({ width: 390, height: 900 });
 			await page.locator('[data-testid="row-menu"] summary').first().click();
 			await noSidewaysScroll(page, `${language} /admin/channels with a menu open at 390 px`);
