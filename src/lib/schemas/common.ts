@@ -1,19 +1,20 @@
 import * as z from 'zod';
+import { m } from '../paraglide/messages';
 
 /** A public model name: what clients send as `model`. */
 export const modelName = z
 	.string()
 	.trim()
-	.min(1, 'Model names cannot be empty.')
-	.max(200, 'Model names are at most 200 characters.')
-	.regex(/^[^\s]+$/, 'Model names cannot contain spaces.');
+	.min(1, { error: () => m.v_model_name_empty() })
+	.max(200, { error: () => m.v_model_name_max() })
+	.regex(/^[^\s]+$/, { error: () => m.v_model_name_spaces() });
 
 export const groupName = z
 	.string()
 	.trim()
-	.min(1, 'Group names cannot be empty.')
-	.max(64, 'Group names are at most 64 characters.')
-	.regex(/^[A-Za-z0-9_.-]+$/, 'Use letters, digits, dots, dashes and underscores.');
+	.min(1, { error: () => m.v_group_name_empty() })
+	.max(64, { error: () => m.v_group_name_max() })
+	.regex(/^[A-Za-z0-9_.-]+$/, { error: () => m.v_group_name_chars() });
 
 /** Quota units (500,000 = 1 USD), as a non-negative safe integer. */
 export const quotaAmount = z.number().int('Use whole quota units.').min(0).max(Number.MAX_SAFE_INTEGER);

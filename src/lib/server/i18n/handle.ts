@@ -1,9 +1,22 @@
 import type { Handle } from '@sveltejs/kit';
 import { defineCustomServerStrategy } from '../../paraglide/runtime';
 import { paraglideMiddleware } from '../../paraglide/server';
+import { LOCALE_COOKIE, isLocale } from '../../i18n/locales';
 import { THEME_COOKIE, themeOf } from '../../theme';
 import { negotiateLocale } from './negotiate';
 
+/** The language the viewer chose (src/routes/locale sets the cookie). */
+function cookieLocale(request: Request | undefined): string | undefined {
+	const header = request?.headers.get('cookie');
+	if (!header) return undefined;
+	for (const part of header.split(';')) {
+		const [name, value] = part.trim().split('=');
+		if (name === LOCALE_COOKIE && isLocale(value)) return value;
+	}
+	return undefined;
+}
+
+defineCustomServerStrategy('custom-choice', { getLocale: cookieLocale });
 defineCustomServerStrategy('custom-header', { getLocale: (request) => negotiateLocale(request?.headers.get('accept-language') ?? null) });
 
 /** Machine-facing paths answer in English with stable codes (docs/i18n.md), and /v1 stays lean. */
