@@ -345,6 +345,17 @@ export const logItemView = z
 		firstTokenMs: z.number().int().nullable(),
 		attempts: adminOnly(z.number().int()),
 		error: z.string().nullable(),
+		errorCode: z
+			.string()
+			.nullable()
+			.meta({ description: 'The error `code` the client got (`model_not_found`, `insufficient_quota`, `upstream_timeout` …); null on success.' }),
+		repeatCount: z
+			.number()
+			.int()
+			.meta({
+				description:
+					"A call refused before any upstream (attempts 0, cost 0): the further refusals of the same key, since its previous refusal row, that were over `relay.refusal_logs_per_minute` and not logged one by one. 0 otherwise."
+			}),
 		clientIp: z.string().nullable()
 	})
 	.meta({ id: 'RequestLog' });
