@@ -1,11 +1,14 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ApiClient } from '../harness/api-client';
 import { launchBrowser } from '../harness/browser';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { startMockModelLists, type MockModelLists } from '../harness/mock-model-lists';
 import { startServer, type TestServer } from '../harness/server';
 import { expectAccessible, screenshots, signedIn } from '../harness/ui';
+
+// Waits here are for a server round trip (a fetch, a test, a batch), on a machine that may be busy.
+vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
 
 // The channel console in a real browser: models fetched from the upstream's list, test before
 // saving, batch actions, the list on a phone and a desktop, and in Chinese.
