@@ -111,6 +111,8 @@ test('an openai channel: errors beside the fields save nothing; then create, tes
 	expect(await page.getByTestId('latency').count()).toBe(1);
 	expect((await db.sql`select last_test_ok from channels where id = ${id}`)[0]!.last_test_ok).toBe(true);
 
+	// The row's less frequent actions are in its "More" menu.
+	await page.getByLabel('More actions for Mock OpenAI', { exact: true }).click();
 	await page.getByRole('button', { name: 'Disable Mock OpenAI' }).click();
 	await expect.poll(async () => (await db.sql`select status, disable_kind from channels where id = ${id}`)[0]).toMatchObject({ status: 'disabled', disable_kind: 'manual' });
 	await expect.poll(() => page.getByTestId('channel-row').first().textContent()).toContain('By hand');
@@ -135,6 +137,7 @@ test('an openai channel: errors beside the fields save nothing; then create, tes
 
 	// Duplicate: settings copied, keys not.
 	await page.goto(`${server.url}/admin/channels`);
+	await page.getByLabel('More actions for Mock OpenAI', { exact: true }).click();
 	await page.getByRole('link', { name: 'Duplicate Mock OpenAI' }).click();
 	await page.waitForURL(/from=/);
 	expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Mock OpenAI (copy)');
@@ -149,6 +152,7 @@ test('an openai channel: errors beside the fields save nothing; then create, tes
 
 	// Delete the copy, after confirming.
 	const copyRow = page.locator('[data-channel="Mock OpenAI (copy)"]');
+	await copyRow.getByLabel('More actions for Mock OpenAI (copy)').click();
 	await copyRow.getByText('Delete', { exact: true }).click();
 	await copyRow.getByRole('button', { name: 'Delete channel' }).click();
 	await expect.poll(async () => (await db.sql`select deleted_at from channels where id = ${copy!.id}`)[0]!.deleted_at).not.toBeNull();
