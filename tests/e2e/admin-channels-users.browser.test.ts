@@ -172,7 +172,8 @@ test('an anthropic channel through its schema-rendered form, and test all', asyn
 	expect(await page.getByLabel('Responses API').count()).toBe(0);
 
 	await page.getByLabel('Name', { exact: true }).fill('Claude');
-	await page.getByLabel('Base URL').fill('https://api.anthropic.com');
+	// A closed local port: "Test all" then fails at once, never waiting on a network this machine may not have.
+	await page.getByLabel('Base URL').fill('http://127.0.0.1:9/v1');
 	await page.getByLabel('API keys').fill('sk-ant-secret-0011223344');
 	await page.getByLabel('Models', { exact: true }).fill('claude-sonnet-4-5');
 	await version.selectOption('2026-10-21');
@@ -185,7 +186,7 @@ test('an anthropic channel through its schema-rendered form, and test all', asyn
 	expect(row).toMatchObject({ type: 'anthropic', config: { anthropicVersion: '2026-10-21', betas: ['context-1m-2025-08-07'] } });
 
 	await page.getByRole('button', { name: 'Test all' }).click();
-	await expect.poll(() => page.getByTestId('test-results').locator('li').count()).toBe(2);
+	await expect.poll(() => page.getByTestId('test-results').locator('li').count(), { timeout: 30_000 }).toBe(2);
 	expect(await page.getByTestId('test-results').textContent()).toContain('Mock OpenAI: OK answered in');
 	await context.close();
 });
