@@ -18,6 +18,8 @@ export const ALLOWED_TEXT: ReadonlySet<string> = new Set([
 	'☰',
 	'✓',
 	'✕',
+	// A key's name (event.key), the same on every keyboard.
+	'Enter',
 	'English',
 	'简体中文',
 	'OpenAI',

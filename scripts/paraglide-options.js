@@ -4,14 +4,15 @@
  *
  * Strategy, first match wins: on the client, the language the server rendered the page in
  * (`custom-document`, defined in src/hooks.client.ts), so hydration never disagrees with the HTML;
- * on the server, the viewer's choice (cookie), then Accept-Language (`custom-header`, defined in
- * src/lib/server/i18n/handle.ts: any Chinese reads Simplified Chinese), then English.
+ * on the server, the viewer's choice (`custom-choice`: the elygate_locale cookie), then
+ * Accept-Language (`custom-header`: any Chinese reads Simplified Chinese), both defined in
+ * src/lib/server/i18n/handle.ts, then English. Paraglide's own `cookie` strategy is not used: its
+ * browser runtime writes the cookie on every page load, which would turn a guess into a choice.
  */
-/** @type {{ project: string; outdir: string; strategy: ("custom-document" | "cookie" | "custom-header" | "baseLocale")[]; cookieName: string; emitTsDeclarations: boolean }} */
+/** @type {{ project: string; outdir: string; strategy: ("custom-document" | "custom-choice" | "custom-header" | "baseLocale")[]; emitTsDeclarations: boolean }} */
 export const paraglideOptions = {
 	project: './project.inlang',
 	outdir: './src/lib/paraglide',
-	strategy: ['custom-document', 'cookie', 'custom-header', 'baseLocale'],
-	cookieName: 'elygate_locale',
+	strategy: ['custom-document', 'custom-choice', 'custom-header', 'baseLocale'],
 	emitTsDeclarations: false
 };

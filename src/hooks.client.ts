@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineCustomClientStrategy, overwriteSetLocale } from '$lib/paraglide/runtime';
+import { defineCustomClientStrategy } from '$lib/paraglide/runtime';
 import { localizeZod } from '$lib/i18n/zod';
 
 // Zod compiles fast validators with `new Function` when it may; under the console's
@@ -11,6 +11,3 @@ localizeZod();
 // The page's language is the one the server rendered it in (scripts/paraglide-options.ts).
 // Switching is a form post to /locale, never a client-side setLocale.
 defineCustomClientStrategy('custom-document', { getLocale: () => document.documentElement.lang || undefined, setLocale: () => {} });
-// The runtime would otherwise write the rendered language into the locale cookie on the first
-// message, as if the viewer had chosen it, and the next sign-in would make it the profile's.
-overwriteSetLocale(() => {});

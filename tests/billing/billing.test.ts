@@ -110,7 +110,8 @@ describe('what a call costs', () => {
 		expect((await admin.patch('/api/options', { 'billing.allow_unpriced_models': true })).status).toBe(200);
 		try {
 			await client(key).chat.completions.create(chat(model));
-			await eventually(async () => expect(await logsOf(userId)).toMatchObject([{ status: 200, cost: '0' }]));
+			// The refusal is logged too, at no cost (docs/billing.md, "Refusals").
+			await eventually(async () => expect(await logsOf(userId)).toMatchObject([{ status: 403, cost: '0', model_ratio: null }, { status: 200, cost: '0' }]));
 			expect(await balance(userId)).toBe(1_000_000);
 		} finally {
 			await admin.patch('/api/options', { 'billing.allow_unpriced_models': false });
@@ -157,7 +158,10 @@ describe('money under concurrency', () => {
 		expect(refused).toHaveLength(17);
 		for (const r of refused) expect(r.body).toMatchObject({ error: { code: 'insufficient_quota' } });
 		await eventually(async () => expect(await balance(userId)).toBe(0));
-		expect((await logsOf(userId)).map((r) => r.cost)).toEqual([String(perCall), String(perCall), String(perCall)]);
+		const logged = await logsOf(userId);
+		expect(logged.filter((r) => r.status === 200).map((r) => r.cost)).toEqual([String(perCall), String(perCall), String(perCall)]);
+		// The refusals are logged at no cost, at most relay.refusal_logs_per_minute (10) for the key.
+		expect(logged.filter((r) => r.status !== 200)).toEqual(Array.from({ length: 10 }, () => expect.objectContaining({ status: 429, cost: '0' })));
 		// Spent means spent: the next call is refused too.
 		expect((await post(key, body)).status).toBe(429);
 		await expectBooksBalance(db.sql);

@@ -116,9 +116,14 @@ test('database unreachable under load: calls are served from the snapshot up to 
 	expect(await loggedIds()).toEqual(before);
 
 	await proxy.open();
-	await eventually(async () => expect((await loggedIds()).length).toBe(before.length + answered.length), { timeout: 30_000 });
+	// The refusals are logged too, at no cost: at most relay.refusal_logs_per_minute (10) for the key.
+	const refusalRows = Math.min(refused.length, 10);
+	await eventually(async () => expect((await loggedIds()).length).toBe(before.length + answered.length + refusalRows), { timeout: 30_000 });
 	await expectBooksBalanceOnceDrained(db.sql, [server.url], 30_000);
-	expect(await loggedIds()).toEqual([...before, ...answered].sort());
+	const logged = await loggedIds();
+	expect(logged.filter((id) => !refused.includes(id))).toEqual([...before, ...answered].sort());
+	const refusals = await db.sql`select status, error_code, cost::int8 as cost from request_logs where request_id in ${db.sql(refused)}`;
+	expect(refusals).toEqual(Array.from({ length: refusalRows }, () => ({ status: 503, error_code: 'overloaded', cost: '0' })));
 	expect(await balance()).toBe(balanceBefore - answered.length * COST);
 	// Back to normal service.
 	await eventually(async () => expect((await call()).status).toBe(200));

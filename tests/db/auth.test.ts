@@ -216,7 +216,7 @@ test('the login rate limit triggers after repeated failures and expires with its
 	for (let i = 0; i < 3; i++) expect((await signIn(web, 'ivan', 'wrong-password')).status).toBe(400);
 	const blocked = await signIn(web, 'ivan', 'ivan-password');
 	expect(blocked.status).toBe(429);
-	expect(await blocked.text()).toContain('Too many failed sign-ins. Try again in 1 minute.');
+	expect(await blocked.text()).toContain('Too many failed sign-ins. Try again in 1 min.');
 	expect(web.cookies.size).toBe(0);
 	// The first wait is a sixteenth of the 64 s window: the right password works again after it.
 	await eventually(async () => expect((await signIn(web, 'ivan', 'ivan-password')).status).toBe(303), { interval: 250 });

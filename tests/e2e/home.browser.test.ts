@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { addDays, dayIn, startOfDay } from '../../src/lib/time-zone';
 import { ApiClient } from '../harness/api-client';
@@ -7,7 +7,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots } from '../harness/ui';
+import { expectAccessible, screenshots, signedIn, type ViewerOptions } from '../harness/ui';
 
 // The pages a person lands on: root's setup checklist and a user's dashboard, "today" in the
 // viewer's own time zone (or UTC, as root chooses), API keys, the account page with its
@@ -35,20 +35,7 @@ afterAll(async () => {
 	await db?.drop();
 });
 
-/** Signs in through the form in a context of its own (a time zone, no JavaScript, …). */
-async function signIn(username: string, password: string, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
-	const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
-	const page = await context.newPage();
-	page.setDefaultTimeout(10_000);
-	await page.goto(`${server.url}/login`);
-	await page.getByLabel('Username').fill(username);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-	// A profile in another language than the sign-in page's loads the document again.
-	await page.waitForLoadState('networkidle');
-	return { context, page };
-}
+const signIn = (username: string, password: string, opts: ViewerOptions = {}) => signedIn(browser, server.url, username, password, opts);
 
 const state = (page: Page, key: string) => page.getByTestId(`setup-${key}`).getAttribute('data-done');
 
@@ -184,7 +171,7 @@ test("today is the viewer's day: a call just after midnight in Shanghai counts t
 });
 
 test('without JavaScript the server renders times in the zone the cookie names, and in UTC, marked, without one', async () => {
-	const { context, page } = await signIn('zoned', 'zoned-password-1', { javaScriptEnabled: false });
+	const { context, page } = await signIn('zoned', 'zoned-password-1', { javaScript: false });
 	const [session] = await db.sql<Array<{ created_at: Date }>>`select s.created_at from sessions s join users u on u.id = s.user_id where u.username = 'zoned' order by s.created_at desc limit 1`;
 	const shown = (zone: string) => session!.created_at.toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone });
 	const signedInCell = () => page.getByTestId('sessions').locator('tbody tr').first().locator('td').nth(1).textContent();
@@ -225,8 +212,8 @@ test('the language chosen on the account page is kept in the profile: signed out
 	expect(await page.locator('html').getAttribute('lang')).toBe('en');
 	// Showing a page in a language is not choosing it: no locale cookie, so the profile's comes back.
 	expect((await context.cookies()).map((c) => c.name)).not.toContain('elygate_locale');
-	await page.getByLabel('Username').fill('linguist');
-	await page.getByLabel('Password').fill('linguist-password-1');
+	await page.locator('input[name="username"]').fill('linguist');
+	await page.locator('input[name="password"]').fill('linguist-password-1');
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await page.waitForURL(`${server.url}/`);
 	// Signing in brings the profile's language: the document is loaded again in it.

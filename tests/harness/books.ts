@@ -9,7 +9,8 @@ import { sample, scrapeMetrics } from './metrics';
  *   users.used_quota - imported_used_quota == sum(cost) and request_count - imported_request_count == count(logs);
  * for every key, used quota (less what was spent in New-API before an import) and request count
  * == its logs' sums, for every channel likewise; and the daily
- * rollup sums to the same requests and cost as the logs. Mismatches are listed, not just counted.
+ * rollup sums to the same requests and cost as the logs; a call that reached no upstream (attempts 0:
+ * a refusal logged by the relay) costs 0. Mismatches are listed, not just counted.
  */
 export async function expectBooksBalance(sql: postgres.Sql): Promise<void> {
 	const users = await sql`
@@ -37,6 +38,9 @@ export async function expectBooksBalance(sql: postgres.Sql): Promise<void> {
 		full join (select user_id, sum(requests) as requests, sum(cost) as cost from usage_daily group by user_id) d on d.user_id = l.user_id
 		where l.n is distinct from d.requests or l.cost is distinct from d.cost`;
 	expect(rollup, 'daily rollups that disagree with the logs').toEqual([]);
+	// A call that reached no upstream (a refusal, or nothing could be tried) is charged nothing.
+	const unreached = await sql`select request_id, status, cost from request_logs where attempts = 0 and cost <> 0`;
+	expect(unreached, 'calls that reached no upstream yet cost something').toEqual([]);
 }
 
 /** Waits until the server's ledger has nothing waiting, then checks the books. */

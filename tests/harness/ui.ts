@@ -56,15 +56,37 @@ export async function expectAccessible(page: Page): Promise<void> {
 	expect(serious, `accessibility violations on ${page.url()}`).toEqual([]);
 }
 
-/** A browser context signed in as `username` through the login form. */
-export async function signedIn(browser: Browser, baseUrl: string, username: string, password: string, opts: { javaScript?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-	const context = await browser.newContext({ javaScriptEnabled: opts.javaScript ?? true, viewport: DESKTOP });
+/** How a test browser presents itself: the languages it asks for, its time zone, whether it runs scripts. */
+export interface ViewerOptions {
+	javaScript?: boolean;
+	/** Sent as Accept-Language (and the browser's own locale), e.g. 'zh-CN'. */
+	locale?: string;
+	timezoneId?: string;
+}
+
+export function newViewerContext(browser: Browser, opts: ViewerOptions = {}): Promise<BrowserContext> {
+	return browser.newContext({
+		javaScriptEnabled: opts.javaScript ?? true,
+		viewport: DESKTOP,
+		...(opts.locale ? { locale: opts.locale, extraHTTPHeaders: { 'accept-language': opts.locale } } : {}),
+		...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {})
+	});
+}
+
+/**
+ * A browser context signed in as `username` through the login form. The fields are found by
+ * name, so it works in every console language.
+ */
+export async function signedIn(browser: Browser, baseUrl: string, username: string, password: string, opts: ViewerOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await newViewerContext(browser, opts);
 	const page = await context.newPage();
 	page.setDefaultTimeout(10_000);
 	await page.goto(`${baseUrl}/login`);
-	await page.getByLabel('Username').fill(username);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.locator('input[name="username"]').fill(username);
+	await page.locator('input[name="password"]').fill(password);
+	await page.locator('form[method="POST"] button.btn-primary').click();
 	await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 	return { context, page };
 }
+
+export { DESKTOP, PHONE };

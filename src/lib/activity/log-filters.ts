@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { m } from '../paraglide/messages';
 
 /**
  * The usage-log filter form (a GET form). Times come from `datetime-local` inputs, in the
@@ -6,11 +7,11 @@ import * as z from 'zod';
  * without JavaScript it stays empty and the times are read as UTC.
  */
 export const logFilterForm = z.object({
-	key: z.string().regex(/^\d*$/, 'Pick one of your keys.').default(''),
-	model: z.string().trim().max(200, 'That model name is too long.').default(''),
-	status: z.enum(['', 'ok', 'error'], { error: 'Pick a status.' }).default(''),
-	from: z.string().regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, 'Use a date and time.').default(''),
-	to: z.string().regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, 'Use a date and time.').default(''),
+	key: z.string().regex(/^\d*$/, { error: () => m.logs_v_pick_key() }).default(''),
+	model: z.string().trim().max(200, { error: () => m.logs_v_model_too_long() }).default(''),
+	status: z.enum(['', 'ok', 'error'], { error: () => m.logs_v_pick_status() }).default(''),
+	from: z.string().regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, { error: () => m.logs_v_date_time() }).default(''),
+	to: z.string().regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, { error: () => m.logs_v_date_time() }).default(''),
 	tz: z.string().regex(/^(-?\d{1,4})?$/).default('')
 });
 

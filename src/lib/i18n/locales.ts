@@ -2,7 +2,7 @@ import { locales, type Locale } from '../paraglide/runtime';
 
 export type { Locale };
 
-/** The cookie that keeps the viewer's language (the same name the Paraglide runtime reads). */
+/** The cookie that keeps the viewer's language once they chose one. */
 export const LOCALE_COOKIE = 'elygate_locale';
 
 /** Each language named in itself, for the switch. */

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { formatNumber } from '../i18n/format';
+import { m } from '../paraglide/messages';
 import { groupUpsert, priceUpsert } from './admin';
 import { redemptionCreate } from './billing';
 import { managementTokenCreate } from './tokens';
@@ -11,7 +13,7 @@ import { managementTokenCreate } from './tokens';
 const localDateTime = z
 	.string()
 	.trim()
-	.regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, 'Pick a date and time.')
+	.regex(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?$/, { error: () => m.tokens_v_pick_time() })
 	.default('');
 
 /** The viewer's `Date.getTimezoneOffset()`, sent by the page; 0 (UTC) without JavaScript. */
@@ -19,7 +21,12 @@ const tzOffset = z.number().int().min(-900).max(900).default(0);
 
 export const groupForm = groupUpsert.extend({ ratio: groupUpsert.shape.ratio.default(1) });
 
-const optionalUsd = z.number().min(0, 'Prices cannot be negative.').max(1_000_000).nullable().default(null);
+const optionalUsd = z
+	.number()
+	.min(0, { error: () => m.prices_v_usd_negative() })
+	.max(1_000_000, { error: () => m.prices_v_usd_max({ max: formatNumber(1_000_000) }) })
+	.nullable()
+	.default(null);
 
 export const priceForm = priceUpsert
 	.extend({
@@ -33,13 +40,13 @@ export const priceForm = priceUpsert
 		source: z.string().trim().max(500).default('')
 	})
 	.superRefine((v, ctx) => {
-		if (v.entry === 'usd' && v.inputUsd === null) ctx.addIssue({ code: 'custom', path: ['inputUsd'], message: 'Enter the input price.' });
+		if (v.entry === 'usd' && v.inputUsd === null) ctx.addIssue({ code: 'custom', path: ['inputUsd'], message: m.prices_v_input_enter() });
 	});
 
 export const deleteNamed = z.object({ name: z.string().min(1) });
 
 export const importForm = z.object({
-	json: z.string().max(5_000_000, 'At most 5 MB; upload a file for larger tables.').default('')
+	json: z.string().max(5_000_000, { error: () => m.prices_v_import_too_big() }).default('')
 });
 
 export const defaultsForm = z.object({ overwrite: z.boolean().default(false) });

@@ -1,21 +1,43 @@
 import * as z from 'zod';
+import { formatNumber } from '../i18n/format';
+import { m } from '../paraglide/messages';
 import { groupName, modelName } from './common';
 
 export const groupUpsert = z.object({
 	name: groupName,
-	ratio: z.number().min(0, 'Ratios cannot be negative.').max(1000),
-	description: z.string().trim().max(500).default('')
+	ratio: z
+		.number({ error: () => m.prices_v_ratio_enter() })
+		.min(0, { error: () => m.prices_v_ratio_negative() })
+		.max(1000, { error: () => m.prices_v_ratio_max({ max: formatNumber(1000) }) }),
+	description: z.string().trim().max(500, { error: () => m.prices_v_text_max() }).default('')
 });
+
+/** A ratio: a non-negative number up to `max`. */
+const ratio = (max: number) =>
+	z
+		.number({ error: () => m.prices_v_ratio_enter() })
+		.min(0, { error: () => m.prices_v_ratio_negative() })
+		.max(max, { error: () => m.prices_v_ratio_max({ max: formatNumber(max) }) });
 
 export const priceUpsert = z.object({
 	model: modelName,
-	modelRatio: z.number().min(0).max(100_000),
-	completionRatio: z.number().min(0).max(1000).default(1),
-	cacheReadRatio: z.number().min(0).max(1000).nullable().default(null),
-	cacheWriteRatio: z.number().min(0).max(1000).nullable().default(null),
-	pricePerRequestUsd: z.number().min(0).max(10_000).nullable().default(null),
-	defaultOutputReserve: z.number().int().min(1).max(1_000_000).default(4096),
-	source: z.string().trim().max(500).nullable().default(null)
+	modelRatio: ratio(100_000),
+	completionRatio: ratio(1000).default(1),
+	cacheReadRatio: ratio(1000).nullable().default(null),
+	cacheWriteRatio: ratio(1000).nullable().default(null),
+	pricePerRequestUsd: z
+		.number()
+		.min(0, { error: () => m.prices_v_usd_negative() })
+		.max(10_000, { error: () => m.prices_v_usd_max({ max: formatNumber(10_000) }) })
+		.nullable()
+		.default(null),
+	defaultOutputReserve: z
+		.number({ error: () => m.prices_v_reserve_enter() })
+		.int({ error: () => m.prices_v_reserve_whole() })
+		.min(1, { error: () => m.prices_v_reserve_range() })
+		.max(1_000_000, { error: () => m.prices_v_reserve_range() })
+		.default(4096),
+	source: z.string().trim().max(500, { error: () => m.prices_v_text_max() }).nullable().default(null)
 });
 
 export type GroupUpsert = z.input<typeof groupUpsert>;

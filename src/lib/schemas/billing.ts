@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { formatNumber } from '../i18n/format';
+import { m } from '../paraglide/messages';
 import { pageQuery } from './common';
 
 /** The most one code (or one batch entry) may be worth: a typo should not mint a fortune. */
@@ -9,42 +11,60 @@ export const MAX_ADJUSTMENT_QUOTA = 500_000_000_000;
 const cents = (v: number) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
 
 export const redemptionCreate = z.object({
-	name: z.string().trim().min(1, 'Give the batch a name.').max(100, 'Names are at most 100 characters.'),
+	name: z
+		.string()
+		.trim()
+		.min(1, { error: () => m.redemptions_v_name_empty() })
+		.max(100, { error: () => m.redemptions_v_name_max() }),
 	amountUsd: z
-		.number()
-		.positive('The amount must be more than zero.')
-		.max(MAX_CODE_USD, `At most USD ${MAX_CODE_USD.toLocaleString('en-US')} per code.`)
-		.refine(cents, 'Use at most two decimals (whole cents).'),
-	count: z.number().int('Use a whole number of codes.').min(1).max(1000, 'At most 1,000 codes at a time.').default(1),
+		.number({ error: () => m.redemptions_v_amount_enter() })
+		.positive({ error: () => m.redemptions_v_amount_positive() })
+		.max(MAX_CODE_USD, { error: () => m.redemptions_v_amount_max({ max: formatNumber(MAX_CODE_USD) }) })
+		.refine(cents, { error: () => m.redemptions_v_amount_cents() }),
+	count: z
+		.number({ error: () => m.redemptions_v_count_enter() })
+		.int({ error: () => m.redemptions_v_count_whole() })
+		.min(1, { error: () => m.redemptions_v_count_min() })
+		.max(1000, { error: () => m.redemptions_v_count_max() })
+		.default(1),
 	/** ISO 8601 with an offset; must be in the future (checked by the service, against the clock). */
-	expiresAt: z.iso.datetime({ offset: true, error: 'Use an ISO 8601 date-time, e.g. 2027-01-31T23:59:59Z.' }).nullable().default(null)
+	expiresAt: z.iso.datetime({ offset: true, error: () => m.redemptions_v_expiry_iso() }).nullable().default(null)
 });
 
 export const redemptionStatus = z.enum(['unused', 'used', 'disabled']);
 
 export const redemptionListQuery = pageQuery.extend({
 	status: redemptionStatus.optional(),
-	name: z.string().trim().max(100).optional()
+	name: z.string().trim().max(100).optional(),
+	redeemedBy: z.coerce.number().int().min(1).optional().meta({ description: 'The id of the user who redeemed the code.' })
 });
+
+const codeText = z
+	.string()
+	.trim()
+	.min(1, { error: () => m.topup_v_enter_code() })
+	.max(200, { error: () => m.topup_v_not_a_code() });
 
 export const redeemInput = z.object({
 	// Codes are lower-case base32; people retype them, so case and surrounding spaces do not matter.
-	code: z
-		.string()
-		.trim()
-		.min(1, 'Enter a code.')
-		.max(200, 'That is not a code.')
-		.transform((c) => c.toLowerCase())
+	code: codeText.transform((c) => c.toLowerCase())
 });
+
+/** The top-up page's redeem form: the same rule, the code kept as typed (the service lower-cases it). */
+export const redeemCodeForm = z.object({ code: codeText });
 
 export const balanceAdjustment = z.object({
 	delta: z
 		.number()
-		.int('Use whole quota units (500,000 = 1 USD).')
+		.int({ error: () => m.users_v_delta_whole() })
 		.min(-MAX_ADJUSTMENT_QUOTA)
 		.max(MAX_ADJUSTMENT_QUOTA)
-		.refine((d) => d !== 0, 'A change of zero changes nothing.'),
-	reason: z.string().trim().min(1, 'Say why the balance changes.').max(500, 'At most 500 characters.')
+		.refine((d) => d !== 0, { error: () => m.users_v_amount_zero() }),
+	reason: z
+		.string()
+		.trim()
+		.min(1, { error: () => m.users_v_reason_empty() })
+		.max(500, { error: () => m.users_v_reason_max() })
 });
 
 export const balanceHistoryQuery = z.object({

@@ -5,16 +5,16 @@ import { m } from '../paraglide/messages';
 export const modelName = z
 	.string()
 	.trim()
-	.min(1, { error: () => m.keys_v_model_empty() })
-	.max(200, { error: () => m.keys_v_model_long() })
-	.regex(/^[^\s]+$/, { error: () => m.keys_v_model_spaces() });
+	.min(1, { error: () => m.v_model_name_empty() })
+	.max(200, { error: () => m.v_model_name_max() })
+	.regex(/^[^\s]+$/, { error: () => m.v_model_name_spaces() });
 
 export const groupName = z
 	.string()
 	.trim()
-	.min(1, { error: () => m.settings_v_group_empty() })
-	.max(64, { error: () => m.settings_v_group_long() })
-	.regex(/^[A-Za-z0-9_.-]+$/, { error: () => m.settings_v_group_chars() });
+	.min(1, { error: () => m.v_group_name_empty() })
+	.max(64, { error: () => m.v_group_name_max() })
+	.regex(/^[A-Za-z0-9_.-]+$/, { error: () => m.v_group_name_chars() });
 
 /** Quota units (500,000 = 1 USD), as a non-negative safe integer. */
 export const quotaAmount = z

@@ -1,11 +1,16 @@
 import * as z from 'zod';
+import { formatNumber } from '../i18n/format';
+import { m } from '../paraglide/messages';
 import { pageQuery } from './common';
 
 export const paymentOrderStatus = z.enum(['pending', 'paid', 'expired', 'refunded']);
 
 /** A top-up request: the amount in units of the configured currency (dollars, not cents). */
 export const checkoutInput = z.object({
-	amount: z.number({ error: 'Enter an amount.' }).positive('Enter an amount above zero.').max(1_000_000)
+	amount: z
+		.number({ error: () => m.topup_v_enter_amount() })
+		.positive({ error: () => m.topup_v_amount_positive() })
+		.max(1_000_000, { error: () => m.topup_v_amount_max({ max: formatNumber(1_000_000) }) })
 });
 
 export const paymentListQuery = pageQuery.extend({

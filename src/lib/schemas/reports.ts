@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { m } from '../paraglide/messages';
 
 // Query strings of the request log and usage reports. Values stay strings where the service
 // interprets them, so a query parsed once parses again to the same thing.
@@ -6,7 +7,7 @@ import * as z from 'zod';
 const rowId = z.coerce.number().int().min(0).max(2_147_483_647);
 
 /** Server request ids: "req_" and 26 Crockford base32 characters. */
-const requestId = z.string().regex(/^req_[0-9A-HJKMNP-TV-Z]{26}$/, 'Use the `next` cursor of the previous page.');
+const requestId = z.string().regex(/^req_[0-9A-HJKMNP-TV-Z]{26}$/, { error: () => m.logs_v_cursor() });
 
 const filters = {
 	userId: z.coerce.number().int().positive().max(2_147_483_647).optional().meta({ description: "Someone's calls (administrators and readers; others always see only their own)." }),
@@ -22,14 +23,14 @@ export const logQuery = z
 		...filters,
 		status: z
 			.string()
-			.regex(/^(ok|error|[1-5]\d\d)$/, 'Use ok, error or an HTTP status code.')
+			.regex(/^(ok|error|[1-5]\d\d)$/, { error: () => m.logs_v_status() })
 			.optional()
 			.meta({ description: '`ok` (200), `error` (anything else) or an exact HTTP status.' }),
 		from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls made at or after this instant (ISO 8601).' }),
 		to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls made before this instant (ISO 8601, exclusive).' }),
 		format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv` downloads every matching row (no pagination).' })
 	})
-	.refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'to must be after from.' });
+	.refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], error: () => m.logs_v_to_after_from() });
 
 export type LogQuery = z.output<typeof logQuery>;
 
@@ -41,7 +42,7 @@ export const usageQuery = z.object({
 	to: z.iso.date().optional().meta({ description: 'Last UTC day, inclusive; default today.' }),
 	groupBy: z
 		.string()
-		.regex(/^(day|model|channel|user|key)(,(day|model|channel|user|key))*$/, 'Use day, model, channel, user or key, comma-separated.')
+		.regex(/^(day|model|channel|user|key)(,(day|model|channel|user|key))*$/, { error: () => m.logs_v_group_by() })
 		.default('day')
 		.meta({ description: 'One grouping or a comma-separated list, e.g. `day,model`.' }),
 	...filters

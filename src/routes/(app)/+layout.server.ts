@@ -2,7 +2,6 @@ import { requireUser } from '$lib/server/auth/guards';
 import { THEME_COOKIE, themeOf } from '$lib/theme';
 import { snapshot } from '$lib/server/state/store';
 import { viewerZone } from '$lib/server/ui/day-zone';
-import { getLocale } from '$lib/paraglide/runtime';
 import type { LayoutServerLoad } from './$types';
 
 export const load: LayoutServerLoad = async (event) => {
@@ -13,8 +12,6 @@ export const load: LayoutServerLoad = async (event) => {
 		siteName: options['site.name'],
 		notice: options['site.notice'],
 		// Times render in the viewer's zone on the server too, once the browser has named it.
-		timeZone: viewerZone(event.cookies) ?? null,
-		// The language the server renders in; a client-side navigation into another reloads (LanguageReload).
-		locale: getLocale()
+		timeZone: viewerZone(event.cookies) ?? null
 	};
 };

@@ -1,3 +1,4 @@
+import { summarizeFailure } from '$lib/activity/reasons';
 import { setupChecklist } from '$lib/server/admin/checklist';
 import { listLogs } from '$lib/server/services/logs';
 import { paymentOffer } from '$lib/server/services/payments';
@@ -28,6 +29,7 @@ export const load: PageServerLoad = async (event) => {
 		checklist,
 		windows: usageWindows(month.rows, today),
 		daily: { from: month.from, to: month.to, rows: month.rows.map((r) => ({ day: r.day ?? '', model: r.model ?? '', cost: r.cost })) },
-		failures: failures.items.map((f) => ({ requestId: f.requestId, createdAt: f.createdAt, model: f.model, status: f.status, error: f.error, keyName: f.keyName }))
+		// Refusals included (a cost-0 row per refused call): the reason in the page's language, with its code.
+		failures: failures.items.map(summarizeFailure)
 	};
 };

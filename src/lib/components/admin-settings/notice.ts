@@ -1,3 +1,5 @@
+import { formatNumber } from '../../i18n/format';
+
 /** What an admin form's superforms message carries: a result to show, and one-time secrets. */
 export interface Notice {
 	kind: 'ok' | 'error';
@@ -13,8 +15,8 @@ export function offsetMinutes(): number {
 	return new Date().getTimezoneOffset();
 }
 
-/** USD with enough digits for per-million prices ("$0.075"). */
+/** USD with enough digits for per-million prices ("$0.075"), in the page's language. */
 export function usd(value: number | null | undefined): string {
 	if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-	return value.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 });
+	return formatNumber(value, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 });
 }

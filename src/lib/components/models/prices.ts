@@ -1,3 +1,5 @@
+import { formatNumber } from '../../i18n/format';
+
 /** Ratio 1 = USD 2 per million input tokens (the billing scale; docs/billing.md). */
 export const USD_PER_MILLION_AT_RATIO_1 = 2;
 
@@ -30,7 +32,7 @@ export function userPrice(price: PriceRatios | null, groupRatio: number): UserPr
 	};
 }
 
-/** "$2.50", "$0.075", "$0.0004": enough digits to tell cheap prices apart. */
+/** "$2.50", "$0.075", "$0.0004" (in the page's language): enough digits to tell cheap prices apart. */
 export function formatPrice(usd: number): string {
-	return usd.toLocaleString('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: usd !== 0 && usd < 0.01 ? 6 : 4 });
+	return formatNumber(usd, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: usd !== 0 && usd < 0.01 ? 6 : 4 });
 }

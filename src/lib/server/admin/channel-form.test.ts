@@ -8,6 +8,7 @@ const base: ChannelFormData = {
 	baseUrl: 'https://res.openai.azure.com',
 	keys: 'k',
 	models: 'gpt-4o',
+	tags: '',
 	modelMapping: '',
 	groups: ['default'],
 	priority: 0,
@@ -53,5 +54,19 @@ describe('channelInputOf', () => {
 		expect(input.baseUrl).toBe('');
 		expect(schemaProblems(input).baseUrl).toBeDefined();
 		expect(defaultBaseUrl('openai')).toBeUndefined();
+	});
+});
+
+describe('tags and the words beside config fields', () => {
+	test('tags are split on commas (ASCII or full-width) and new lines, trimmed, without repeats', () => {
+		const { input } = channelInputOf({ ...base, tags: ' prod, backup，prod\ncn ' });
+		expect(input.tags).toEqual(['prod', 'backup', 'cn']);
+		expect(schemaProblems(input).tags).toBeUndefined();
+	});
+
+	test("a value a type's schema refuses gets the catalogue's words for that field; a missing one is required", () => {
+		const workers = { ...base, type: 'workers-ai', baseUrl: 'https://api.cloudflare.com', cfg_accountId: 'not-hex', cfg_mode: 'openai' };
+		expect(schemaProblems(channelInputOf(workers).input).cfg_accountId).toBe('A Cloudflare account id is 32 hexadecimal characters.');
+		expect(schemaProblems(channelInputOf({ ...workers, cfg_accountId: '' }).input).cfg_accountId).toBe('Required.');
 	});
 });

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { channelCreate } from '../../schemas/channels';
 import { adaptorFor } from '../providers/registry';
 import type { ChannelView } from '../services/channels';
-import { TIMEOUT_FIELDS, type ConfigField, type ConfigFieldKind } from '../../channel-config';
+import { TIMEOUT_FIELDS, configInvalid, parseModelLines, parseTags, type ConfigField, type ConfigFieldKind } from '../../channel-config';
+import { m } from '../../paraglide/messages';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '../http/json-depth';
 
 /**
@@ -71,11 +72,11 @@ function isJsonObjectOfStrings(text: string): string | null {
 	try {
 		value = JSON.parse(text);
 	} catch (err) {
-		return `Not valid JSON: ${(err as Error).message}`;
+		return m.channels_v_json_invalid({ detail: (err as Error).message });
 	}
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'Enter a JSON object, e.g. {"gpt-4o": "gpt-4o-2024-08-06"}.';
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return m.channels_v_json_object();
 	const bad = Object.entries(value).find(([, v]) => typeof v !== 'string');
-	return bad ? `"${bad[0]}" must map to a model name (a string).` : null;
+	return bad ? m.channels_v_mapping_string({ model: bad[0] }) : null;
 }
 
 const baseShape = {
@@ -84,6 +85,7 @@ const baseShape = {
 	baseUrl: z.string().default(''),
 	keys: z.string().default(''),
 	models: z.string().default(''),
+	tags: z.string().default(''),
 	modelMapping: z
 		.string()
 		.default('')
@@ -92,8 +94,14 @@ const baseShape = {
 			if (problem) ctx.addIssue({ code: 'custom', message: problem });
 		}),
 	groups: z.array(z.string()).default(['default']),
-	priority: z.number().int('Use a whole number.').default(0),
-	weight: z.number().int('Use a whole number.').default(1),
+	priority: z
+		.number()
+		.int({ error: () => m.channels_v_whole_number() })
+		.default(0),
+	weight: z
+		.number()
+		.int({ error: () => m.channels_v_whole_number() })
+		.default(1),
 	enabled: z.boolean().default(true),
 	timeout_connectMs: z.string().default(''),
 	timeout_firstByteMs: z.string().default(''),
@@ -113,11 +121,7 @@ export function channelFormSchema(type: string) {
 	return channelFormBase.extend(extra) as unknown as typeof channelFormBase;
 }
 
-const lines = (text: string) =>
-	text
-		.split(/[\n,]/)
-		.map((l) => l.trim())
-		.filter(Boolean);
+const lines = parseModelLines;
 
 /** The form's values for an existing channel; keys only as their masked hints (and none for a copy). */
 export function formValuesOf(channel: ChannelView, opts: { copy: boolean }): ChannelFormData {
@@ -129,6 +133,7 @@ export function formValuesOf(channel: ChannelView, opts: { copy: boolean }): Cha
 		baseUrl: channel.baseUrl,
 		keys: opts.copy ? '' : channel.keys.map((k) => k.hint).join('\n'),
 		models: channel.models.join('\n'),
+		tags: channel.tags.join(', '),
 		modelMapping: Object.keys(channel.modelMapping).length ? JSON.stringify(channel.modelMapping, null, 2) : '',
 		groups: channel.groups,
 		priority: channel.priority,
@@ -178,7 +183,7 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 		if (f.kind === 'number') {
 			const n = Number(text);
 			if (Number.isFinite(n)) config[f.key] = n;
-			else errors[f.name] = 'Enter a number.';
+			else errors[f.name] = m.channels_v_number();
 		} else if (f.kind === 'lines') config[f.key] = lines(text);
 		else if (f.kind === 'json') {
 			try {
@@ -186,7 +191,7 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 				if (exceedsJsonDepth(value)) errors[f.name] = jsonTooDeepMessage();
 				else config[f.key] = value;
 			} catch (err) {
-				errors[f.name] = `Not valid JSON: ${(err as Error).message}`;
+				errors[f.name] = m.channels_v_json_invalid({ detail: (err as Error).message });
 			}
 		} else config[f.key] = text;
 	}
@@ -196,7 +201,7 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 		if (!text) continue;
 		const n = Number(text);
 		if (Number.isFinite(n)) timeouts[t.key] = n;
-		else errors[`timeout_${t.key}`] = 'Enter a number of milliseconds.';
+		else errors[`timeout_${t.key}`] = m.channels_v_ms();
 	}
 	delete config.timeouts;
 	if (Object.keys(timeouts).length) config.timeouts = timeouts;
@@ -209,7 +214,8 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 			.map((k) => k.trim())
 			.filter(Boolean),
 		models: lines(data.models),
-		modelMapping: data.modelMapping.trim() ? (JSON.parse(data.modelMapping) as Record<string, string>) : {},
+		modelMapping: mappingOf(data.modelMapping),
+		tags: parseTags(data.tags),
 		groups: data.groups,
 		priority: data.priority,
 		weight: data.weight,
@@ -219,11 +225,18 @@ export function channelInputOf(data: ChannelFormData, current?: Record<string, u
 	return { input, errors };
 }
 
+/** The mapping field's object; {} when it is empty or not valid (the form reports that beside the field). */
+function mappingOf(text: string): Record<string, string> {
+	if (!text.trim() || isJsonObjectOfStrings(text) !== null) return {};
+	return JSON.parse(text) as Record<string, string>;
+}
+
 /** The form field a service or schema path belongs to (`config.timeouts.connectMs` -> `timeout_connectMs`). */
 export function formFieldOf(path: string): string {
 	const [head, second, third] = path.split('.');
 	if (head === 'config' && second === 'timeouts') return third ? `timeout_${third}` : 'timeout_connectMs';
 	if (head === 'config' && second) return `cfg_${second}`;
+	if (head === 'tags') return 'tags';
 	return head ?? path;
 }
 
@@ -239,8 +252,16 @@ export function schemaProblems(input: Record<string, unknown>): Record<string, s
 	};
 	const generic = channelCreate.safeParse(input);
 	if (!generic.success) for (const issue of generic.error.issues) add(issue.path.map(String).join('.'), issue.message);
-	const schema = adaptorFor(String(input.type))?.configSchema;
+	const type = String(input.type);
+	const schema = adaptorFor(type)?.configSchema;
 	const own = schema?.safeParse(input.config ?? {});
-	if (own && !own.success) for (const issue of own.error.issues) add(['config', ...issue.path.map(String)].join('.'), issue.message);
+	if (own && !own.success) {
+		for (const issue of own.error.issues) {
+			const key = String(issue.path[0] ?? '');
+			// The types' schemas write English; the catalogue has the field's words in every language.
+			const missing = issue.code === 'invalid_type' && (input.config as Record<string, unknown> | undefined)?.[key] === undefined;
+			add(['config', ...issue.path.map(String)].join('.'), missing ? m.channels_v_required() : (configInvalid(type, key) ?? issue.message));
+		}
+	}
 	return problems;
 }

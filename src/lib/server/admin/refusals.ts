@@ -11,7 +11,7 @@ import { ServiceError } from '../services/errors';
 export function refusal<T extends Record<string, unknown>>(form: SuperValidated<T, any>, err: unknown, fieldFor: (field: string) => string | undefined = (f) => f) {
 	if (!(err instanceof ServiceError)) throw err;
 	const field = err.field ? fieldFor(err.field) : undefined;
-	const text = err.detail;
+	const text = err.localizedDetail();
 	if (field && field in form.data) {
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		return setError(form, field as any, capitalise(text), { status: err.status as 400 });
@@ -26,5 +26,5 @@ function capitalise(text: string): string {
 /** For plain (button-only) actions: a ServiceError as a failure the page can show. */
 export function failure(err: unknown) {
 	if (!(err instanceof ServiceError)) throw err;
-	return fail(err.status, { error: err.message });
+	return fail(err.status, { error: err.localizedMessage() });
 }

@@ -20,6 +20,7 @@ export const channelView = z
 		models: z.array(z.string()),
 		modelMapping: z.record(z.string(), z.string()),
 		groups: z.array(z.string()),
+		tags: z.array(z.string()),
 		priority: z.number().int(),
 		weight: z.number().int(),
 		status: z.enum(['enabled', 'disabled']),
@@ -33,6 +34,10 @@ export const channelView = z
 		lastTestLatencyMs: z.number().int().nullable(),
 		lastTestOk: z.boolean().nullable(),
 		lastTestError: z.string().nullable(),
+		balanceAmount: z.string().nullable().meta({ description: "The provider account's balance as last checked (a decimal), in `balanceCurrency`." }),
+		balanceCurrency: z.string().nullable(),
+		balanceCheckedAt: when,
+		balanceError: z.string().nullable().meta({ description: 'Why the last balance check failed; null after a successful one.' }),
 		keys: z.array(
 			z.object({
 				id: z.number().int(),
@@ -66,6 +71,42 @@ export const channelTestResult = z
 		error: z.string().nullable()
 	})
 	.meta({ id: 'ChannelTestResult' });
+
+export const upstreamModels = z
+	.object({
+		ok: z.boolean(),
+		models: z.array(z.string()).meta({ description: 'Sorted, without repeats.' }),
+		status: z.number().int().meta({ description: "The upstream's HTTP status when it refused; 0 when it did not answer or was not asked." }),
+		error: z.string().nullable()
+	})
+	.meta({ id: 'UpstreamModels' });
+
+const providerBalance = z.object({ amount: z.string().meta({ description: 'A decimal, as exact as the provider gave it.' }), currency: z.string() });
+
+export const channelBalanceCheck = z
+	.object({
+		ok: z.boolean(),
+		available: z.boolean().meta({ description: 'Whether the provider publishes a balance API at all (OpenAI, for one, does not).' }),
+		balance: providerBalance.nullable(),
+		checkedAt: when,
+		error: z.string().nullable()
+	})
+	.meta({ id: 'ChannelBalanceCheck' });
+
+export const channelBatchResult = z
+	.object({
+		results: z.array(
+			z.object({
+				id: z.number().int(),
+				name: z.string().nullable(),
+				ok: z.boolean(),
+				error: z.string().nullable(),
+				test: channelTestResult.optional(),
+				balance: providerBalance.nullable().optional()
+			})
+		)
+	})
+	.meta({ id: 'ChannelBatchResult' });
 
 export const userView = z
 	.object({
@@ -304,6 +345,17 @@ export const logItemView = z
 		firstTokenMs: z.number().int().nullable(),
 		attempts: adminOnly(z.number().int()),
 		error: z.string().nullable(),
+		errorCode: z
+			.string()
+			.nullable()
+			.meta({ description: 'The error `code` the client got (`model_not_found`, `insufficient_quota`, `upstream_timeout` …); null on success.' }),
+		repeatCount: z
+			.number()
+			.int()
+			.meta({
+				description:
+					"A call refused before any upstream (attempts 0, cost 0): the further refusals of the same key, since its previous refusal row, that were over `relay.refusal_logs_per_minute` and not logged one by one. 0 otherwise."
+			}),
 		clientIp: z.string().nullable()
 	})
 	.meta({ id: 'RequestLog' });

@@ -1,4 +1,5 @@
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import { m } from '../../paraglide/messages';
 import type { SessionUser } from './session';
 
 /** Every load and action calls one of these itself: a layout is never the only check. */
@@ -10,7 +11,7 @@ export function requireUser(event: Pick<RequestEvent, 'locals' | 'url'>): Sessio
 
 export function requireAdmin(event: Pick<RequestEvent, 'locals' | 'url'>): SessionUser {
 	const user = requireUser(event);
-	if (!isAdmin(user)) error(403, 'This page is for administrators.');
+	if (!isAdmin(user)) error(403, m.error_admin_only());
 	return user;
 }
 

@@ -5,21 +5,19 @@ import { LOCALE_COOKIE, isLocale } from '../../i18n/locales';
 import { THEME_COOKIE, themeOf } from '../../theme';
 import { negotiateLocale } from './negotiate';
 
-/** The language chosen on this device (docs/i18n.md, step 1), read from the request's cookie. */
-function chosenInRequest(request: Request | undefined): string | undefined {
-	const prefix = `${LOCALE_COOKIE}=`;
-	const value = request?.headers
-		.get('cookie')
-		?.split(';')
-		.map((c) => c.trim())
-		.find((c) => c.startsWith(prefix))
-		?.slice(prefix.length);
-	return isLocale(value) ? value : undefined;
+/** The language the viewer chose (src/routes/locale sets the cookie). */
+function cookieLocale(request: Request | undefined): string | undefined {
+	const header = request?.headers.get('cookie');
+	if (!header) return undefined;
+	for (const part of header.split(';')) {
+		const [name, value] = part.trim().split('=');
+		if (name === LOCALE_COOKIE && isLocale(value)) return value;
+	}
+	return undefined;
 }
 
-// Paraglide asks custom strategies before its own cookie strategy, so this one puts the
-// viewer's choice before Accept-Language itself: a browser always sends Accept-Language.
-defineCustomServerStrategy('custom-header', { getLocale: (request) => chosenInRequest(request) ?? negotiateLocale(request?.headers.get('accept-language') ?? null) });
+defineCustomServerStrategy('custom-choice', { getLocale: cookieLocale });
+defineCustomServerStrategy('custom-header', { getLocale: (request) => negotiateLocale(request?.headers.get('accept-language') ?? null) });
 
 /** Machine-facing paths answer in English with stable codes (docs/i18n.md), and /v1 stays lean. */
 const MACHINE = /^\/(v1|api|metrics)(\/|$)/;

@@ -28,6 +28,18 @@ export const upstreamFailures = new FastCounter(
 	['channel_type', 'classification']
 );
 
+export const relayRefusals = new FastCounter(
+	'elygate_relay_refusals_total',
+	'Calls of a known API key refused before any upstream (key checks, limits, body, model, price, balance), by error code and status.',
+	['code', 'status']
+);
+
+export const relayRefusalsSuppressed = new FastCounter(
+	'elygate_relay_refusals_suppressed_total',
+	"Refusals not written to the request log because their key was over relay.refusal_logs_per_minute (folded into the key's next refusal row).",
+	[]
+);
+
 export const relayRetries = new FastCounter('elygate_relay_retries_total', 'Calls tried again on another channel.', []);
 
 export const breakerStates = new FastGauge(
@@ -41,7 +53,18 @@ export const relayInflight = new FastGauge('elygate_relay_inflight', 'Relay call
 
 export const ledgerQueueDepth = new FastGauge('elygate_ledger_queue_depth', 'Settled calls waiting to be written.', [], () => []);
 
-export const fastMetrics = [relayRequests, relayLatency, relayFirstToken, upstreamFailures, relayRetries, breakerStates, relayInflight, ledgerQueueDepth];
+export const fastMetrics = [
+	relayRequests,
+	relayLatency,
+	relayFirstToken,
+	upstreamFailures,
+	relayRefusals,
+	relayRefusalsSuppressed,
+	relayRetries,
+	breakerStates,
+	relayInflight,
+	ledgerQueueDepth
+];
 
 export function statusClass(status: number): string {
 	return status === 499 ? 'aborted' : `${Math.floor(status / 100)}xx`;

@@ -47,6 +47,12 @@ export const optionDefinitions = {
 	'relay.rate_limit_cooldown_seconds': { schema: seconds(3600), default: 10 },
 	/** How long a channel that answered 404 for a model is skipped for that model. */
 	'relay.model_unavailable_seconds': { schema: seconds(86_400), default: 600 },
+	/**
+	 * Refusals (403, 404, 429, 503 … before any upstream) logged per API key per minute; the
+	 * rest are counted in metrics and folded into the key's next refusal row (relay/refusals.ts).
+	 * 0 = refusals are only counted.
+	 */
+	'relay.refusal_logs_per_minute': { schema: z.number().int().min(0).max(10_000), default: 10 },
 	/** First wait before probing an automatically disabled channel or key; doubles up to the max. */
 	'health.probe_initial_seconds': { schema: seconds(86_400), default: 60 },
 	'health.probe_max_seconds': { schema: seconds(86_400), default: 3600 },

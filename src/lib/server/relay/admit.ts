@@ -34,6 +34,7 @@ export async function admit(input: CallInput): Promise<CallRequest> {
 	}
 	const body = await readJsonBody(request, { limit: ctx.bodyLimit, deadlineMs: ctx.bodyDeadlineMs });
 	const model = requireModel(body.json);
+	input.model = model;
 	assertModelAllowed(caller, model);
 	const codec = door === 'chat' || door === 'completions' || door === 'embeddings' ? undefined : codecFor(door);
 	if (!codec && (door === 'messages' || door === 'responses')) {

@@ -28,6 +28,16 @@ export function presentedKey(headers: Headers): string | undefined {
  * the request body: status, expiry, owner, IP allow-list. No database query.
  */
 export function authenticate(headers: Headers, snap: Snapshot, clientIp: string, now: number): Caller {
+	const caller = identify(headers, snap);
+	checkCaller(caller, clientIp, now);
+	return caller;
+}
+
+/**
+ * The key presented and its owner, found in the snapshot by the key's SHA-256; a missing or
+ * unknown key is 401 (such a call is nobody's: it is only counted, never logged).
+ */
+export function identify(headers: Headers, snap: Snapshot): Caller {
 	const presented = presentedKey(headers);
 	if (!presented) {
 		throw new RelayError(401, "You didn't provide an API key. Send it as 'Authorization: Bearer sk-...'.", 'invalid_api_key');
@@ -40,13 +50,17 @@ export function authenticate(headers: Headers, snap: Snapshot, clientIp: string,
 			: 'Incorrect API key provided.';
 		throw new RelayError(401, message, 'invalid_api_key');
 	}
+	return { key, user };
+}
+
+/** A known key may call now: it is active and unexpired, its owner active, the address allowed. */
+export function checkCaller({ key, user }: Caller, clientIp: string, now: number): void {
 	if (key.status !== 'active') throw new RelayError(403, 'This API key is disabled.', 'key_disabled');
 	if (key.expiresAt !== null && key.expiresAt <= now) throw new RelayError(403, 'This API key has expired.', 'key_expired');
 	if (user.status !== 'active') throw new RelayError(403, 'The account that owns this API key is disabled.', 'account_disabled');
 	if (!key.ipAllowed(clientIp)) {
 		throw new RelayError(403, `This API key may not be used from ${clientIp}.`, 'ip_not_allowed');
 	}
-	return { key, user };
 }
 
 /** The key's model allow-list, checked once the body named a model. */

@@ -2,13 +2,15 @@ import type { OutputBudget, Quote } from '../billing/pricing';
 import type { ChatRequest } from '../protocol/canonical';
 import type { DoorCodec, RenderContext } from '../protocol/door';
 import type { Door, NormalizedUsage } from '../providers/types';
-import type { Snapshot } from '../state/snapshot';
+import type { ChannelState, Snapshot } from '../state/snapshot';
 import { admit } from './admit';
-import type { Caller } from './auth';
+import { checkCaller, type Caller } from './auth';
 import type { JsonBody } from './body';
 import { relayContext } from './context';
+import { RelayError } from './errors';
 import { failover } from './failover';
 import type { Attempted } from './final-error';
+import { recordRefusal } from './refusals';
 import { reserve } from './reserve';
 import { candidatesFor } from './route';
 import { settle, type CallOutcome, type CallRecord } from './settle';
@@ -28,6 +30,8 @@ export interface CallInput {
 	headers: Record<string, string>;
 	/** Lets a long call outlive the server's idle timeout (the relay keeps its own timers). */
 	disableIdleTimeout?: () => void;
+	/** The model the body names, once admission has read it (for the row of a call refused later). */
+	model?: string;
 }
 
 /** What the client asked for, read once at admission and the same for every attempt. */
@@ -110,14 +114,24 @@ export class Call {
 }
 
 /**
- * One proxied call, stage by stage (docs/architecture.md): admit it (limits, body, model), find
- * the channels that serve its model, hold its worst-case cost, then try the channels until one
- * answers. Every path out after the hold settles exactly once.
+ * One proxied call, stage by stage (docs/architecture.md): check the key, admit the call
+ * (limits, body, model), find the channels that serve its model, hold its worst-case cost,
+ * then try the channels until one answers. Every path out after the hold settles exactly
+ * once; a refusal before it is recorded as a cost-0 row (relay/refusals.ts) and rethrown.
  */
 export async function proxyCall(input: CallInput): Promise<Response> {
-	const req = await admit(input);
-	const candidates = candidatesFor(input, req);
-	const hold = reserve(input, req);
+	let req: CallRequest | undefined;
+	let candidates: ChannelState[];
+	let hold: Hold;
+	try {
+		checkCaller(input.caller, input.clientIp, input.startedAt);
+		req = await admit(input);
+		candidates = candidatesFor(input, req);
+		hold = reserve(input, req);
+	} catch (err) {
+		if (err instanceof RelayError) recordRefusal(input, req?.model ?? input.model, req?.stream ?? false, err);
+		throw err;
+	}
 	return failover(new Call(input, req, hold), candidates);
 }
 

@@ -1,7 +1,11 @@
 import { adaptorFor } from '../providers/registry';
 import type { Door } from '../providers/types';
 import type { ChannelKeyState, ChannelState } from '../state/snapshot';
+import { m } from '../../paraglide/messages';
 import { scrubUpstreamMessage } from './scrub';
+
+/** Kept and sent in English (the API's language); pages show them in theirs (channel-errors.ts). */
+const en = { locale: 'en' } as const;
 
 export interface ChannelTestResult {
 	ok: boolean;
@@ -36,8 +40,8 @@ export async function runChannelTest(
 		status,
 		error: error && scrubUpstreamMessage(error)
 	});
-	if (!adaptor) return result(false, 0, `No adaptor for channel type "${channel.type}".`);
-	if (!publicModel) return result(false, 0, 'The channel lists no model to test.');
+	if (!adaptor) return result(false, 0, m.channels_test_no_adaptor({ type: channel.type }, en));
+	if (!publicModel) return result(false, 0, m.channels_test_no_model({}, en));
 	const wanted = doorFor(publicModel);
 	const door = adaptor.supports(wanted) ? wanted : 'chat';
 	const upstreamModel = channel.modelMapping.get(publicModel) ?? publicModel;
@@ -57,6 +61,6 @@ export async function runChannelTest(
 		return result(true, res.status, null);
 	} catch (err) {
 		const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-		return result(false, 0, timedOut ? `No answer within ${Math.round(timeoutMs / 1000)} s.` : 'The upstream could not be reached, or answered with an unreadable body.');
+		return result(false, 0, timedOut ? m.channels_upstream_timeout({ seconds: Math.max(1, Math.round(timeoutMs / 1000)) }, en) : m.channels_test_unreachable({}, en));
 	}
 }

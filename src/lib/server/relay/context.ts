@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger';
 import type { Options } from '../options/definitions';
 import { ChannelHealth, type HealthAction, type HealthSettings } from './health';
 import { KeyRateLimiter } from './rate-limit';
+import { RefusalLimiter } from './refusals';
 import { UpstreamHostGuard } from './upstream-guard';
 import type { ImageFetcher } from '../providers/types';
 import { ImageFetchError } from '../protocol/errors';
@@ -29,6 +30,8 @@ export interface RelayContext {
 	trustedProxy: TrustedProxy | undefined;
 	health: ChannelHealth;
 	limiter: KeyRateLimiter;
+	/** How many refusals per key become log rows (relay/refusals.ts). */
+	refusals: RefusalLimiter;
 	/** Persists what failures decided (disable a key or channel), in the background. */
 	persistHealth(actions: HealthAction[]): void;
 	/** Downloads a client's image URL for upstreams that want the bytes (SSRF-guarded). */
@@ -43,8 +46,8 @@ async function refuseImageFetch(): Promise<never> {
 let settingsFrom: Options | undefined;
 
 export function configureRelay(
-	ctx: Omit<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage' | 'hostGuard'> &
-		Partial<Pick<RelayContext, 'health' | 'limiter' | 'wallet' | 'fetchImage' | 'hostGuard'>>
+	ctx: Omit<RelayContext, 'health' | 'limiter' | 'refusals' | 'wallet' | 'fetchImage' | 'hostGuard'> &
+		Partial<Pick<RelayContext, 'health' | 'limiter' | 'refusals' | 'wallet' | 'fetchImage' | 'hostGuard'>>
 ): RelayContext {
 	current = {
 		...ctx,
@@ -52,7 +55,8 @@ export function configureRelay(
 		fetchImage: ctx.fetchImage ?? refuseImageFetch,
 		wallet: ctx.wallet ?? new Wallet(),
 		health: ctx.health ?? new ChannelHealth(defaultHealthSettings),
-		limiter: ctx.limiter ?? new KeyRateLimiter()
+		limiter: ctx.limiter ?? new KeyRateLimiter(),
+		refusals: ctx.refusals ?? new RefusalLimiter()
 	};
 	settingsFrom = undefined;
 	return current;

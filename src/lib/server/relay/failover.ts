@@ -60,14 +60,14 @@ export async function failover(call: Call, candidates: ChannelState[], tryOnce: 
 		}
 		if (request.signal.aborted) return clientLeft(call);
 		const error = finalError(call.failures, call.req.model, ctx.health, Date.now());
-		call.end({ status: error.status, error: attemptsSummary(call.failures) || error.message });
+		call.end({ status: error.status, error: attemptsSummary(call.failures) || error.message, code: error.code });
 		error.settled = true;
 		throw error;
 	} finally {
 		// A stream hands its end over to its own settle; anything else that left without settling
 		// ends here, and a call that escaped every settle (a bug) still gives back its reservation.
 		if (!handedOff) {
-			if (!call.ended) call.end({ status: 500, error: 'The gateway failed while handling this call.' });
+			if (!call.ended) call.end({ status: 500, error: 'The gateway failed while handling this call.', code: 'internal_error' });
 			record.onSettled();
 		}
 	}

@@ -3,7 +3,7 @@ import { clientIp as resolveClientIp } from '../http/client-ip';
 import { acceptClientRequestId, newRequestId } from '../http/request-id';
 import { relayRequests, statusClass } from '../observability/relay-metrics';
 import { snapshot } from '../state/current';
-import { authenticate, callerGroup, type Caller } from './auth';
+import { authenticate, callerGroup, identify, type Caller } from './auth';
 import { proxyCall } from './call';
 import { relayContext } from './context';
 import { corsHeaders, preflight } from './cors';
@@ -75,10 +75,14 @@ export function handleRelayRequest(request: Request, peer: Peer): Promise<Respon
 		}
 		const { trustedProxy } = relayContext();
 		const clientIp = resolveClientIp(request.headers, peer.address, trustedProxy);
-		const caller = authenticate(request.headers, snap, clientIp, startedAt);
-		if (route.kind === 'models') return listModels(caller, headers);
-		if (route.kind === 'count-tokens') return countTokens(request, caller, headers);
-		if (route.kind === 'model') return oneModel(caller, route.id, headers);
+		if (route.kind !== 'call') {
+			const caller = authenticate(request.headers, snap, clientIp, startedAt);
+			if (route.kind === 'models') return listModels(caller, headers);
+			if (route.kind === 'count-tokens') return countTokens(request, caller, headers);
+			return oneModel(caller, route.id, headers);
+		}
+		// A known key's call: proxyCall checks the key itself, so its refusals are logged.
+		const caller = identify(request.headers, snap);
 		return proxyCall({
 			request,
 			door: route.door,
@@ -164,10 +168,7 @@ export function relayChatAsKey(request: Request, known: KnownCaller): Promise<Re
 		const key = hash === undefined ? undefined : snap.keysByHash.get(hash);
 		const user = key && snap.users.get(key.userId);
 		if (!key || !user || key.userId !== known.userId) throw new RelayError(401, 'Unknown API key.', 'invalid_api_key');
-		if (key.status !== 'active') throw new RelayError(403, 'This API key is disabled.', 'key_disabled');
-		if (key.expiresAt !== null && key.expiresAt <= startedAt) throw new RelayError(403, 'This API key has expired.', 'key_expired');
-		if (user.status !== 'active') throw new RelayError(403, 'The account that owns this API key is disabled.', 'account_disabled');
-		if (!key.ipAllowed(known.clientIp)) throw new RelayError(403, `This API key may not be used from ${known.clientIp}.`, 'ip_not_allowed');
+		// proxyCall checks the key's status, expiry, owner and IP allow-list, and logs a refusal.
 		return proxyCall({
 			request,
 			door: 'chat',

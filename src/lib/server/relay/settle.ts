@@ -40,6 +40,8 @@ export interface CallOutcome {
 	estimated?: boolean;
 	firstTokenMs?: number | null;
 	error?: string | null;
+	/** The error `code` the client got (the final error's), when it did not succeed. */
+	code?: string | null;
 	/** The upstream took the request (answered 200, or its stream began): its prompt was processed. */
 	upstreamAccepted?: boolean;
 }
@@ -102,6 +104,8 @@ export function settle(call: CallRecord, outcome: CallOutcome): void {
 		firstTokenMs: outcome.firstTokenMs ?? null,
 		attempts: call.attempts,
 		error: outcome.error ?? null,
+		errorCode: outcome.code ?? null,
+		repeatCount: 0,
 		clientIp: call.clientIp || null
 	};
 	ctx.ledger.push(entry);

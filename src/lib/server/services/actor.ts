@@ -1,5 +1,6 @@
 import type { UserRole } from '../db/schema';
-import { ServiceError } from './errors';
+import { m } from '../../paraglide/messages';
+import { ServiceError, say } from './errors';
 
 /**
  * Who is asking. Services decide permissions from this alone, so the management API,
@@ -29,7 +30,7 @@ export function canRead(actor: Actor): boolean {
 export function requireLevel(actor: Actor, needed: Level): void {
 	const level = levelOf(actor);
 	if (level === 'user' || RANK[level] < RANK[needed]) {
-		throw new ServiceError('forbidden', needed === 'root' ? 'Only root may do this.' : 'Administrators only.');
+		throw new ServiceError('forbidden', needed === 'root' ? say(m.error_root_action_only, {}) : say(m.error_admin_action_only, {}));
 	}
 }
 

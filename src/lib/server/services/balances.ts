@@ -1,12 +1,13 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import { quotaToUsd } from '../../money';
+import { formatUsd, quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { balanceAdjustment, balanceHistoryQuery } from '../../schemas/billing';
 import type { DbLike } from '../db';
 import { balanceChanges, users, type BalanceChange } from '../db/schema';
 import { actingUserId, requireAdmin, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput, say } from './errors';
 import { withChanges } from './notify';
 
 export type BalanceChangeReason = BalanceChange['reason'];
@@ -81,7 +82,7 @@ export async function adjustBalance(ctx: ServiceContext, actor: Actor, userId: n
 		const before = after.quota - delta;
 		// Checked on the value the UPDATE returned, so a concurrent change cannot slip past it; throwing rolls it back.
 		if (delta < 0 && after.quota < 0) {
-			throw fieldError('invalid_request', 'delta', `the balance is ${before} quota; taking ${-delta} would leave it below zero`);
+			throw fieldError('invalid_request', 'delta', say(m.users_balance_below_zero, { balance: formatUsd(before), amount: formatUsd(-delta) }));
 		}
 		await writeAudit(tx, actor, {
 			action: 'user.balance',

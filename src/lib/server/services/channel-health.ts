@@ -8,7 +8,9 @@ import type { ChannelKeyState, ChannelState } from '../state/snapshot';
 import { SYSTEM, requireAdmin, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { fieldError, notFound, parseInput } from './errors';
+import { channelNotFound } from './channels';
+import { fieldError, parseInput, say } from './errors';
+import { m } from '../../paraglide/messages';
 import { withChanges } from './notify';
 
 /**
@@ -51,7 +53,7 @@ export interface TestableChannel {
 /** A channel with every key decrypted, disabled ones too (a test may bring them back). */
 export async function loadTestableChannel(ctx: ServiceContext, id: number): Promise<TestableChannel> {
 	const [row] = await ctx.db.select().from(channels).where(and(eq(channels.id, id), isNull(channels.deletedAt)));
-	if (!row) throw notFound('Channel');
+	if (!row) throw channelNotFound();
 	const keyRows = await ctx.db.select().from(channelKeys).where(eq(channelKeys.channelId, id)).orderBy(channelKeys.id);
 	const keys = keyRows.map((k) => ({ id: k.id, secret: ctx.secrets.decrypt(k.secretEncrypted), row: k }));
 	// The snapshot's own shape, but with the enabled keys only: a disabled one is tested on purpose.
@@ -112,10 +114,10 @@ export async function testChannel(ctx: ServiceContext, actor: Actor, id: number,
 	const { model } = parseInput(channelTestInput, input ?? {});
 	const channel = await loadTestableChannel(ctx, id);
 	if (model !== undefined && !channel.state.models.has(model)) {
-		throw fieldError('invalid_request', 'model', `the channel does not list "${model}"`);
+		throw fieldError('invalid_request', 'model', say(m.channels_err_model_not_listed, { model }));
 	}
 	const key = keyToTest(channel);
-	if (!key) return { ok: false, model: model ?? '', latencyMs: 0, status: 0, error: 'The channel has no key to test with (every key was disabled by hand).' };
+	if (!key) return { ok: false, model: model ?? '', latencyMs: 0, status: 0, error: m.channels_test_no_key_manual({}, { locale: 'en' }) };
 	return testAndRecord(ctx, channel, key, { model, timeoutMs });
 }
 
@@ -143,7 +145,7 @@ export async function testAllChannels(
 			const key = keyToTest(channel);
 			const result = key
 				? await testAndRecord(ctx, channel, key, { timeoutMs })
-				: { ok: false, model: '', latencyMs: 0, status: 0, error: 'No key to test with.' };
+				: { ok: false, model: '', latencyMs: 0, status: 0, error: m.channels_test_no_key({}, { locale: 'en' }) };
 			results.push({ channelId: id, ...result });
 		}
 	};

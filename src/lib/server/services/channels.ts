@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, isNull, or, sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { channelCreate, channelTimeouts, channelUpdate } from '../../schemas/channels';
 import type { Page, PageQuery } from '../../schemas/common';
 import type { DbLike } from '../db';
 import { channelKeys, channels, groups, type Channel, type ChannelKey } from '../db/schema';
+import { m } from '../../paraglide/messages';
 import { adaptorFor, hasAdaptor } from '../providers/registry';
 import type { ChannelHealthView } from '../relay/health';
 import { maskSecret, type SecretBox } from '../security/crypto';
@@ -11,7 +12,7 @@ import { checkChannelHost } from '../security/outbound';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { fieldError, issuePath, notFound, parseInput } from './errors';
+import { fieldError, issuePath, parseInput, say, ServiceError } from './errors';
 import { withChanges } from './notify';
 
 export interface ChannelKeyView {
@@ -47,9 +48,12 @@ function audited({ health: _health, ...rest }: ChannelView): Omit<ChannelView, '
 	return rest;
 }
 
+/** "Channel not found", in the page's language on a page. */
+export const channelNotFound = () => new ServiceError('not_found', say(m.channels_err_not_found, {}));
+
 async function liveChannel(db: DbLike, id: number): Promise<Channel> {
 	const [row] = await db.select().from(channels).where(and(eq(channels.id, id), isNull(channels.deletedAt)));
-	if (!row) throw notFound('Channel');
+	if (!row) throw channelNotFound();
 	return row;
 }
 
@@ -75,6 +79,30 @@ function savedConfigSchema(type: string): z.ZodType<Record<string, unknown>> | u
 }
 
 /**
+ * A config as saving stores it: the type's own schema applied (defaults filled in), unknown
+ * keys refused by name. Undefined for a type without an adaptor.
+ */
+export function parseChannelConfig(type: string, config: unknown): Record<string, unknown> | undefined {
+	const schema = savedConfigSchema(type);
+	if (!schema) return undefined;
+	const parsed = schema.safeParse(config ?? {});
+	if (parsed.success) return parsed.data;
+	const issue = parsed.error.issues[0];
+	const path = issuePath(issue, ['config']);
+	throw fieldError('invalid_request', path, `${issue?.message ?? 'invalid'} (for a ${type} channel)`);
+}
+
+/** The refusal of a base URL whose host is, or resolves to, a cloud metadata address. */
+export async function checkBaseUrlHost(baseUrl: string): Promise<void> {
+	const host = new URL(baseUrl).hostname;
+	const problem = await checkChannelHost(host);
+	if (problem) throw fieldError('invalid_request', 'baseUrl', say(m.channels_err_metadata_host, { host: host.replace(/^\[|\]$/g, '') }));
+}
+
+/** "x" is not a channel type this gateway has an adaptor for. */
+export const unsupportedType = (type: string) => fieldError('invalid_request', 'type', say(m.channels_err_unsupported_type, { type }));
+
+/**
  * Checks what the generic schema cannot: the type has an adaptor and the config fits that
  * type's own schema, groups exist, mappings map listed models, the host is allowed. Returns
  * the config to store (with the type's defaults filled in) when the type or config changes.
@@ -84,36 +112,21 @@ async function validateChannel(
 	data: { type?: string; baseUrl?: string; groups?: string[]; models?: string[]; modelMapping?: Record<string, string>; config?: Record<string, unknown> },
 	current?: Channel
 ): Promise<Record<string, unknown> | undefined> {
-	if (data.type !== undefined && !hasAdaptor(data.type)) {
-		throw fieldError('invalid_request', 'type', `"${data.type}" is not a supported channel type`);
-	}
+	if (data.type !== undefined && !hasAdaptor(data.type)) throw unsupportedType(data.type);
 	let config: Record<string, unknown> | undefined;
 	if (data.type !== undefined || data.config !== undefined) {
-		const type = data.type ?? current?.type ?? '';
-		const schema = savedConfigSchema(type);
-		if (schema) {
-			const parsed = schema.safeParse(data.config ?? current?.config ?? {});
-			if (!parsed.success) {
-				const issue = parsed.error.issues[0];
-				const path = issuePath(issue, ['config']);
-				throw fieldError('invalid_request', path, `${issue?.message ?? 'invalid'} (for a ${type} channel)`);
-			}
-			config = parsed.data;
-		}
+		config = parseChannelConfig(data.type ?? current?.type ?? '', data.config ?? current?.config ?? {});
 	}
-	if (data.baseUrl !== undefined) {
-		const problem = await checkChannelHost(new URL(data.baseUrl).hostname);
-		if (problem) throw fieldError('invalid_request', 'baseUrl', problem);
-	}
+	if (data.baseUrl !== undefined) await checkBaseUrlHost(data.baseUrl);
 	if (data.groups) {
 		const known = new Set((await db.select({ name: groups.name }).from(groups)).map((g) => g.name));
 		const unknown = data.groups.find((g) => !known.has(g));
-		if (unknown) throw fieldError('invalid_request', 'groups', `there is no group "${unknown}"`);
+		if (unknown) throw fieldError('invalid_request', 'groups', say(m.channels_err_no_group, { name: unknown }));
 	}
 	const models = new Set(data.models ?? current?.models ?? []);
 	const mapping = data.modelMapping ?? (data.models ? current?.modelMapping : undefined) ?? {};
-	const stray = Object.keys(mapping).find((m) => !models.has(m));
-	if (stray) throw fieldError('invalid_request', 'modelMapping', `"${stray}" is not one of the channel's models`);
+	const stray = Object.keys(mapping).find((name) => !models.has(name));
+	if (stray) throw fieldError('invalid_request', 'modelMapping', say(m.channels_err_mapping_stray, { model: stray }));
 	return config;
 }
 
@@ -121,7 +134,7 @@ async function validateChannel(
  * Resolves the submitted key list against the stored keys: a masked value keeps the stored
  * secret it stands for, anything else is a new secret; stored keys not mentioned go away.
  */
-function planKeys(submitted: string[], stored: ChannelKey[]): { keep: Set<number>; add: string[] } {
+export function planKeys(submitted: string[], stored: ChannelKey[]): { keep: Set<number>; add: string[] } {
 	const keep = new Set<number>();
 	const add: string[] = [];
 	for (const value of submitted) {
@@ -131,7 +144,7 @@ function planKeys(submitted: string[], stored: ChannelKey[]): { keep: Set<number
 		}
 		const match = stored.find((k) => k.secretHint === value && !keep.has(k.id));
 		if (!match) {
-			throw fieldError('invalid_request', 'keys', 'a masked key does not match any stored key; paste the full key instead');
+			throw fieldError('invalid_request', 'keys', say(m.channels_err_masked_key, {}));
 		}
 		keep.add(match.id);
 	}
@@ -180,7 +193,7 @@ export async function updateChannel(ctx: ServiceContext, actor: Actor, id: numbe
 			.set({ ...fields, ...statusFields, updatedAt: new Date() })
 			.where(eq(channels.id, id))
 			.returning();
-		if (!row) throw notFound('Channel');
+		if (!row) throw channelNotFound();
 		if (keys) {
 			const plan = planKeys(keys, storedKeys);
 			const drop = storedKeys.filter((k) => !plan.keep.has(k.id)).map((k) => k.id);
@@ -219,7 +232,7 @@ export async function setChannelEnabled(
 			)
 			.where(eq(channels.id, id))
 			.returning();
-		if (!row) throw notFound('Channel');
+		if (!row) throw channelNotFound();
 		if (enabled) {
 			// Enabling by hand means "serve again": keys the gateway took out come back with it.
 			await tx
@@ -259,14 +272,31 @@ export async function getChannel(ctx: ServiceContext, actor: Actor, id: number):
 export interface ChannelFilter {
 	status?: 'enabled' | 'disabled';
 	type?: string;
+	/** A tag the channel carries (exactly). */
+	tag?: string;
+	/** Part of the name, a tag, or part of a model name (any case). */
+	q?: string;
 }
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern. */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function listChannels(ctx: ServiceContext, actor: Actor, query: PageQuery & ChannelFilter): Promise<Page<ChannelView>> {
 	requireReader(actor);
+	const q = query.q?.trim();
+	const pattern = q ? `%${likeEscaped(q)}%` : undefined;
 	const where = and(
 		isNull(channels.deletedAt),
 		query.status ? eq(channels.status, query.status) : undefined,
-		query.type ? eq(channels.type, query.type) : undefined
+		query.type ? eq(channels.type, query.type) : undefined,
+		query.tag ? sql`${query.tag} = any(${channels.tags})` : undefined,
+		pattern
+			? or(
+					ilike(channels.name, pattern),
+					sql`exists (select 1 from unnest(${channels.tags}) as t(tag) where t.tag ilike ${pattern})`,
+					sql`exists (select 1 from unnest(${channels.models}) as m(model) where m.model ilike ${pattern})`
+				)
+			: undefined
 	);
 	const [rows, [count]] = await Promise.all([
 		ctx.db
@@ -287,4 +317,13 @@ export async function listChannels(ctx: ServiceContext, actor: Actor, query: Pag
 		: [];
 	const byChannel = Map.groupBy(keys, (k) => k.channelId);
 	return { items: rows.map((r) => view(ctx, r, byChannel.get(r.id) ?? [])), total: count?.n ?? 0, page: query.page, perPage: query.perPage };
+}
+
+/** Every tag a live channel carries, sorted: the list filter's choices. */
+export async function channelTags(ctx: ServiceContext, actor: Actor): Promise<string[]> {
+	requireReader(actor);
+	const rows = await ctx.db.execute<{ tag: string }>(
+		sql`select distinct unnest(${channels.tags}) as tag from ${channels} where ${channels.deletedAt} is null order by 1`
+	);
+	return [...rows].map((r) => r.tag);
 }

@@ -1,11 +1,12 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { m } from '../../paraglide/messages';
 import { groupUpsert } from '../../schemas/admin';
 import { groups, users, type Group } from '../db/schema';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import type { Page, PageQuery } from '../../schemas/common';
-import { ServiceError, notFound, parseInput } from './errors';
+import { ServiceError, parseInput, say } from './errors';
 import { withChanges } from './notify';
 
 export async function listGroups(ctx: ServiceContext, actor: Actor, query: PageQuery): Promise<Page<Group>> {
@@ -41,13 +42,13 @@ export async function upsertGroup(ctx: ServiceContext, actor: Actor, input: unkn
 /** "default" stays, and so does any group that still has users. */
 export async function deleteGroup(ctx: ServiceContext, actor: Actor, name: string): Promise<void> {
 	requireAdmin(actor);
-	if (name === 'default') throw new ServiceError('invalid_request', 'The default group cannot be deleted.', 'name');
+	if (name === 'default') throw new ServiceError('invalid_request', say(m.prices_group_default_kept, {}), 'name');
 	await withChanges(ctx.db, async (tx) => {
 		const [before] = await tx.select().from(groups).where(eq(groups.name, name));
-		if (!before) throw notFound('Group');
+		if (!before) throw new ServiceError('not_found', say(m.prices_group_not_found, {}));
 		const [members] = await tx.select({ n: count() }).from(users).where(and(eq(users.group, name), isNull(users.deletedAt)));
 		if ((members?.n ?? 0) > 0) {
-			throw new ServiceError('conflict', `The group "${name}" still has ${members?.n} users; move them first.`, 'name');
+			throw new ServiceError('conflict', say(m.prices_group_has_users, { name, count: members?.n ?? 0 }), 'name');
 		}
 		await tx.delete(groups).where(eq(groups.name, name));
 		await writeAudit(tx, actor, { action: 'group.delete', targetType: 'group', targetId: name, before });

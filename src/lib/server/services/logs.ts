@@ -1,5 +1,6 @@
-import { and, desc, eq, gte, inArray, isNull, lt, ne, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, sql, type SQL } from 'drizzle-orm';
 import { quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { logQuery, type LogQuery } from '../../schemas/reports';
 import { csvLine, type CsvCell } from '../api/csv';
 import type { DbLike } from '../db';
@@ -7,7 +8,7 @@ import { apiKeys, channels, requestLogs, users, type RequestLog } from '../db/sc
 import { firstRequestIdAt } from '../http/request-id';
 import { canRead, type Actor } from './actor';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError, parseInput } from './errors';
+import { ServiceError, fieldError, parseInput, say } from './errors';
 
 /** Columns of the row that only administrators see, besides the names looked up for them. */
 type AdminColumns = 'channelId' | 'upstreamModel' | 'attempts';
@@ -69,6 +70,8 @@ const CSV_COLUMNS: Record<keyof LogItem, 'everyone' | 'admin'> = {
 	firstTokenMs: 'everyone',
 	attempts: 'admin',
 	error: 'everyone',
+	errorCode: 'everyone',
+	repeatCount: 'everyone',
 	clientIp: 'everyone'
 };
 const CSV_KEYS = Object.keys(CSV_COLUMNS) as Array<keyof LogItem>;
@@ -89,7 +92,7 @@ function scopeOf(actor: Actor, q: LogQuery): Scope {
 	let userId = q.userId;
 	if (!admin) {
 		if (actor.kind !== 'user') throw new ServiceError('forbidden', 'Administrators only.');
-		if (q.channelId !== undefined) throw fieldError('forbidden', 'channelId', 'channels are internal to the gateway.');
+		if (q.channelId !== undefined) throw fieldError('forbidden', 'channelId', say(m.logs_channels_internal, {}));
 		userId = actor.id;
 	}
 	const from = q.from ? Date.parse(q.from) : undefined;
@@ -181,6 +184,8 @@ async function describe(db: DbLike, rows: RequestLog[], admin: boolean): Promise
 			latencyMs: r.latencyMs,
 			firstTokenMs: r.firstTokenMs,
 			error: admin ? r.error : errorForUser(r.error),
+			errorCode: r.errorCode,
+			repeatCount: r.repeatCount,
 			clientIp: r.clientIp
 		};
 		if (admin) {
@@ -248,7 +253,52 @@ export async function getLog(ctx: ServiceContext, actor: Actor, requestId: strin
 		.from(requestLogs)
 		.where(and(scope.where, eq(requestLogs.requestId, requestId)))
 		.limit(1);
-	if (!row) throw new ServiceError('not_found', 'Request log not found');
+	if (!row) throw new ServiceError('not_found', say(m.logs_not_found, {}));
 	const [item] = await describe(ctx.db, [row], scope.admin);
 	return item!;
 }
+
+/** A log filter's user and key as a person types them: a name, or an id. */
+export interface LogNames {
+	user?: string;
+	key?: string;
+}
+
+/**
+ * The ids a log filter's names stand for (administrators and readers): a user by username
+ * (any case) or id, a key by name (within that user's keys when a user is given) or by id,
+ * written `12` or `#12`. A name that matches nothing, or a key name several keys share, is
+ * refused beside its field rather than matching everybody.
+ */
+export async function resolveLogNames(ctx: ServiceContext, actor: Actor, names: LogNames): Promise<{ userId?: number; keyId?: number }> {
+	if (!canRead(actor)) throw new ServiceError('forbidden', 'Administrators only.');
+	const out: { userId?: number; keyId?: number } = {};
+	const user = names.user?.trim();
+	if (user) {
+		const [found] = await ctx.db
+			.select({ id: users.id })
+			.from(users)
+			.where(sql`lower(${users.username}) = lower(${user})`)
+			.orderBy(sql`${users.deletedAt} is not null`, desc(users.id))
+			.limit(1);
+		if (found) out.userId = found.id;
+		else if (/^#?\d{1,10}$/.test(user) && Number(user.replace('#', '')) <= 2_147_483_647) out.userId = Number(user.replace('#', ''));
+		else throw fieldError('not_found', 'user', say(m.logs_no_such_user, { name: user }));
+	}
+	const key = names.key?.trim();
+	if (key) {
+		const id = /^#?\d{1,10}$/.test(key) ? Number(key.replace('#', '')) : undefined;
+		const named = await ctx.db
+			.select({ id: apiKeys.id })
+			.from(apiKeys)
+			.where(and(eq(apiKeys.name, key), out.userId === undefined ? undefined : eq(apiKeys.userId, out.userId)))
+			.orderBy(asc(apiKeys.id))
+			.limit(2);
+		if (named.length === 1) out.keyId = named[0]!.id;
+		else if (named.length > 1) throw fieldError('invalid_request', 'key', say(m.logs_key_ambiguous, { name: key }));
+		else if (id !== undefined && id <= 2_147_483_647) out.keyId = id;
+		else throw fieldError('not_found', 'key', user ? say(m.logs_no_such_key_of, { name: key, user }) : say(m.logs_no_such_key, { name: key }));
+	}
+	return out;
+}
+

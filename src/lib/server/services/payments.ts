@@ -1,6 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import * as z from 'zod';
 import { QUOTA_PER_USD, quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { checkoutInput, paymentSecretsInput, type PaymentListQuery } from '../../schemas/payments';
 import type { Page } from '../../schemas/common';
 import type { DbLike } from '../db';
@@ -13,7 +14,7 @@ import { actingUserId, requireReader, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { ServiceError, fieldError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, notFound, parseInput, say } from './errors';
 import { withChanges } from './notify';
 import { loadOptions } from './options-store';
 
@@ -114,7 +115,7 @@ export async function setPaymentSecrets(ctx: ServiceContext, actor: Actor, input
 				await tx.delete(options).where(eq(options.key, key));
 				continue;
 			}
-			if (value.includes('…')) throw fieldError('invalid_request', field, 'paste the whole secret, not its masked form');
+			if (value.includes('…')) throw fieldError('invalid_request', field, say(m.payments_secret_masked, {}));
 			const stored = { sealed: ctx.secrets.encrypt(value), hint: maskSecret(value) };
 			await tx
 				.insert(options)
@@ -143,7 +144,7 @@ export function quotaForPayment(paid: number, settings: Pick<PaymentSettings, 'u
 		if (paid >= tier.pay) credited = Math.max(credited, paid + (tier.get - tier.pay));
 	}
 	const quota = Math.round(credited * settings.usdPerUnit * QUOTA_PER_USD);
-	if (!Number.isSafeInteger(quota) || quota < 0) throw new ServiceError('invalid_request', 'amount: too large');
+	if (!Number.isSafeInteger(quota) || quota < 0) throw fieldError('invalid_request', 'amount', say(m.topup_err_amount_too_large, {}));
 	return quota;
 }
 
@@ -166,18 +167,20 @@ export interface CheckoutStarted {
 /** Opens a checkout for the signed-in user: a pending order and the provider's payment page. */
 export async function createCheckout(ctx: ServiceContext, actor: Actor, input: unknown, deps: PaymentDeps): Promise<CheckoutStarted> {
 	const userId = actingUserId(actor);
-	if (userId === null) throw new ServiceError('forbidden', 'Top up signed in as the user who gets the credit; a management token has no balance.');
+	if (userId === null) throw new ServiceError('forbidden', say(m.topup_err_pay_token, {}));
 	const { amount } = parseInput(checkoutInput, input);
 	const provider = await providerOf(ctx, deps);
-	if (!provider) throw new ServiceError('not_found', 'Online payment is not enabled; redeem a code instead.');
+	if (!provider) throw new ServiceError('not_found', say(m.topup_err_payments_off, {}));
 	const settings = await settingsOf(ctx.db);
 	const minor = minorPerUnit(settings.currency);
 	const amountMinor = Math.round(amount * minor);
 	if (Math.abs(amountMinor - amount * minor) > 1e-6) {
-		throw fieldError('invalid_request', 'amount', `at most ${minor === 1 ? 'whole units' : 'two decimals'} in ${settings.currency.toUpperCase()}`);
+		const currency = settings.currency.toUpperCase();
+		throw fieldError('invalid_request', 'amount', minor === 1 ? say(m.topup_err_amount_whole, { currency }) : say(m.topup_err_amount_cents, { currency }));
 	}
 	if (amount < settings.minAmount || amount > settings.maxAmount) {
-		throw fieldError('invalid_request', 'amount', `top up between ${settings.minAmount} and ${settings.maxAmount} ${settings.currency.toUpperCase()}`);
+		const range = { min: String(settings.minAmount), max: String(settings.maxAmount), currency: settings.currency.toUpperCase() };
+		throw fieldError('invalid_request', 'amount', say(m.topup_err_amount_range, range));
 	}
 	const quota = quotaForPayment(amountMinor / minor, settings);
 	const [order] = await ctx.db

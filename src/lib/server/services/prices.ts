@@ -1,11 +1,12 @@
 import { eq, ilike, sql } from 'drizzle-orm';
+import { m } from '../../paraglide/messages';
 import { priceUpsert } from '../../schemas/admin';
 import { modelPrices, type ModelPrice } from '../db/schema';
 import { requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
 import type { Page, PageQuery } from '../../schemas/common';
-import { notFound, parseInput } from './errors';
+import { ServiceError, parseInput, say } from './errors';
 import { withChanges } from './notify';
 
 /** The price table by model name; `search` keeps the models whose name contains it. */
@@ -47,7 +48,7 @@ export async function deletePrice(ctx: ServiceContext, actor: Actor, model: stri
 	requireAdmin(actor);
 	await withChanges(ctx.db, async (tx) => {
 		const [before] = await tx.delete(modelPrices).where(eq(modelPrices.model, model)).returning();
-		if (!before) throw notFound('Price');
+		if (!before) throw new ServiceError('not_found', say(m.prices_price_not_found, {}));
 		await writeAudit(tx, actor, { action: 'price.delete', targetType: 'model_price', targetId: model, before });
 		return { result: undefined, changes: [{ kind: 'prices' }] };
 	});

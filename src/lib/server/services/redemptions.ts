@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { QUOTA_PER_USD, quotaToUsd } from '../../money';
+import { m } from '../../paraglide/messages';
 import { redeemInput, redemptionCreate, type RedemptionListQuery } from '../../schemas/billing';
 import type { Page } from '../../schemas/common';
 import type { LoginLimiter } from '../auth/login-limiter';
@@ -11,7 +12,7 @@ import { actingUserId, requireAdmin, requireReader, type Actor } from './actor';
 import { writeAudit } from './audit';
 import { changeBalance } from './balances';
 import type { ServiceContext } from './context';
-import { RateLimitedError, ServiceError, fieldError, notFound, parseInput } from './errors';
+import { RateLimitedError, ServiceError, fieldError, parseInput, say } from './errors';
 import { withChanges } from './notify';
 
 export type RedemptionView = Omit<RedemptionCode, 'codeHash'> & {
@@ -39,7 +40,7 @@ export async function createRedemptionCodes(ctx: ServiceContext, actor: Actor, i
 	const data = parseInput(redemptionCreate, input);
 	const expiresAt = data.expiresAt === null ? null : new Date(data.expiresAt);
 	if (expiresAt && expiresAt.getTime() <= Date.now()) {
-		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
+		throw fieldError('invalid_request', 'expiresAt', say(m.redemptions_expiry_future, {}));
 	}
 	const quota = Math.round(data.amountUsd * QUOTA_PER_USD);
 	const byHash = new Map<string, string>();
@@ -66,13 +67,14 @@ export async function createRedemptionCodes(ctx: ServiceContext, actor: Actor, i
 	});
 }
 
-type ListFilters = Pick<RedemptionListQuery, 'status' | 'name'>;
+type ListFilters = Pick<RedemptionListQuery, 'status' | 'name' | 'redeemedBy'>;
 
 function filtersOf(query: ListFilters): SQL | undefined {
 	const name = query.name?.trim();
 	return and(
 		query.status ? eq(redemptionCodes.status, query.status) : undefined,
-		name ? ilike(redemptionCodes.name, `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined
+		name ? ilike(redemptionCodes.name, `%${name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+		query.redeemedBy ? eq(redemptionCodes.redeemedBy, query.redeemedBy) : undefined
 	);
 }
 
@@ -116,15 +118,15 @@ export async function disableRedemptionCode(ctx: ServiceContext, actor: Actor, i
 	return ctx.db.transaction(async (tx) => {
 		// The row lock orders this against a redemption of the same code: one of them wins.
 		const [before] = await tx.select().from(redemptionCodes).where(eq(redemptionCodes.id, id)).for('update');
-		if (!before) throw notFound('Redemption code');
-		if (before.status === 'used') throw new ServiceError('conflict', 'This code was already redeemed; disabling it would change nothing.');
+		if (!before) throw new ServiceError('not_found', say(m.redemptions_not_found, {}));
+		if (before.status === 'used') throw new ServiceError('conflict', say(m.redemptions_already_used, {}));
 		if (before.status === 'disabled') return view(before, null);
 		const [row] = await tx
 			.update(redemptionCodes)
 			.set({ status: 'disabled', updatedAt: new Date() })
 			.where(eq(redemptionCodes.id, id))
 			.returning();
-		if (!row) throw notFound('Redemption code');
+		if (!row) throw new ServiceError('not_found', say(m.redemptions_not_found, {}));
 		await writeAudit(tx, actor, { action: 'redemption.disable', targetType: 'redemption', targetId: id, before: view(before, null), after: view(row, null) });
 		return view(row, null);
 	});
@@ -149,16 +151,16 @@ export interface Redeemed {
  */
 export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unknown, guard: RedeemGuard): Promise<Redeemed> {
 	const userId = actingUserId(actor);
-	if (userId === null) throw new ServiceError('forbidden', 'Redeem codes signed in as the user who gets the credit; a management token has no balance.');
+	if (userId === null) throw new ServiceError('forbidden', say(m.topup_err_redeem_token, {}));
 	// Admins mint codes; were they to redeem them, they would be paying themselves. Balances of
 	// administrators change only by root's hand, as their roles do.
 	if (actor.kind === 'user' && actor.role === 'admin') {
-		throw new ServiceError('forbidden', "Administrators cannot redeem codes: their balances are changed by root's adjustments.");
+		throw new ServiceError('forbidden', say(m.topup_err_admin_redeem, {}));
 	}
 	const { code } = parseInput(redeemInput, input);
 	// Counted before the code is looked up, so concurrent guesses cannot all get through.
 	const decision = guard.limiter.begin(guard.ip, String(userId));
-	if (!decision.allowed) throw new RateLimitedError('Too many failed attempts to redeem a code. Try again later.', decision.retryAfterMs);
+	if (!decision.allowed) throw new RateLimitedError(say(m.topup_err_redeem_limited, {}), decision.retryAfterMs);
 	try {
 		if (!isRedemptionCodeShape(code)) throw invalidCode();
 		const redeemed = await claimAndCredit(ctx.db, userId, hashRedemptionCode(code));
@@ -171,7 +173,7 @@ export async function redeemCode(ctx: ServiceContext, actor: Actor, input: unkno
 	}
 }
 
-const invalidCode = () => new ServiceError('code_invalid', 'There is no such code. Check it and try again.', 'code');
+const invalidCode = () => new ServiceError('code_invalid', say(m.topup_err_code_invalid, {}), 'code');
 
 async function claimAndCredit(db: DbLike, userId: number, codeHash: string): Promise<Redeemed> {
 	try {
@@ -202,7 +204,7 @@ async function claimAndCredit(db: DbLike, userId: number, codeHash: string): Pro
 	}
 }
 
-const usedCode = () => new ServiceError('code_used', 'This code has already been redeemed.', 'code');
+const usedCode = () => new ServiceError('code_used', say(m.topup_err_code_used, {}), 'code');
 
 async function whyNotRedeemable(db: DbLike, codeHash: string): Promise<ServiceError> {
 	const [row] = await db
@@ -211,6 +213,6 @@ async function whyNotRedeemable(db: DbLike, codeHash: string): Promise<ServiceEr
 		.where(eq(redemptionCodes.codeHash, codeHash));
 	if (!row) return invalidCode();
 	if (row.status === 'used') return usedCode();
-	if (row.status === 'disabled') return new ServiceError('code_disabled', 'This code has been disabled.', 'code');
-	return new ServiceError('code_expired', 'This code has expired.', 'code');
+	if (row.status === 'disabled') return new ServiceError('code_disabled', say(m.topup_err_code_disabled, {}), 'code');
+	return new ServiceError('code_expired', say(m.topup_err_code_expired, {}), 'code');
 }

@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { m } from '../../paraglide/messages';
 import type { Page, PageQuery } from '../../schemas/common';
 import { managementTokenCreate } from '../../schemas/tokens';
 import { generateManagementToken, hashToken } from '../auth/token-format';
@@ -6,7 +7,7 @@ import { managementTokens, type ManagementToken } from '../db/schema';
 import { actingUserId, requireRoot, type Actor } from './actor';
 import { writeAudit } from './audit';
 import type { ServiceContext } from './context';
-import { fieldError, notFound, parseInput } from './errors';
+import { ServiceError, fieldError, parseInput, say } from './errors';
 
 export type ManagementTokenView = Omit<ManagementToken, 'tokenHash'>;
 
@@ -21,7 +22,7 @@ export async function createManagementToken(
 	requireRoot(actor);
 	const data = parseInput(managementTokenCreate, input);
 	if (data.expiresAt && data.expiresAt.getTime() <= Date.now()) {
-		throw fieldError('invalid_request', 'expiresAt', 'the expiry must be in the future');
+		throw fieldError('invalid_request', 'expiresAt', say(m.tokens_expiry_future, {}));
 	}
 	const token = generateManagementToken();
 	return ctx.db.transaction(async (tx) => {
@@ -60,7 +61,7 @@ export async function revokeManagementToken(ctx: ServiceContext, actor: Actor, i
 			.set({ revokedAt: new Date() })
 			.where(and(eq(managementTokens.id, id), isNull(managementTokens.revokedAt)))
 			.returning();
-		if (!row) throw notFound('Management token');
+		if (!row) throw new ServiceError('not_found', say(m.tokens_not_found, {}));
 		await writeAudit(tx, actor, { action: 'token.revoke', targetType: 'management_token', targetId: id, before: view(row) });
 	});
 }

@@ -34,6 +34,8 @@ export function ledgerEntry(over: Partial<LedgerEntry> = {}): LedgerEntry {
 		firstTokenMs: 3,
 		attempts: 1,
 		error: null,
+		errorCode: null,
+		repeatCount: 0,
 		clientIp: '127.0.0.1',
 		...over
 	};

@@ -1,6 +1,7 @@
 import { error, type RequestEvent } from '@sveltejs/kit';
 import { services } from '../app/services';
 import { requireAdmin, requireUser } from '../auth/guards';
+import { m } from '../../paraglide/messages';
 import type { SessionUser } from '../auth/session';
 import { relayContextIfConfigured } from '../relay/context';
 import type { Actor } from '../services/actor';
@@ -26,7 +27,7 @@ const channelHealth: NonNullable<ServiceContext['channelHealth']> = (id) => rela
  */
 export function pageContext(event: Pick<RequestEvent, 'locals' | 'url'>, level: PageLevel): PageContext {
 	const user = level === 'user' ? requireUser(event) : requireAdmin(event);
-	if (level === 'root' && user.role !== 'root') error(403, 'Only root can open this page.');
+	if (level === 'root' && user.role !== 'root') error(403, m.error_root_page_only());
 	const { db, secrets } = services();
 	return { user, actor: { kind: 'user', id: user.id, role: user.role }, svc: { db, secrets, channelHealth } };
 }

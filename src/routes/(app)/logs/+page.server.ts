@@ -32,7 +32,7 @@ export const load: PageServerLoad = async (event) => {
 		} catch (err) {
 			if (!(err instanceof ServiceError) || err.code !== 'invalid_request') throw err;
 			const field = FIELDS.find((f) => f === err.field) ?? (err.field === 'keyId' ? 'key' : 'to');
-			setError(filter, field, err.detail);
+			setError(filter, field, err.localizedDetail());
 		}
 	}
 	return {

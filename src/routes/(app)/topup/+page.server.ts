@@ -1,7 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
-import { redeemForm } from '$lib/schemas/account';
+import { m } from '$lib/paraglide/messages';
+import { redeemCodeForm } from '$lib/schemas/billing';
 import { checkoutInput } from '$lib/schemas/payments';
 import { services } from '$lib/server/app/services';
 import { myBalanceHistory } from '$lib/server/services/balances';
@@ -32,7 +33,7 @@ export const load: PageServerLoad = async (event) => {
 		Number.isSafeInteger(returnedId) ? getMyPaymentOrder(svc, actor, returnedId) : Promise.resolve(null)
 	]);
 	return {
-		form: await superValidate(zod4(redeemForm)),
+		form: await superValidate(zod4(redeemCodeForm)),
 		// Starts at the smallest amount allowed; nothing typed yet, so no errors shown.
 		payForm: await superValidate({ amount: offer.minAmount }, zod4(checkoutInput), { errors: false, id: 'pay' }),
 		offer,
@@ -56,33 +57,30 @@ export const actions: Actions = {
 			const deps = { stripeApi: config.stripeApi, origin: config.origin ?? event.url.origin };
 			url = (await createCheckout(svc, actor, form.data, deps)).url;
 		} catch (err) {
-			if (err instanceof ServiceError && err.field === 'amount') return setError(form, 'amount', err.detail, { status: 400 });
-			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.message } satisfies RedeemMessage, { status: err.status as 400 });
+			if (err instanceof ServiceError && err.field === 'amount') return setError(form, 'amount', err.localizedDetail(), { status: 400 });
+			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.localizedMessage() } satisfies RedeemMessage, { status: err.status as 400 });
 			throw err;
 		}
 		redirect(303, url);
 	},
 	redeem: async (event) => {
 		const { actor, svc } = pageContext(event, 'user');
-		const form = await superValidate(event.request, zod4(redeemForm));
+		const form = await superValidate(event.request, zod4(redeemCodeForm));
 		if (!form.valid) return fail(400, { form });
 		try {
 			const done = await redeemCode(svc, actor, form.data, { limiter: services().redeemLimiter, ip: event.locals.clientIp });
 			form.data.code = '';
-			return message(form, { kind: 'success', text: 'Code redeemed.', credited: done.credited, balance: done.balance });
+			return message(form, { kind: 'success', text: m.topup_redeemed(), credited: done.credited, balance: done.balance });
 		} catch (err) {
 			if (err instanceof RateLimitedError) {
 				const minutes = Math.max(1, Math.ceil(err.retryAfterMs / 60_000));
-				return message(
-					form,
-					{ kind: 'error', text: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
-					{ status: 429 }
-				);
+				const text = minutes === 1 ? m.topup_rate_limited_one() : m.topup_rate_limited({ minutes });
+				return message(form, { kind: 'error', text }, { status: 429 });
 			}
 			if (err instanceof ServiceError && (err.field === 'code' || err.code.startsWith('code_'))) {
-				return setError(form, 'code', err.message, { status: err.status === 409 ? 409 : 400 });
+				return setError(form, 'code', err.localizedDetail(), { status: err.status === 409 ? 409 : 400 });
 			}
-			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.message }, { status: err.status as 400 });
+			if (err instanceof ServiceError) return message(form, { kind: 'error', text: err.localizedMessage() }, { status: err.status as 400 });
 			throw err;
 		}
 	}

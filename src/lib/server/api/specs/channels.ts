@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import { channelCreate, channelTestInput, channelUpdate } from '../../../schemas/channels';
-import { relayContextIfConfigured } from '../../relay/context';
+import { channelBatchInput, channelCreate, channelDraft, channelDraftTest, channelTestInput, channelUpdate } from '../../../schemas/channels';
+import { channelTestTimeoutMs, forgetChannelFailures } from '../../app/channel-tests';
 import { testAllChannels, testChannel } from '../../services/channel-health';
+import { batchChannels, checkChannelBalance, listUpstreamModels, testDraftChannel } from '../../services/channel-upstream';
 import { createChannel, deleteChannel, getChannel, listChannels, setChannelEnabled, updateChannel } from '../../services/channels';
-import { snapshot } from '../../state/store';
-import { parseInput } from '../../services/errors';
+import { parseInput, type Localized } from '../../services/errors';
 import { endpoint } from '../endpoint';
-import { channelTestResult, channelView, pageOf } from '../views';
+import { channelBalanceCheck, channelBatchResult, channelTestResult, channelView, pageOf, upstreamModels } from '../views';
 import { idParams, pageParams } from './common';
 
 const tag = 'Channels';
@@ -17,7 +17,12 @@ export const listChannelsEndpoint = endpoint({
 	summary: 'List channels (secrets masked)',
 	tag,
 	access: 'reader',
-	query: pageParams,
+	query: pageParams.extend({
+		q: z.string().trim().max(200).optional().meta({ description: 'Part of the name, a tag, or part of a model name (any case).' }),
+		tag: z.string().trim().max(32).optional().meta({ description: 'Only channels with this tag.' }),
+		status: z.enum(['enabled', 'disabled']).optional(),
+		type: z.string().trim().max(40).optional()
+	}),
 	response: pageOf(channelView, 'ChannelPage'),
 	handle: ({ svc, actor, query }) => listChannels(svc, actor, query)
 });
@@ -96,15 +101,11 @@ export const disableChannelEndpoint = endpoint({
 	}
 });
 
-/** A test waits as long as a real call would for its first byte, but not past a minute. */
-function testTimeoutMs(): number {
-	return Math.min(snapshot().options['relay.first_byte_timeout_ms'], 60_000);
-}
+const testTimeoutMs = channelTestTimeoutMs;
+const forgetFailures = forgetChannelFailures;
 
-/** This instance stops holding past failures against a channel that just passed a test. */
-function forgetFailures(channelId: number, ok: boolean): void {
-	if (ok) relayContextIfConfigured()?.health.forget(channelId);
-}
+/** The API speaks English (docs/i18n.md). */
+const english = (text: Localized | null) => (text ? text({ locale: 'en' }) : null);
 
 export const testChannelEndpoint = endpoint({
 	method: 'POST',
@@ -133,5 +134,59 @@ export const testAllChannelsEndpoint = endpoint({
 		const results = await testAllChannels(svc, actor, testTimeoutMs());
 		for (const r of results) forgetFailures(r.channelId, r.ok);
 		return { results };
+	}
+});
+
+export const listUpstreamModelsEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/models',
+	summary: "Read the upstream's own model list for these settings (or a saved channel's); nothing is written",
+	tag,
+	access: 'admin',
+	body: channelDraft,
+	response: upstreamModels,
+	handle: async ({ svc, actor, body }) => {
+		const result = await listUpstreamModels(svc, actor, body, testTimeoutMs());
+		return { ...result, error: english(result.error) };
+	}
+});
+
+export const testDraftChannelEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/draft-test',
+	summary: 'Send a minimal real request with settings not saved (yet); nothing is written or recorded',
+	tag,
+	access: 'admin',
+	body: channelDraftTest,
+	response: channelTestResult,
+	handle: ({ svc, actor, body }) => testDraftChannel(svc, actor, body, testTimeoutMs())
+});
+
+export const checkChannelBalanceEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/{id}/balance',
+	summary: "Ask the provider for the account's balance (DeepSeek, OpenRouter, SiliconFlow, Moonshot) and keep it with the channel",
+	tag,
+	access: 'admin',
+	params: idParams,
+	response: channelBalanceCheck,
+	handle: async ({ svc, actor, params }) => {
+		const result = await checkChannelBalance(svc, actor, params.id, testTimeoutMs());
+		return { ...result, error: english(result.error) };
+	}
+});
+
+export const batchChannelsEndpoint = endpoint({
+	method: 'POST',
+	path: '/api/channels/batch',
+	summary: 'One action (enable, disable, test, balance, delete) on several channels, each as the single action does it (audited alike)',
+	tag,
+	access: 'admin',
+	body: channelBatchInput,
+	response: channelBatchResult,
+	handle: async ({ svc, actor, body }) => {
+		const items = await batchChannels(svc, actor, body, testTimeoutMs());
+		for (const item of items) if (item.test) forgetFailures(item.id, item.test.ok);
+		return { results: items.map((item) => ({ ...item, error: english(item.error) })) };
 	}
 });

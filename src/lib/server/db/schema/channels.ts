@@ -18,6 +18,8 @@ export const channels = t.pgTable(
 		/** Public name -> upstream name, for models the upstream calls differently. */
 		modelMapping: t.jsonb('model_mapping').$type<Record<string, string>>().notNull().default({}),
 		groups: t.text('groups').array().notNull().default(['default']),
+		/** Free labels for finding channels (search, filter); no effect on routing. */
+		tags: t.text('tags').array().notNull().default([]),
 		priority: t.integer('priority').notNull().default(0),
 		weight: t.integer('weight').notNull().default(1),
 		status: channelStatus('status').notNull().default('enabled'),
@@ -32,6 +34,12 @@ export const channels = t.pgTable(
 		lastTestLatencyMs: t.integer('last_test_latency_ms'),
 		lastTestOk: t.boolean('last_test_ok'),
 		lastTestError: t.text('last_test_error'),
+		/** The provider account's balance as its own API last reported it, in its currency (docs/channels.md). */
+		balanceAmount: t.numeric('balance_amount', { precision: 20, scale: 6 }),
+		balanceCurrency: t.text('balance_currency'),
+		balanceCheckedAt: timestamptz('balance_checked_at'),
+		/** Why the last balance check failed; null after a successful one. */
+		balanceError: t.text('balance_error'),
 		...timestamps,
 		deletedAt
 	},

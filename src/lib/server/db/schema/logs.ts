@@ -5,7 +5,8 @@ import { quota, timestamptz } from './columns';
 const tokens = (name: string) => t.bigint(name, { mode: 'number' });
 
 /**
- * One row per relayed call, billed or not. Written only by the ledger's batched flush, at
+ * One row per relayed call, billed or not, and per refusal of a known key before any upstream
+ * (cost 0, attempts 0, at most a few a minute per key). Written only by the ledger's batched flush, at
  * thousands of rows a second, so every index is paid for on each call: the key is the
  * server's request id (time-ordered, so inserts append to the index), "per user, newest
  * first" has its index, and time ranges use a BRIN index. No foreign keys, and the table can
@@ -50,6 +51,16 @@ export const requestLogs = t.pgTable(
 		/** Upstream attempts made (failover), 1 when the first channel answered. */
 		attempts: t.integer('attempts').notNull().default(1),
 		error: t.text('error'),
+		/**
+		 * The OpenAI-shaped error `code` the caller got (`model_not_found`, `insufficient_quota`,
+		 * `upstream_timeout` …); null when the call succeeded or its error had no code.
+		 */
+		errorCode: t.text('error_code'),
+		/**
+		 * On a refusal row: further refusals of the same key, since its previous refusal row, that
+		 * were over the per-key limit and not written one by one (relay/refusals.ts). 0 otherwise.
+		 */
+		repeatCount: t.integer('repeat_count').notNull().default(0),
 		clientIp: t.text('client_ip')
 	},
 	(tbl) => [

@@ -2,7 +2,11 @@ import { fail } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import * as z from 'zod';
+import { formatNumber } from '$lib/i18n/format';
+import { m } from '$lib/paraglide/messages';
 import { patchOptions } from '$lib/server/services/options';
+import { usernamesOf } from '$lib/server/services/users';
+import { lookUpUser, userSuggestions } from '$lib/server/ui/user-lookup';
 import { getPaymentSettings, listPaymentOrders, setPaymentSecrets, type PaymentSettings } from '$lib/server/services/payments';
 import { ServiceError } from '$lib/server/services/errors';
 import { paymentListQuery } from '$lib/schemas/payments';
@@ -21,25 +25,35 @@ function parseTiers(text: string): Array<{ pay: number; get: number }> | null {
 	return tiers;
 }
 
-const amount = (what: string) =>
-	z.number({ error: `Enter the ${what} amount.` }).positive(`The ${what} amount must be above zero.`).max(1_000_000, `At most 1,000,000.`);
+const atMost = () => m.payments_v_at_most({ max: formatNumber(1_000_000) });
+const amount = (enter: () => string, positive: () => string) =>
+	z.number({ error: enter }).positive({ error: positive }).max(1_000_000, { error: atMost });
 
 const paymentSettingsForm = z
 	.object({
 		stripeSecretKey: z.string().trim().max(500).default(''),
 		stripeWebhookSecret: z.string().trim().max(500).default(''),
-		currency: z.string().trim().toLowerCase().regex(/^[a-z]{3}$/, 'A three-letter currency code such as usd.').default('usd'),
-		usdPerUnit: z.number({ error: 'Enter a rate.' }).positive('The rate must be above zero.').max(1_000_000, 'At most 1,000,000.').default(1),
-		minAmount: amount('smallest').default(5),
-		maxAmount: amount('largest').default(1000),
-		bonusTiers: z.string().max(2000).default('')
+		currency: z
+			.string()
+			.trim()
+			.toLowerCase()
+			.regex(/^[a-z]{3}$/, { error: () => m.payments_v_currency() })
+			.default('usd'),
+		usdPerUnit: z
+			.number({ error: () => m.payments_v_rate_enter() })
+			.positive({ error: () => m.payments_v_rate_positive() })
+			.max(1_000_000, { error: atMost })
+			.default(1),
+		minAmount: amount(() => m.payments_v_min_enter(), () => m.payments_v_min_positive()).default(5),
+		maxAmount: amount(() => m.payments_v_max_enter(), () => m.payments_v_max_positive()).default(1000),
+		bonusTiers: z.string().max(2000, { error: () => m.payments_v_tiers_long() }).default('')
 	})
 	.superRefine((data, ctx) => {
-		if (data.minAmount > data.maxAmount) ctx.addIssue({ code: 'custom', path: ['maxAmount'], message: 'The largest amount must be at least the smallest.' });
+		if (data.minAmount > data.maxAmount) ctx.addIssue({ code: 'custom', path: ['maxAmount'], message: m.payments_v_max_below_min() });
 		const tiers = parseTiers(data.bonusTiers);
-		if (tiers === null) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: 'One tier a line as pay=get, e.g. 20=22.' });
-		else if (tiers.some((t) => t.get < t.pay)) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: 'A tier gives at least what is paid (get ≥ pay).' });
-		else if (tiers.length > 20) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: 'At most 20 tiers.' });
+		if (tiers === null) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: m.payments_v_tiers_format() });
+		else if (tiers.some((t) => t.get < t.pay)) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: m.payments_v_tiers_less() });
+		else if (tiers.length > 20) ctx.addIssue({ code: 'custom', path: ['bonusTiers'], message: m.payments_v_tiers_many({ max: formatNumber(20) }) });
 	});
 
 type FormData = z.infer<typeof paymentSettingsForm>;
@@ -68,16 +82,29 @@ const FIELD_OF: Record<string, keyof FormData> = {
 
 export const load: PageServerLoad = async (event) => {
 	const { user, actor, svc: ctx } = pageContext(event, 'admin');
-	const raw = Object.fromEntries([...event.url.searchParams].filter(([, v]) => v !== ''));
+	const q = event.url.searchParams;
+	const raw = Object.fromEntries([...q].filter(([k, v]) => v !== '' && k !== 'user' && k !== 'userId'));
 	const parsed = paymentListQuery.safeParse({ perPage: 25, ...raw });
 	const query = parsed.success ? parsed.data : paymentListQuery.parse({ perPage: 25 });
-	const [settings, orders] = await Promise.all([getPaymentSettings(ctx, actor), listPaymentOrders(ctx, actor, query)]);
+	// The user filter is a username (or an id, for links made before names were used).
+	const userText = q.get('user') ?? q.get('userId') ?? '';
+	const person = await lookUpUser(ctx, actor, userText);
+	const userError = person && 'error' in person ? person.error : null;
+	query.userId = person && 'id' in person ? person.id : undefined;
+	const [settings, orders, usernames] = await Promise.all([
+		getPaymentSettings(ctx, actor),
+		userError ? { items: [], total: 0, page: query.page, perPage: query.perPage } : listPaymentOrders(ctx, actor, query),
+		userSuggestions(ctx, actor)
+	]);
+	const names = await usernamesOf(ctx, actor, orders.items.map((o) => o.userId));
 	return {
 		form: await superValidate(formValues(settings), zod4(paymentSettingsForm), { id: 'payments', errors: false }),
 		enabled: settings.enabled,
 		canEdit: user.role === 'root',
-		orders,
-		filters: { status: query.status ?? '', userId: query.userId ? String(query.userId) : '' }
+		orders: { ...orders, items: orders.items.map((o) => ({ ...o, username: names.get(o.userId) ?? null })) },
+		usernames,
+		userError,
+		filters: { status: query.status ?? '', user: person && 'username' in person ? person.username : userText }
 	};
 };
 
@@ -99,7 +126,7 @@ export const actions: Actions = {
 			const value = form.data[field];
 			if (value !== '' && value !== stored[field] && value.includes('…')) {
 				hideSecrets();
-				return setError(form, field, 'Paste the whole secret, not its masked form.');
+				return setError(form, field, m.payments_secret_masked());
 			}
 		}
 		const { stripeSecretKey, stripeWebhookSecret, ...rest } = form.data;
@@ -115,14 +142,14 @@ export const actions: Actions = {
 			form.data = formValues(saved);
 			return message(form, {
 				kind: 'ok',
-				text: saved.enabled ? 'Saved. Online payments are on.' : 'Saved. Online payments stay off until both Stripe secrets are set.'
+				text: saved.enabled ? m.payments_saved_on() : m.payments_saved_off()
 			} satisfies Notice);
 		} catch (err) {
 			if (!(err instanceof ServiceError)) throw err;
 			hideSecrets();
 			const field = err.field ? FIELD_OF[err.field] : undefined;
-			if (field) return setError(form, field, err.detail, { status: err.status as 400 });
-			return message(form, { kind: 'error', text: err.message } satisfies Notice, { status: err.status as 400 });
+			if (field) return setError(form, field, err.localizedDetail(), { status: err.status as 400 });
+			return message(form, { kind: 'error', text: err.localizedMessage() } satisfies Notice, { status: err.status as 400 });
 		}
 	}
 };

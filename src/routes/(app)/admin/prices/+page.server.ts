@@ -2,7 +2,9 @@ import { fail } from '@sveltejs/kit';
 import { message, setError, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { ratiosFromUsd } from '$lib/server/billing/default-prices';
-import { exceedsJsonDepth, jsonTooDeepMessage } from '$lib/server/http/json-depth';
+import { formatNumber } from '$lib/i18n/format';
+import { m } from '$lib/paraglide/messages';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from '$lib/server/http/json-depth';
 import { deleteGroup, listGroups, upsertGroup } from '$lib/server/services/groups';
 import { applyDefaultPrices } from '$lib/server/services/price-defaults';
 import { importNewApiPrices } from '$lib/server/services/price-import';
@@ -35,12 +37,14 @@ export const load: PageServerLoad = async (event) => {
 
 	const price = await superValidate(zod4(priceForm), { id: 'price' });
 	if (priceRow) {
+		// Both ways of writing the price, so switching the entry shows the same price.
 		Object.assign(price.data, {
 			model: priceRow.model,
 			modelRatio: priceRow.modelRatio,
 			completionRatio: priceRow.completionRatio,
 			cacheReadRatio: priceRow.cacheReadRatio,
 			cacheWriteRatio: priceRow.cacheWriteRatio,
+			...usdFromRatios(priceRow),
 			pricePerRequestUsd: priceRow.pricePerRequestUsd,
 			defaultOutputReserve: priceRow.defaultOutputReserve,
 			source: priceRow.source ?? ''
@@ -63,14 +67,25 @@ export const load: PageServerLoad = async (event) => {
 	};
 };
 
-/** The ratios a USD-per-million entry is saved as, or the field whose price cannot be one. */
+/** The ratios a USD-per-million entry is saved as, or why its prices cannot be ratios. */
 function usdToRatios(d: { inputUsd: number | null; outputUsd: number | null; cachedUsd: number | null; cacheWriteUsd: number | null }) {
 	try {
 		return ratiosFromUsd({ input: d.inputUsd ?? 0, output: d.outputUsd, cachedInput: d.cachedUsd ?? undefined, cacheWrite: d.cacheWriteUsd ?? undefined });
 	} catch (err) {
-		if (err instanceof RangeError) return { error: err.message.replace(/^\w+: /, '') };
+		// Negative prices never get here (the form refuses them): what is left is a zero input price.
+		if (err instanceof RangeError) return { error: m.prices_v_zero_input() };
 		throw err;
 	}
+}
+
+const AT_RATIO_1 = 2;
+const tidy = (v: number) => Number(v.toPrecision(12));
+
+/** A price row's ratios as USD per million tokens (ratio 1 = USD 2). */
+function usdFromRatios(r: { modelRatio: number; completionRatio: number; cacheReadRatio: number | null; cacheWriteRatio: number | null }) {
+	const input = tidy(r.modelRatio * AT_RATIO_1);
+	const of = (x: number | null) => (x === null ? null : tidy(r.modelRatio * x * AT_RATIO_1));
+	return { inputUsd: input, outputUsd: of(r.completionRatio), cachedUsd: of(r.cacheReadRatio), cacheWriteUsd: of(r.cacheWriteRatio) };
 }
 
 export const actions: Actions = {
@@ -93,8 +108,10 @@ export const actions: Actions = {
 				defaultOutputReserve: d.defaultOutputReserve,
 				source: d.source || null
 			});
-			Object.assign(form.data, { entry: 'ratios', ...ratios, inputUsd: null, outputUsd: null, cachedUsd: null, cacheWriteUsd: null });
-			return message(form, { kind: 'ok', text: `Saved the price of ${row.model}.` } satisfies Notice);
+			// The form stays in the unit the admin typed; the other set shows the same price.
+			if (d.entry === 'usd') Object.assign(form.data, ratios);
+			else Object.assign(form.data, usdFromRatios(ratios));
+			return message(form, { kind: 'ok', text: m.prices_saved({ model: row.model }) } satisfies Notice);
 		} catch (err) {
 			return refusal(form, err);
 		}
@@ -117,7 +134,7 @@ export const actions: Actions = {
 		if (!form.valid) return fail(400, { groupForm: form });
 		try {
 			const row = await upsertGroup(svc, actor, form.data);
-			return message(form, { kind: 'ok', text: `Saved the group ${row.name} (ratio ${row.ratio}).` } satisfies Notice);
+			return message(form, { kind: 'ok', text: m.prices_group_saved({ name: row.name, ratio: formatNumber(row.ratio, { maximumFractionDigits: 6 }) }) } satisfies Notice);
 		} catch (err) {
 			return refusal(form, err);
 		}
@@ -142,8 +159,10 @@ export const actions: Actions = {
 			const outcome = await applyDefaultPrices(svc, actor, form.data);
 			const text =
 				outcome.added + outcome.updated === 0
-					? 'Every default model already has a price; nothing changed.'
-					: `Added ${outcome.added.toLocaleString('en-US')} default prices${outcome.updated ? ` and reset ${outcome.updated.toLocaleString('en-US')}` : ''}.`;
+					? m.prices_defaults_none()
+					: outcome.updated
+						? m.prices_defaults_added_reset({ added: formatNumber(outcome.added), reset: formatNumber(outcome.updated) })
+						: m.prices_defaults_added({ added: formatNumber(outcome.added) });
 			return message(form, { kind: 'ok', text } satisfies Notice);
 		} catch (err) {
 			return refusal(form, err);
@@ -159,29 +178,29 @@ export const actions: Actions = {
 		if (!form.valid) return fail(400, { importForm: form });
 		let text = form.data.json.trim();
 		if (file instanceof File && file.size > 0) {
-			if (file.size > MAX_UPLOAD) return setError(form, 'json', 'The file is larger than 5 MB.');
+			if (file.size > MAX_UPLOAD) return setError(form, 'json', m.prices_import_file_too_big());
 			text = (await file.text()).trim();
 			form.data.json = text.length <= 100_000 ? text : '';
 		}
-		if (!text) return setError(form, 'json', 'Paste New-API ratio JSON or choose a file.');
+		if (!text) return setError(form, 'json', m.prices_import_empty());
 		let parsed: unknown;
 		try {
 			parsed = JSON.parse(text);
 		} catch (err) {
-			return setError(form, 'json', `This is not valid JSON: ${(err as Error).message}`);
+			return setError(form, 'json', m.prices_import_not_json({ detail: (err as Error).message }));
 		}
-		if (exceedsJsonDepth(parsed)) return setError(form, 'json', jsonTooDeepMessage());
+		if (exceedsJsonDepth(parsed)) return setError(form, 'json', m.prices_import_too_deep({ max: formatNumber(MAX_JSON_DEPTH) }));
 		try {
 			const outcome = await importNewApiPrices(svc, actor, parsed);
 			form.data.json = '';
 			return message(form, {
 				kind: 'ok',
-				text: `Imported ${outcome.prices.toLocaleString('en-US')} model prices and ${outcome.groups.toLocaleString('en-US')} group ratios.`
+				text: m.prices_imported({ prices: formatNumber(outcome.prices), groups: formatNumber(outcome.groups) })
 			} satisfies Notice);
 		} catch (err) {
 			// The entry at fault (e.g. ModelRatio.gpt-4o) is in the message, shown beside the textarea.
 			if (!(err instanceof ServiceError)) throw err;
-			return setError(form, 'json', err.field ? `${err.field}: ${err.detail}` : err.message, { status: err.status as 400 });
+			return setError(form, 'json', err.field ? `${err.field}: ${err.localizedDetail()}` : err.localizedMessage(), { status: err.status as 400 });
 		}
 	}
 };

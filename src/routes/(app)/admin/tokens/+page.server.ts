@@ -3,7 +3,9 @@ import { message, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
 import { auditActorNames, listAudit } from '$lib/server/services/audit';
 import { createManagementToken, listManagementTokens, revokeManagementToken } from '$lib/server/services/tokens';
-import { listUsers } from '$lib/server/services/users';
+import { m } from '$lib/paraglide/messages';
+import { usernamesOf } from '$lib/server/services/users';
+import { lookUpUser, userSuggestions } from '$lib/server/ui/user-lookup';
 import { plainRefusal, refusal } from '$lib/server/ui/admin-forms';
 import { localToIso, tokenForm } from '$lib/schemas/admin-ui';
 import type { Notice } from '$lib/components/admin-settings/notice';
@@ -21,26 +23,29 @@ export const load: PageServerLoad = async (event) => {
 	const targetType = q.get('target')?.trim() || undefined;
 	const actorFilter = q.get('actor')?.trim() ?? '';
 
-	// The actor is a username, "token", "system", or a user id.
+	// The actor is a username, "token", "system" (or a user id, for links made before names were used).
 	let actorQuery: { actorKind?: string; actorId?: number } = {};
 	let actorError: string | null = null;
 	if (actorFilter === 'token' || actorFilter === 'system') actorQuery = { actorKind: actorFilter };
-	else if (/^\d+$/.test(actorFilter)) actorQuery = { actorKind: 'user', actorId: Number(actorFilter) };
 	else if (actorFilter) {
-		const found = await listUsers(ctx, actor, { page: 1, perPage: 50, query: actorFilter });
-		const match = found.items.find((u) => u.username.toLowerCase() === actorFilter.toLowerCase());
-		if (match) actorQuery = { actorKind: 'user', actorId: match.id };
-		else actorError = `There is no user “${actorFilter}”.`;
+		const found = await lookUpUser(ctx, actor, actorFilter);
+		if (found && 'id' in found) actorQuery = { actorKind: 'user', actorId: found.id };
+		else if (found) actorError = found.error;
 	}
 
 	const [tokens, audit] = await Promise.all([
 		listManagementTokens(ctx, actor, { page: tokenPage, perPage: 20 }),
 		actorError ? { items: [], total: 0, page, perPage: 25 } : listAudit(ctx, actor, { page, perPage: 25, targetType, ...actorQuery })
 	]);
-	const names = await auditActorNames(ctx, actor, audit.items);
+	const [names, creators, usernames] = await Promise.all([
+		auditActorNames(ctx, actor, audit.items),
+		usernamesOf(ctx, actor, tokens.items.flatMap((t) => (t.createdBy === null ? [] : [t.createdBy]))),
+		userSuggestions(ctx, actor)
+	]);
 	return {
-		tokens,
-		audit: { ...audit, items: audit.items.map((a) => ({ ...a, actorName: a.actorKind === 'user' && a.actorId !== null ? (names.get(a.actorId) ?? `#${a.actorId}`) : a.actorKind })) },
+		tokens: { ...tokens, items: tokens.items.map((t) => ({ ...t, createdByName: t.createdBy === null ? null : (creators.get(t.createdBy) ?? null) })) },
+		usernames,
+		audit: { ...audit, items: audit.items.map((a) => ({ ...a, actorName: a.actorKind === 'user' && a.actorId !== null ? (names.get(a.actorId) ?? `#${a.actorId}`) : null })) },
 		filters: { target: targetType ?? '', actor: actorFilter },
 		actorError,
 		targetTypes: TARGET_TYPES,
@@ -60,7 +65,10 @@ export const actions: Actions = {
 			form.data.expiresAt = '';
 			return message(form, {
 				kind: 'ok',
-				text: `Created the ${created.managementToken.scope} token “${created.managementToken.name}”.`,
+				text:
+					created.managementToken.scope === 'admin'
+						? m.tokens_created_admin({ name: created.managementToken.name })
+						: m.tokens_created_read({ name: created.managementToken.name }),
 				secret: created.token
 			} satisfies Notice);
 		} catch (err) {
@@ -71,7 +79,7 @@ export const actions: Actions = {
 	revoke: async (event) => {
 		const { actor, svc } = pageContext(event, 'admin');
 		const id = Number((await event.request.formData()).get('id'));
-		if (!Number.isInteger(id) || id <= 0) return fail(400, { error: 'Unknown token.' });
+		if (!Number.isInteger(id) || id <= 0) return fail(400, { error: m.tokens_unknown() });
 		try {
 			await revokeManagementToken(svc, actor, id);
 			return { revoked: id };

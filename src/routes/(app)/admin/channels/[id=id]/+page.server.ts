@@ -1,15 +1,16 @@
-import { channelFormFor, configFields, defaultBaseUrl, groupNames, saveChannel } from '$lib/server/admin/channel-actions';
+import { error } from '@sveltejs/kit';
+import { m } from '$lib/paraglide/messages';
+import { channelFormFor, configFields, defaultBaseUrl, fetchModelsAction, groupNames, saveChannel, testDraftAction } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { getChannel } from '$lib/server/services/channels';
 import { ServiceError } from '$lib/server/services/errors';
-import { error } from '@sveltejs/kit';
 import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const { actor, svc } = pageContext(event, 'admin');
 	const channel = await getChannel(svc, actor, Number(event.params.id)).catch((err: unknown) => {
-		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such channel.');
+		if (err instanceof ServiceError && err.code === 'not_found') error(404, m.channels_no_such());
 		throw err;
 	});
 	return {
@@ -32,5 +33,7 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
-	default: (event) => saveChannel(event, Number(event.params.id))
+	save: (event) => saveChannel(event, Number(event.params.id)),
+	fetchModels: (event) => fetchModelsAction(event, Number(event.params.id)),
+	testDraft: (event) => testDraftAction(event, Number(event.params.id))
 };

@@ -1,4 +1,4 @@
-import { channelFormFor, configFields, defaultBaseUrl, groupNames, knownType, saveChannel } from '$lib/server/admin/channel-actions';
+import { channelFormFor, configFields, defaultBaseUrl, fetchModelsAction, groupNames, knownType, saveChannel, testDraftAction } from '$lib/server/admin/channel-actions';
 import { formValuesOf } from '$lib/server/admin/channel-form';
 import { channelTypes } from '$lib/server/providers/registry';
 import { getChannel } from '$lib/server/services/channels';
@@ -24,5 +24,7 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
-	default: (event) => saveChannel(event)
+	save: (event) => saveChannel(event),
+	fetchModels: (event) => fetchModelsAction(event),
+	testDraft: (event) => testDraftAction(event)
 };

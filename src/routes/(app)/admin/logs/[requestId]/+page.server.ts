@@ -9,7 +9,7 @@ export const load: PageServerLoad = async (event) => {
 	try {
 		return { log: await getLog(svc, actor, event.params.requestId) };
 	} catch (err) {
-		if (err instanceof ServiceError) error(err.status, err.message);
+		if (err instanceof ServiceError) error(err.status, err.localizedMessage());
 		throw err;
 	}
 };

@@ -1,13 +1,15 @@
 import { error, fail } from '@sveltejs/kit';
 import { message, superValidate } from 'sveltekit-superforms';
 import { zod4 } from 'sveltekit-superforms/adapters';
-import { QUOTA_PER_USD } from '$lib/money';
+import type { Notice } from '$lib/components/admin-settings/notice';
+import { QUOTA_PER_USD, formatUsd } from '$lib/money';
+import { m } from '$lib/paraglide/messages';
 import { balanceAdjustForm, userEditForm } from '$lib/schemas/user-admin-forms';
 import { groupNames } from '$lib/server/admin/channel-actions';
-import { refusal } from '$lib/server/admin/refusals';
 import { adjustBalance, balanceHistory } from '$lib/server/services/balances';
 import { ServiceError } from '$lib/server/services/errors';
 import { getUser, updateUser } from '$lib/server/services/users';
+import { refusal } from '$lib/server/ui/admin-forms';
 import { pageContext } from '$lib/server/ui/page-context';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -15,7 +17,7 @@ export const load: PageServerLoad = async (event) => {
 	const { actor, svc, user: viewer } = pageContext(event, 'admin');
 	const id = Number(event.params.id);
 	const user = await getUser(svc, actor, id).catch((err: unknown) => {
-		if (err instanceof ServiceError && err.code === 'not_found') error(404, 'There is no such user.');
+		if (err instanceof ServiceError && err.code === 'not_found') error(404, m.users_not_found_page());
 		throw err;
 	});
 	const history = await balanceHistory(svc, actor, id, { limit: 10 });
@@ -23,6 +25,7 @@ export const load: PageServerLoad = async (event) => {
 		person: {
 			id: user.id,
 			username: user.username,
+			displayName: user.displayName,
 			email: user.email,
 			role: user.role,
 			group: user.group,
@@ -37,6 +40,7 @@ export const load: PageServerLoad = async (event) => {
 		groups: await groupNames(svc, actor),
 		viewerRole: viewer.role === 'root' ? 'root' : 'admin',
 		isSelf: actor.kind === 'user' && actor.id === id,
+		created: event.url.searchParams.has('created'),
 		edit: await superValidate({ role: user.role, group: user.group, status: user.status }, zod4(userEditForm), { id: 'edit', errors: false }),
 		balance: await superValidate(zod4(balanceAdjustForm), { id: 'balance', errors: false })
 	};
@@ -50,9 +54,9 @@ export const actions: Actions = {
 		try {
 			await updateUser(svc, actor, Number(event.params.id), { role: form.data.role, group: form.data.group, enabled: form.data.status === 'active' });
 		} catch (err) {
-			return refusal(form, err);
+			return refusal(form, err, { enabled: 'status' });
 		}
-		return message(form, 'Saved.');
+		return message(form, { kind: 'ok', text: m.users_saved() } satisfies Notice);
 	},
 	balance: async (event) => {
 		const { actor, svc } = pageContext(event, 'admin');
@@ -63,9 +67,10 @@ export const actions: Actions = {
 			const after = await adjustBalance(svc, actor, Number(event.params.id), { delta, reason: form.data.reason });
 			form.data.amountUsd = 0;
 			form.data.reason = '';
-			return message(form, `Balance ${delta > 0 ? 'credited' : 'debited'}; it is now $${(after.balance / QUOTA_PER_USD).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}.`);
+			const balance = formatUsd(after.balance);
+			return message(form, { kind: 'ok', text: delta > 0 ? m.users_balance_credited({ balance }) : m.users_balance_debited({ balance }) } satisfies Notice);
 		} catch (err) {
-			return refusal(form, err, (f) => (f === 'delta' ? 'amountUsd' : f));
+			return refusal(form, err, { delta: 'amountUsd' });
 		}
 	}
 };

@@ -12,7 +12,8 @@ CREATE TABLE "usage_hourly" (
 	CONSTRAINT "usage_hourly_hour_user_id_channel_id_model_pk" PRIMARY KEY("hour","user_id","channel_id","model")
 );
 --> statement-breakpoint
-CREATE INDEX "usage_hourly_user_hour_idx" ON "usage_hourly" USING btree ("user_id","hour");--> statement-breakpoint
+CREATE INDEX "usage_hourly_user_hour_idx" ON "usage_hourly" USING btree ("user_id","hour");
+--> statement-breakpoint
 -- The hours of the log rows already written (the ledger keeps the table from now on); as far back as the console shows.
 INSERT INTO "usage_hourly" ("hour", "user_id", "channel_id", "model", "requests", "failures", "prompt_tokens", "completion_tokens", "cache_read_tokens", "cost")
 SELECT date_trunc('hour', "created_at" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', "user_id", coalesce("channel_id", 0), "model",

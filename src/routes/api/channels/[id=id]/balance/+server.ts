@@ -1,0 +1,3 @@
+import { checkChannelBalanceEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = checkChannelBalanceEndpoint;

@@ -1,0 +1,3 @@
+import { batchChannelsEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = batchChannelsEndpoint;

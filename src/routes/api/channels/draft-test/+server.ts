@@ -1,0 +1,3 @@
+import { testDraftChannelEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = testDraftChannelEndpoint;

@@ -1,0 +1,3 @@
+import { listUpstreamModelsEndpoint } from '$lib/server/api/specs/channels';
+
+export const POST = listUpstreamModelsEndpoint;
