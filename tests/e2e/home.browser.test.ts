@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { formatUsd } from '../../src/lib/money';
 import { addDays, dayIn, startOfDay } from '../../src/lib/time-zone';
 import { ApiClient } from '../harness/api-client';
 import { launchBrowser } from '../harness/browser';
@@ -101,7 +102,8 @@ test('root lands on a setup checklist computed from real state; a user keeps the
 });
 
 test("today is the viewer's day: a call just after midnight in Shanghai counts today there; root may choose UTC days instead", async () => {
-	const created = await api.post('/api/users', { username: 'zoned', password: 'zoned-password-1' });
+	// A balance below a cent: shown with the digits spend gets, not rounded to $0.00.
+	const created = await api.post('/api/users', { username: 'zoned', password: 'zoned-password-1', quota: 1234 });
 	expect(created.status).toBe(201);
 	const userId = created.body.id as number;
 	const now = Date.now();
@@ -127,6 +129,9 @@ test("today is the viewer's day: a call just after midnight in Shanghai counts t
 	await page.goto(`${server.url}/`);
 	expect(await page.getByTestId('day-zone').textContent()).toBe(`Days are counted in your time zone, ${SHANGHAI}.`);
 	expect(await page.getByTestId('window-requests').allTextContents()).toEqual(['3', '8', '8']);
+	expect(await page.getByTestId('balance').textContent()).toContain(formatUsd(1234));
+	expect(formatUsd(1234)).toBe('$0.002468');
+	expect((await page.getByTestId('window-spend').allTextContents())[0]).toContain(formatUsd(3000));
 	const todayLabel = new Date(`${today}T00:00:00Z`).toLocaleDateString('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 	expect(await page.getByTestId('usage-window').first().textContent()).toContain(`Today (${todayLabel})`);
 	await page.getByText('Show the figures').click();
