@@ -172,7 +172,7 @@ test('bulk disable two users without JavaScript, then enable them with it', asyn
 	const { context, page } = await signedInIn('en', ...ROOT);
 	await page.goto(`${server.url}/admin/users`);
 	const enable = page.getByRole('button', { name: 'Enable selected' });
-	expect(await enable.isDisabled()).toBe(true); // nothing ticked yet
+	await expect.poll(() => enable.isDisabled()).toBe(true); // nothing ticked yet (once the page's script runs)
 	await page.getByRole('checkbox', { name: 'Select dave', exact: true }).check();
 	await page.getByRole('checkbox', { name: 'Select erin', exact: true }).check();
 	expect(await page.getByTestId('bulk-bar').textContent()).toContain('2 selected');
