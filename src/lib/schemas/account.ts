@@ -18,18 +18,3 @@ export const passwordChangeForm = passwordChange
 
 /** Revoking one session names it. */
 export const sessionRevoke = z.object({ sessionId: z.string().regex(/^[0-9a-f]{64}$/, { error: () => m.account_v_session() }) });
-
-/** Redeeming a code (the same rule as the API's redeem input). */
-export const redeemForm = z.object({
-	code: z.string().trim().min(1, 'Enter a code.').max(200, 'That is not a code.')
-});
-
-/** One playground turn: the whole conversation so far, sent to the relay as a chat completion. */
-export const playgroundChat = z.object({
-	keyId: z.number().int().positive('Pick an API key.'),
-	model: z.string().trim().min(1, 'Pick a model.').max(200),
-	messages: z
-		.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(100_000) }))
-		.min(1, 'Write a message.')
-		.max(200, 'The conversation is too long; start a new one.')
-});
