@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catalogueProblems, moduleFindings, readCatalogue, svelteFindings } from '../../scripts/i18n-lint';
+import { catalogueProblems, hardCodedStrings, moduleFindings, readCatalogue, svelteFindings } from '../../scripts/i18n-lint';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -23,6 +23,10 @@ describe('the message catalogues', () => {
 });
 
 describe('the hard-coded string scan', () => {
+	it('finds no visible string outside the catalogue in the console (exceptions: scripts/i18n-exceptions.ts)', () => {
+		expect(hardCodedStrings(root).map((f) => `${f.file}:${f.line}: ${f.text}`)).toEqual([]);
+	});
+
 	it('finds text between tags, visible attributes and props, and sentence-like literals', () => {
 		const source = `<script lang="ts">
 	const label = 'Copy the key';
