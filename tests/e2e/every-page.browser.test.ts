@@ -13,7 +13,7 @@ import { startServer, type TestServer } from '../harness/server';
 import { DESKTOP, expectAccessible, PHONE, screenshots, signedIn } from '../harness/ui';
 
 // Every console page, for both roles, in both languages, at a desktop and a phone width: it
-// answers 200, is never wider than the viewport, passes axe, and in Chinese shows no English
+// answers 200, is never wider than the viewport, passes axe (light and dark), and in Chinese shows no English
 // title and no catalogue key. Screenshots (light, dark, phone) of each go to test-results/.
 const ADMIN_TOKEN = 'every-page-admin-token-0123456789ab';
 const MODEL = 'gpt-4o-mini';
@@ -109,6 +109,9 @@ async function checkPage(page: Page, path: string, locale: 'en' | 'zh-CN', shotN
 		await expectAccessible(page);
 	}
 	await page.setViewportSize(DESKTOP);
+	await page.emulateMedia({ colorScheme: 'dark' });
+	await expectAccessible(page);
+	await page.emulateMedia({ colorScheme: 'light' });
 	if (locale === 'zh-CN') await screenshots(page, shotName);
 }
 
