@@ -5,7 +5,7 @@ import { launchBrowser } from '../harness/browser';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { startMockModelLists, type MockModelLists } from '../harness/mock-model-lists';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots, signedIn } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, signedIn, stopTransitions } from '../harness/ui';
 
 // Waits here are for a server round trip (a fetch, a test, a batch), on a machine that may be busy.
 vi.setConfig({ expect: { poll: { timeout: 10_000, interval: 50 } } });
@@ -44,13 +44,6 @@ async function createChannel(body: Record<string, unknown>): Promise<number> {
 	const res = await api.post('/api/channels', { type: 'openai', baseUrl: `${lists.url}/v1`, keys: [GOOD], models: ['gpt-4o'], ...body });
 	expect(res.status, JSON.stringify(res.body)).toBe(201);
 	return res.body.id as number;
-}
-
-const NO_TRANSITIONS = '*, *::before, *::after { transition: none !important; animation: none !important; }';
-
-async function noSidewaysScroll(page: Page, label: string): Promise<void> {
-	const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-	expect(scrollWidth, `${label}: ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
 }
 
 /** Root signed in from a browser that asks for Chinese (Accept-Language: zh-CN). */
@@ -226,13 +219,12 @@ describe('the list', () => {
 			const { context, page } = language === 'en' ? await signedIn(browser, server.url, 'root', ROOT_PASSWORD) : await inChinese();
 			for (const path of ['/admin/channels', '/admin/channels/new', `/admin/channels/${id}`]) {
 				await page.goto(`${server.url}${path}`);
-				// Colours would otherwise be caught half-way when the scheme switches back for axe.
-				await page.addStyleTag({ content: NO_TRANSITIONS });
+				await stopTransitions(page);
 				for (const width of [390, 1280]) {
 					await page.setViewportSize({ width, height: 900 });
 					for (const scheme of ['light', 'dark'] as const) {
 						await page.emulateMedia({ colorScheme: scheme });
-						await noSidewaysScroll(page, `${language} ${path} at ${width} px, ${scheme}`);
+						await expectFitsViewport(page, `${language} ${path} at ${width} px, ${scheme}`);
 					}
 				}
 				await page.setViewportSize({ width: 1280, height: 900 });
@@ -241,10 +233,10 @@ describe('the list', () => {
 			}
 			// A row's menu open on a phone stays inside the card.
 			await page.goto(`${server.url}/admin/channels`);
-			await page.addStyleTag({ content: NO_TRANSITIONS });
+			await stopTransitions(page);
 			await page.setViewportSize({ width: 390, height: 900 });
 			await page.locator('[data-testid="row-menu"] summary').first().click();
-			await noSidewaysScroll(page, `${language} /admin/channels with a menu open at 390 px`);
+			await expectFitsViewport(page, `${language} /admin/channels with a menu open at 390 px`);
 			await page.emulateMedia({ colorScheme: 'light' });
 			await expectAccessible(page);
 			if (language === 'en') await screenshots(page, 'admin-channels-cards');

@@ -4,7 +4,7 @@ import { ApiClient } from '../harness/api-client';
 import { launchBrowser } from '../harness/browser';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, stopTransitions } from '../harness/ui';
 
 // The admin pages for people and money (users, redemption codes, groups & prices, payments,
 // tokens & audit): creating a user, bulk enable / disable, a price kept in the unit it was typed
@@ -269,12 +269,10 @@ for (const locale of ['en', 'zh-CN'] as const) {
 			for (const width of [1280, 390]) {
 				await page.setViewportSize({ width, height: 860 });
 				await page.goto(`${server.url}${path}`);
-				// Colours would otherwise be measured half-way through their transition to the other scheme.
-				await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+				await stopTransitions(page);
 				for (const colorScheme of ['light', 'dark'] as const) {
 					await page.emulateMedia({ colorScheme });
-					const size = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-					expect(size.scroll, `${path} at ${width} px, ${colorScheme}`).toBeLessThanOrEqual(size.inner);
+					await expectFitsViewport(page, `${path} at ${width} px, ${colorScheme}`);
 					await expectAccessible(page);
 				}
 				await page.emulateMedia({ colorScheme: 'light' });

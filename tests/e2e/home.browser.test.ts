@@ -8,7 +8,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots, signedIn, type ViewerOptions } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, signedIn, type ViewerOptions } from '../harness/ui';
 
 // The pages a person lands on: root's setup checklist and a user's dashboard, "today" in the
 // viewer's own time zone (or UTC, as root chooses), API keys, the account page with its
@@ -278,9 +278,7 @@ test('every page of this area fits the screen at 1280 and 390 px, light and dark
 			expect(res?.status(), path).toBe(200);
 			await page.waitForLoadState('networkidle');
 			expect(await page.locator('html').getAttribute('lang'), path).toBe(locale);
-			const fits = () => page.evaluate(() => ({ width: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-			const wide = await fits();
-			expect(wide.width, `${path} ${locale} at 1280`).toBeLessThanOrEqual(wide.viewport);
+			await expectFitsViewport(page, `${path} ${locale} at 1280`);
 			if (locale === 'zh-CN') {
 				expect(await page.title(), path).toMatch(/\p{Script=Han}/u);
 				const text = (await page.locator('main').innerText()) ?? '';
@@ -289,12 +287,10 @@ test('every page of this area fits the screen at 1280 and 390 px, light and dark
 			}
 			await expectAccessible(page);
 			await page.setViewportSize({ width: 390, height: 844 });
-			const narrow = await fits();
-			expect(narrow.width, `${path} ${locale} at 390`).toBeLessThanOrEqual(narrow.viewport);
+			await expectFitsViewport(page, `${path} ${locale} at 390`);
 			await expectAccessible(page);
 			await page.emulateMedia({ colorScheme: 'dark' });
-			const dark = await fits();
-			expect(dark.width, `${path} ${locale} at 390, dark`).toBeLessThanOrEqual(dark.viewport);
+			await expectFitsViewport(page, `${path} ${locale} at 390, dark`);
 			await screenshots(page, `home-${locale}-${path === '/' ? 'dashboard' : path.slice(1).replaceAll('/', '-')}`);
 		}
 		// On a phone the keys are cards, and each row's actions are on screen.

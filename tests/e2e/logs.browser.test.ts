@@ -8,7 +8,7 @@ import { eventually } from '../harness/eventually';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots, signedIn } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, signedIn } from '../harness/ui';
 
 // The usage logs (a user's and the administrators'), their detail pages, and refused calls
 // shown with their reason there and in the dashboard's failed calls; phone and desktop widths,
@@ -102,8 +102,7 @@ async function expectFits(page: Page, path: string): Promise<void> {
 		for (const colorScheme of ['light', 'dark'] as const) {
 			await page.emulateMedia({ colorScheme });
 			await page.goto(`${server.url}${path}`);
-			const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-			expect(scrollWidth, `${path} at ${viewport.width} px (${colorScheme})`).toBeLessThanOrEqual(innerWidth);
+			await expectFitsViewport(page, `${path} at ${viewport.width} px (${colorScheme})`);
 			await expectAccessible(page);
 		}
 	}

@@ -6,7 +6,7 @@ import { freshDatabase, type TestDatabase } from '../harness/database';
 import { TEST_SECRET_KEY } from '../harness/fixtures';
 import { startMockStripe, type MockStripe } from '../harness/mock-stripe';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, stopTransitions } from '../harness/ui';
 
 // Models & prices and Top up, in English and Chinese, light and dark, on a desktop and a phone:
 // nothing scrolls sideways, axe finds nothing serious, and Chinese pages read in Chinese.
@@ -37,14 +37,12 @@ async function signedInAs(locale: 'en' | 'zh-CN'): Promise<{ context: BrowserCon
 
 /** At 1280 and 390 px, light and dark: no sideways scrolling, and (once per width) axe clean. */
 async function fitsEverywhere(page: Page): Promise<void> {
-	// Colours would otherwise be measured half-way through the theme's transition.
-	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+	await stopTransitions(page);
 	for (const viewport of [DESKTOP, PHONE]) {
 		await page.setViewportSize(viewport);
 		for (const colorScheme of ['light', 'dark'] as const) {
 			await page.emulateMedia({ colorScheme });
-			const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: innerWidth }));
-			expect(widths.scroll, `${page.url()} at ${viewport.width} px, ${colorScheme}`).toBeLessThanOrEqual(widths.inner);
+			await expectFitsViewport(page, `${page.url()} at ${viewport.width} px, ${colorScheme}`);
 		}
 		await expectAccessible(page);
 	}

@@ -5,7 +5,7 @@ import { launchBrowser } from '../harness/browser';
 import { freshDatabase, type TestDatabase } from '../harness/database';
 import { startMockUpstream, type MockUpstream } from '../harness/mock-upstream';
 import { startServer, type TestServer } from '../harness/server';
-import { expectAccessible, screenshots, signedIn } from '../harness/ui';
+import { expectAccessible, expectFitsViewport, screenshots, signedIn, stopTransitions } from '../harness/ui';
 
 // The playground: Markdown replies rendered safely, temperature and max tokens, regenerate,
 // the conversation kept in the browser, the cost read without 404s, in both languages.
@@ -332,14 +332,13 @@ test('in Chinese: the page, its checks beside the fields and the reply, on a pho
 	expect(await page.getByTestId('regenerate').textContent()).toBe('重新生成');
 	const body = (await page.locator('body').textContent()) ?? '';
 	expect(body).not.toMatch(/\bplayground_[a-z_]+/);
-	// Colours would otherwise be measured half-way through the theme's transition.
-	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+	await stopTransitions(page);
 	for (const scheme of ['light', 'dark'] as const) {
 		await page.emulateMedia({ colorScheme: scheme });
-		expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+		await expectFitsViewport(page, `/playground, ${scheme}`);
 	}
 	await page.setViewportSize({ width: 1280, height: 860 });
-	expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+	await expectFitsViewport(page, '/playground at 1280 px');
 	await expectAccessible(page);
 	await screenshots(page, 'playground-zh');
 	await context.close();

@@ -9,6 +9,18 @@ import { projectRoot } from '../../scripts/build-state';
 export const SCREENSHOT_DIR = join(projectRoot, 'test-results', 'screenshots');
 
 const PHONE = { width: 390, height: 844 };
+const NO_TRANSITIONS = '*, *::before, *::after { transition: none !important; animation: none !important; }';
+
+/** Colours then stay as they end up: a screenshot or a contrast check never catches a transition half-way. */
+export async function stopTransitions(page: Page): Promise<void> {
+	await page.addStyleTag({ content: NO_TRANSITIONS });
+}
+
+/** The page is no wider than the window it is shown in (nothing scrolls sideways). */
+export async function expectFitsViewport(page: Page, label: string): Promise<void> {
+	const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+	expect(scrollWidth, `${label}: ${scrollWidth}px wide in a ${innerWidth}px window`).toBeLessThanOrEqual(innerWidth);
+}
 const DESKTOP = { width: 1280, height: 860 };
 
 /**
@@ -19,8 +31,7 @@ const DESKTOP = { width: 1280, height: 860 };
 export async function screenshots(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOT_DIR, { recursive: true });
 	const file = (suffix: string) => join(SCREENSHOT_DIR, `${name.replace(/[^\w.-]+/g, '_')}-${suffix}.png`);
-	// Colour transitions would otherwise be caught half-way when the scheme switches.
-	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+	await stopTransitions(page);
 	await page.setViewportSize(DESKTOP);
 	await page.emulateMedia({ colorScheme: 'light' });
 	await page.screenshot({ path: file('light'), fullPage: true });
@@ -43,8 +54,7 @@ interface AxeViolation {
 
 /** Runs axe-core on the page and fails on any serious or critical violation (listed by rule and element). */
 export async function expectAccessible(page: Page): Promise<void> {
-	// Colours are measured as they end up, not half-way through a transition (a theme switch, a hover).
-	await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
+	await stopTransitions(page);
 	// Evaluated rather than added as a <script>: the console's CSP allows no inline script.
 	await page.evaluate(readFileSync(axeSource, 'utf8'));
 	const violations = (await page.evaluate(async () => {
